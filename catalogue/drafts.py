@@ -1,0 +1,126 @@
+"""Validated drafts: what parsers hand to the service layer.
+
+Parsers (``sequences``, ``trials``, ``domains``) are pure functions from bytes to
+these dataclasses. They never touch the database; the service layer
+(``curation``) turns drafts into rows. A value that is not known is ``None``,
+never ``0`` or ``""``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Molecule = Literal["DNA", "protein"]
+Topology = Literal["linear", "circular"]
+SequenceFormat = Literal["genbank", "fasta"]
+DomainSource = Literal["annotated", "detected", "curated"]
+EnrollmentType = Literal["actual", "estimated", "unknown"]
+
+DOMAIN_KINDS = (
+    "signal_peptide",
+    "vh",
+    "vl",
+    "vhh",
+    "linker",
+    "hinge",
+    "transmembrane",
+    "costimulatory",
+    "signalling",
+    "cleavage_2a",
+    "marker",
+    "tcr_alpha_variable",
+    "tcr_beta_variable",
+    "tcr_constant",
+    "other",
+)
+
+MODALITIES = ("CAR-T", "TCR-T", "CAR-NK", "CAAR-T", "other")
+
+
+@dataclass
+class DomainDraft:
+    """One domain of a sequence record.
+
+    ``start``/``end`` are 1-based and inclusive, in the coordinates of the record
+    they belong to (nucleotides for DNA, residues for protein). For a domain
+    detected on a DNA record, ``protein_start``/``protein_end`` give its place in
+    the translated CAR/TCR chain and ``frame`` the reading frame (1..3, negative
+    for the reverse strand).
+    """
+
+    kind: str
+    label: str
+    start: int
+    end: int
+    strand: int | None = None
+    source: DomainSource = "annotated"
+    protein_start: int | None = None
+    protein_end: int | None = None
+    frame: int | None = None
+    identity: float | None = None  # percent identity to the reference part, 0..100
+    score: float | None = None  # alignment or HMM bit score
+    reference: str | None = None  # reference part or antibody it matched, e.g. "CD8A P01732 138-182"
+    binder_checksum: str | None = None  # SEGUID of the binder domain's protein sequence (vh/vl/vhh)
+    note: str | None = None
+
+
+@dataclass
+class SequenceDraft:
+    """One record of a sequence file, validated."""
+
+    file_name: str
+    record_id: str
+    format: SequenceFormat
+    molecule: Molecule
+    sequence: str  # upper case, no gaps or white space
+    topology: Topology = "linear"
+    description: str | None = None
+    checksum: str = ""  # SEGUID (linear) or cdseguid (circular DNA); set by the parser
+    raw: bytes = b""  # this record's text exactly as in the file
+    line: int | None = None  # line of the file where the record starts
+    domains: list[DomainDraft] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        return len(self.sequence)
+
+
+@dataclass
+class TrialDraft:
+    """One registry trial, normalised.
+
+    ``phases`` is a set written as a sorted list (``["PHASE1", "PHASE2"]``);
+    dates are ISO strings with the precision the registry gives
+    (``"2023"``, ``"2023-03"`` or ``"2023-03-28"``).
+    """
+
+    registry: str  # "ClinicalTrials.gov", "ChiCTR", ...
+    registry_id: str
+    title: str | None = None
+    phases: list[str] = field(default_factory=list)
+    overall_status: str | None = None
+    conditions: list[str] = field(default_factory=list)
+    interventions: list[str] = field(default_factory=list)
+    summary: str | None = None
+    indication: str | None = None  # "SLE", "B-ALL", "DLBCL", "MM", ...
+    indication_category: str | None = None  # haematological malignancy | autoimmune | solid tumour | other
+    lead_sponsor: str | None = None
+    countries: list[str] = field(default_factory=list)
+    start_date: str | None = None
+    last_update: str | None = None
+    enrollment_count: int | None = None
+    enrollment_type: EnrollmentType = "unknown"
+    targets: list[str] = field(default_factory=list)  # target symbols, e.g. ["BCMA", "CS1"]
+    target_evidence: dict[str, list[str]] = field(default_factory=dict)  # symbol -> words that decided
+    modality: str | None = None
+    cell_source: str | None = None  # "autologous" | "allogeneic" | None
+    products: list[str] = field(default_factory=list)  # product names or codes named in the record
+    record_source: str | None = None  # where the record came from (file, snapshot, API)
+    snapshot_date: str | None = None
+    line: int | None = None  # row or line of the file
+
+    @property
+    def start_year(self) -> int | None:
+        return int(self.start_date[:4]) if self.start_date else None
