@@ -124,3 +124,53 @@ class TrialDraft:
     @property
     def start_year(self) -> int | None:
         return int(self.start_date[:4]) if self.start_date else None
+
+
+@dataclass
+class TargetDraft:
+    """An antigen's facts, each with its source."""
+
+    symbol: str
+    gene_symbol: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    uniprot: str | None = None
+    note: str | None = None
+    source: str | None = None
+
+
+@dataclass
+class ProgrammeDraft:
+    name: str
+    sponsor: str | None = None
+    description: str | None = None
+    patients_treated: int | None = None
+    patients_treated_source: str | None = None
+    patients_treated_date: str | None = None
+    source: str | None = None
+
+
+@dataclass
+class ConstructDraft:
+    """A construct's architecture and provenance. ``targets`` are symbols in order."""
+
+    name: str
+    modality: str = "CAR-T"
+    targets: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)  # other names and product codes (links trials by product)
+    binder_clone: str | None = None
+    binder_format: str | None = None
+    binder_species: str | None = None
+    hinge: str | None = None
+    transmembrane: str | None = None
+    costimulatory: list[str] = field(default_factory=list)
+    signalling: str | None = None
+    generation: int | None = None
+    vector: str | None = None
+    developer: str | None = None
+    programme: str | None = None  # Programme.name
+    status: str | None = None
+    patients_treated: int | None = None
+    patients_treated_source: str | None = None
+    patients_treated_date: str | None = None
+    notes: str | None = None
+    source: str | None = None

@@ -25,3 +25,57 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         skip_or_fail(f"the shared real-data folder {SHARED_DATA} is absent")
     return SHARED_DATA
+
+
+# --- databases under test ---------------------------------------------------------------
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the whole test session (skip, or fail under CI, without binaries)."""
+    from catalogue.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
+
+    try:
+        server = ThrowawayPostgres().start()
+    except PostgresUnavailable as error:
+        skip_or_fail(str(error))
+    yield server
+    server.stop()
+
+
+def new_database_url(backend: str, tmp_path: Path, request) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalogue.sqlite'}"
+    return request.getfixturevalue("postgres_server").create_database()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """The URL of a new, empty database on each backend."""
+    return new_database_url(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def engine(database_url):
+    """An engine on a new database with the schema migrated to head."""
+    from catalogue import db
+
+    engine = db.make_engine(database_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_engine(request, tmp_path_factory):
+    """One database per backend with the demo catalogue loaded (read-only tests share it)."""
+    from catalogue import curation, db
+
+    url = new_database_url(request.param, tmp_path_factory.mktemp("demo"), request)
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    curation.load_demo(engine, curation.local_operator())
+    yield engine
+    engine.dispose()

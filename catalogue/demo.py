@@ -1,0 +1,100 @@
+"""The shipped demo catalogue: the Union Hospital programme, reference products, real facts only.
+
+The facts live in ``catalogue/demo/`` (TOML written by hand, each fact with its
+source; ``trials.json`` generated from registry records by
+``tools/build_demo_trials.py``) and the sequence files in ``constructs/``.
+This module only reads them into drafts; :func:`catalogue.curation.load_demo`
+writes them.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from catalogue.drafts import ConstructDraft, ProgrammeDraft, TargetDraft, TrialDraft
+
+DEMO_DIR = Path(__file__).parent / "demo"
+CONSTRUCTS_DIR = Path(__file__).resolve().parent.parent / "constructs"
+
+
+@dataclass(frozen=True)
+class DemoSequenceFile:
+    path: Path
+    construct: str
+
+
+@dataclass
+class DemoCatalogue:
+    targets: list[TargetDraft] = field(default_factory=list)
+    programmes: list[ProgrammeDraft] = field(default_factory=list)
+    constructs: list[ConstructDraft] = field(default_factory=list)
+    trials: list[TrialDraft] = field(default_factory=list)
+    trial_links: list[tuple[str, str]] = field(default_factory=list)  # (registry ID, construct name)
+    patients_treated: list[tuple[str, str, int, str, str]] = field(default_factory=list)
+    sequence_files: list[DemoSequenceFile] = field(default_factory=list)
+
+
+def _toml(name: str) -> dict:
+    return tomllib.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+
+
+def _draft(cls, values: dict):
+    known = {f.name for f in fields(cls)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"demo catalogue: {cls.__name__} has no field(s) {', '.join(sorted(unknown))}")
+    return cls(**values)
+
+
+def read_trials(path: Path) -> list[TrialDraft]:
+    """Trials written as TrialDraft fields in JSON (the demo's ``trials.json``)."""
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    drafts = []
+    for entry in entries:
+        values = dict(entry)
+        values.pop("source", None)
+        values["record_source"] = entry.get("source") or entry.get("record_source")
+        drafts.append(_draft(TrialDraft, values))
+    return drafts
+
+
+def read_demo_catalogue() -> DemoCatalogue:
+    catalogue = DemoCatalogue()
+    catalogue.targets = [_draft(TargetDraft, t) for t in _toml("targets.toml")["target"]]
+    catalogue.programmes = [_draft(ProgrammeDraft, p) for p in _toml("programmes.toml")["programme"]]
+    for entry in _toml("constructs.toml")["construct"]:
+        values = dict(entry)
+        for registry_id in values.pop("trials", []):
+            catalogue.trial_links.append((registry_id, values["name"]))
+        catalogue.constructs.append(_draft(ConstructDraft, values))
+    trials_file = DEMO_DIR / "trials.json"
+    if trials_file.exists():
+        catalogue.trials = read_trials(trials_file)
+    for figure in _toml("patients_treated.toml")["figure"]:
+        catalogue.patients_treated.append(
+            ("trial", figure["trial"], figure["patients_treated"], figure["source"], figure["as_of"])
+        )
+    designs = CONSTRUCTS_DIR / "designs.toml"
+    if designs.exists():
+        for design in tomllib.loads(designs.read_text(encoding="utf-8")).get("design", []):
+            catalogue.constructs.append(
+                ConstructDraft(
+                    name=design["name"],
+                    targets=list(design.get("targets", [])),
+                    status="reference design",
+                    binder_clone=design.get("binder"),
+                    binder_format=design.get("binder_format"),
+                    hinge=design.get("hinge"),
+                    transmembrane=design.get("transmembrane"),
+                    costimulatory=list(design.get("costimulatory", [])),
+                    signalling=design.get("signalling"),
+                    generation=design.get("generation"),
+                    notes="A reference design assembled from public parts, not a product.",
+                    source=design.get("source", "constructs/designs.toml"),
+                )
+            )
+            catalogue.sequence_files.append(DemoSequenceFile(CONSTRUCTS_DIR / design["file"], design["name"]))
+    return catalogue

@@ -1,0 +1,244 @@
+"""The catalogue's tables, and only that.
+
+A value that is not known is NULL, never 0 or an empty string. Lists
+(aliases, phases, conditions, countries, costimulatory domains) are JSON arrays
+in one column: they are read with their row and never queried element-wise in
+SQL, except targets, which are real many-to-many links.
+
+Constructs, trials and sequence records carry a ``version`` column used by
+SQLAlchemy's optimistic locking (``version_id_col``): an UPDATE that finds a
+newer version than it read changes nothing and fails.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, LargeBinary
+from sqlmodel import Field, SQLModel
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _json(**kwargs) -> Column:
+    return Column(JSON, **kwargs)
+
+
+def _version() -> Column:
+    return Column("version", Integer, nullable=False)
+
+
+def _timestamp(nullable: bool = True) -> Column:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Target(SQLModel, table=True):
+    """An antigen a construct is directed against (CD19, BCMA, CS1, ...)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    symbol: str = Field(unique=True, index=True, max_length=40)
+    gene_symbol: str | None = Field(default=None, max_length=40)
+    aliases: list[str] | None = Field(default=None, sa_column=_json())
+    uniprot: str | None = Field(default=None, max_length=20)
+    note: str | None = None  # lineage / expression
+    source: str | None = None
+
+
+class Programme(SQLModel, table=True):
+    """A cell-therapy programme (an institute's or a company's), with its own reported figures."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    sponsor: str | None = None  # lead sponsor as registries spell it
+    description: str | None = None
+    patients_treated: int | None = None  # programme total, not attributed to trials
+    patients_treated_source: str | None = None
+    patients_treated_date: str | None = None
+    source: str | None = None
+
+
+class ConstructTarget(SQLModel, table=True):
+    """Many-to-many: a tandem or bispecific construct lists every target."""
+
+    construct_id: int = Field(foreign_key="construct.id", primary_key=True, ondelete="CASCADE")
+    target_id: int = Field(foreign_key="target.id", primary_key=True, index=True)
+    position: int = 0
+
+
+_CONSTRUCT_VERSION = _version()
+
+
+class Construct(SQLModel, table=True):
+    """A CAR, TCR or other engineered receptor construct."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True, max_length=200)
+    modality: str = Field(default="CAR-T", index=True, max_length=20)  # CAR-T, TCR-T, CAR-NK, CAAR-T, other
+    aliases: list[str] | None = Field(default=None, sa_column=_json())  # other names, product codes
+    binder_clone: str | None = None
+    binder_format: str | None = Field(default=None, max_length=20)  # scFv, VHH, TCR, ligand
+    binder_species: str | None = None
+    hinge: str | None = None
+    transmembrane: str | None = None
+    costimulatory: list[str] | None = Field(default=None, sa_column=_json())  # ordered
+    signalling: str | None = None
+    generation: int | None = None
+    vector: str | None = None
+    developer: str | None = None
+    programme_id: int | None = Field(default=None, foreign_key="programme.id", index=True)
+    status: str | None = None  # development status: approved, clinical, preclinical, reference design
+    patients_treated: int | None = None  # curated; patients not attributed to any trial of the catalogue
+    patients_treated_source: str | None = None
+    patients_treated_date: str | None = None
+    notes: str | None = None
+    source: str | None = None
+    archived_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    version: int | None = Field(default=None, sa_column=_CONSTRUCT_VERSION)
+
+    __mapper_args__ = {"version_id_col": _CONSTRUCT_VERSION}
+
+
+_SEQUENCE_RECORD_VERSION = _version()
+
+
+class SequenceRecord(SQLModel, table=True):
+    """One record of a sequence file (GenBank or FASTA), kept with its original bytes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    construct_id: int = Field(foreign_key="construct.id", index=True)
+    file_name: str
+    record_id: str
+    description: str | None = None
+    format: str = Field(max_length=10)  # genbank | fasta
+    molecule: str = Field(max_length=10)  # DNA | protein
+    topology: str = Field(default="linear", max_length=10)
+    length: int
+    sequence: str
+    checksum: str = Field(unique=True, index=True, max_length=120)  # one record per sequence
+    original_bytes: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    warnings: list[str] | None = Field(default=None, sa_column=_json())
+    imported_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp(nullable=False))
+    imported_by: str | None = None
+    archived_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    version: int | None = Field(default=None, sa_column=_SEQUENCE_RECORD_VERSION)
+
+    __mapper_args__ = {"version_id_col": _SEQUENCE_RECORD_VERSION}
+
+
+class Domain(SQLModel, table=True):
+    """A domain of a sequence record: annotated in the file, detected, or set by a curator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sequence_record_id: int = Field(foreign_key="sequencerecord.id", index=True, ondelete="CASCADE")
+    position: int = 0  # order along the chain
+    kind: str = Field(max_length=30, index=True)
+    label: str
+    start: int
+    end: int
+    strand: int | None = None
+    source: str = Field(max_length=10)  # annotated | detected | curated
+    protein_start: int | None = None
+    protein_end: int | None = None
+    frame: int | None = None
+    identity: float | None = None
+    score: float | None = None
+    reference: str | None = None
+    binder_checksum: str | None = Field(default=None, index=True, max_length=120)
+    note: str | None = None
+
+
+_TRIAL_VERSION = _version()
+
+
+class Trial(SQLModel, table=True):
+    """A registered clinical trial."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    registry_name: str = Field(max_length=40)  # ClinicalTrials.gov, ChiCTR, ...
+    registry_id: str = Field(unique=True, index=True, max_length=40)
+    title: str | None = None
+    phases: list[str] | None = Field(default=None, sa_column=_json())
+    overall_status: str | None = Field(default=None, index=True, max_length=40)
+    conditions: list[str] | None = Field(default=None, sa_column=_json())
+    interventions: list[str] | None = Field(default=None, sa_column=_json())
+    indication: str | None = Field(default=None, index=True)
+    indication_category: str | None = None
+    lead_sponsor: str | None = Field(default=None, index=True)
+    countries: list[str] | None = Field(default=None, sa_column=_json())
+    start_date: str | None = None  # ISO with the registry's precision: 2023, 2023-03 or 2023-03-28
+    start_year: int | None = Field(default=None, index=True)
+    last_update: str | None = None
+    enrollment_count: int | None = None
+    enrollment_type: str = Field(default="unknown", max_length=10)  # actual | estimated | unknown
+    patients_treated: int | None = None  # curated, never derived from enrollment
+    patients_treated_source: str | None = None
+    patients_treated_date: str | None = None
+    modality: str | None = Field(default=None, max_length=20)
+    cell_source: str | None = Field(default=None, max_length=20)
+    products: list[str] | None = Field(default=None, sa_column=_json())
+    target_evidence: dict | None = Field(default=None, sa_column=_json())
+    targets_curated: bool = False  # a curator's target override survives re-import
+    record_source: str | None = None
+    snapshot_date: str | None = None
+    archived_at: datetime | None = Field(default=None, sa_column=_timestamp())
+    version: int | None = Field(default=None, sa_column=_TRIAL_VERSION)
+
+    __mapper_args__ = {"version_id_col": _TRIAL_VERSION}
+
+
+class TrialTarget(SQLModel, table=True):
+    trial_id: int = Field(foreign_key="trial.id", primary_key=True, ondelete="CASCADE")
+    target_id: int = Field(foreign_key="target.id", primary_key=True, index=True)
+
+
+class TrialConstruct(SQLModel, table=True):
+    trial_id: int = Field(foreign_key="trial.id", primary_key=True, ondelete="CASCADE")
+    construct_id: int = Field(foreign_key="construct.id", primary_key=True, index=True)
+    curated: bool = False  # set by a curator (kept on re-import) rather than by product matching
+
+
+class ReferenceBinder(SQLModel, table=True):
+    """A known therapeutic antibody's variable domains (e.g. from a Thera-SAbDab export)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    target: str | None = None
+    format: str | None = None
+    heavy: str | None = None
+    light: str | None = None
+    second_heavy: str | None = None
+    second_light: str | None = None
+    phase: str | None = None
+    source: str | None = None
+
+
+class Account(SQLModel, table=True):
+    """A person who uses the catalogue, with a role: viewer < curator < admin."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=120)
+    role: str = Field(max_length=10)
+    email: str | None = Field(default=None, unique=True)
+    password_hash: str | None = None
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp(nullable=False))
+    archived_at: datetime | None = Field(default=None, sa_column=_timestamp())
+
+
+class AuditEvent(SQLModel, table=True):
+    """One write: who, when, what, and the values before and after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, sa_column=_timestamp(nullable=False))
+    actor: str = Field(index=True)
+    action: str = Field(max_length=40)
+    entity_kind: str = Field(max_length=40)
+    entity_key: str
+    before: dict | None = Field(default=None, sa_column=_json())
+    after: dict | None = Field(default=None, sa_column=_json())
+    summary: str | None = None
+
+
+Index("ix_auditevent_entity", AuditEvent.entity_kind, AuditEvent.entity_key)
+Index("ix_auditevent_at", AuditEvent.at)
