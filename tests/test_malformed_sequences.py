@@ -1,0 +1,526 @@
+"""A corpus of malformed sequence and GTF files, generated from the real shared files, each refused clearly.
+
+Every case builds its bytes from a real file (truncating, corrupting or splicing
+it), runs the parser and checks the InvalidInput: its message, and that it names
+the file and, where one exists, the record and the line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from catalogue.errors import InvalidInput
+from catalogue.sequences import apply_annotations, parse_gtf, parse_sequence_file
+
+
+def real(shared_data: Path, name: str) -> bytes:
+    return (shared_data / "sequences" / name).read_bytes()
+
+
+def line_of(content: bytes, needle: bytes, occurrence: int = 0) -> int:
+    """1-based line of the ``occurrence``-th line of ``content`` that contains ``needle``."""
+    hits = [n for n, text in enumerate(content.split(b"\n"), start=1) if needle in text]
+    return hits[occurrence]
+
+
+def replace_once(content: bytes, old: bytes, new: bytes) -> bytes:
+    assert content.count(old) >= 1, old
+    return content.replace(old, new, 1)
+
+
+@dataclass
+class Built:
+    """What a case feeds the parser, and what the error must say."""
+
+    content: bytes
+    file_name: str
+    message: str  # regular expression searched in the error message
+    line: int | None = None
+    record: str | None = None
+    options: dict = field(default_factory=dict)
+    gtf: tuple[bytes, str] | None = None  # apply this GTF to the parsed content; the GTF file is then the one named
+    gtf_only: bool = False
+
+
+@dataclass
+class Case:
+    id: str
+    build: Callable[[Path], Built]
+
+
+def fasta_cases() -> list[Case]:
+    tisacel = "Tisacel_patentUS9499629B2.fasta"
+    protein = "Axicel_HM852952_protein_translated.fasta"
+    fetched = "fetched_sequences.fasta"
+
+    def bad_char_unwrapped(d: Path) -> Built:
+        content = real(d, tisacel)
+        header, sequence = content.split(b"\n", 1)
+        broken = header + b"\n" + sequence[:99] + b"#" + sequence[100:]
+        return Built(broken, "bad_char.fasta", r"'#' at position 100 is not an IUPAC nucleotide code", 2,
+                     "Tisacel_WO2021091978A1_CAR_construct")
+
+    def bad_char_wrapped(d: Path) -> Built:
+        content = real(d, fetched)
+        lines = content.split(b"\n")
+        header_line = line_of(content, b">NM_001561.6")
+        position = 700  # 1-based; the file wraps at 70 columns
+        target = header_line + (position - 1) // 70  # index of the sequence line in `lines` (0-based + 1)
+        column = (position - 1) % 70
+        text = lines[target]
+        lines[target] = text[:column] + b"!" + text[column + 1:]
+        return Built(b"\n".join(lines), "fetched_bad.fasta", r"'!' at position 700 ", target + 1, "NM_001561.6")
+
+    def protein_digit(d: Path) -> Built:
+        content = real(d, protein)
+        return Built(replace_once(content, b"MLLLV", b"M1LLV"), "digit.fasta",
+                     r"'1' at position 2 is not an IUPAC amino-acid code", 2, "Axicel_HM852952_CAR_construct")
+
+    def protein_gap(d: Path) -> Built:
+        content = real(d, protein)
+        return Built(replace_once(content, b"TSLLLCEL", b"TSLL-CEL"), "gapped.fasta",
+                     r"'-' at position \d+ is not an IUPAC amino-acid code", 2)
+
+    def protein_as_dna(d: Path) -> Built:
+        return Built(real(d, protein), protein, r"DNA was requested but the content is protein", 1,
+                     "Axicel_HM852952_CAR_construct", options={"molecule": "DNA"})
+
+    def dna_as_protein(d: Path) -> Built:
+        return Built(real(d, tisacel), tisacel, r"protein was requested but the content is nucleotides", 1,
+                     "Tisacel_WO2021091978A1_CAR_construct", options={"molecule": "protein"})
+
+    def rna(d: Path) -> Built:
+        content = real(d, tisacel)
+        header, sequence = content.split(b"\n", 1)
+        return Built(header + b"\n" + sequence.replace(b"T", b"U"), "rna.fasta", r"RNA \(U instead of T\)", 1)
+
+    def over_cap(d: Path) -> Built:
+        return Built(real(d, "lentiviral_vector_tisacel.fasta"), "vector.fasta",
+                     r"9174 long, over the limit of 9000", 1, "Tisacel_Vector", options={"max_length": 9000})
+
+    def empty_record(d: Path) -> Built:
+        content = real(d, fetched)
+        # the second record loses its sequence: its header is followed directly by the third header
+        start = content.index(b">NM_171827.4")
+        end = content.index(b">NM_001561.6")
+        header_end = content.index(b"\n", start) + 1
+        broken = content[:header_end] + content[end:]
+        return Built(broken, "empty_record.fasta", r"has no sequence", line_of(broken, b">NM_171827.4"),
+                     "NM_171827.4")
+
+    def no_record_id(d: Path) -> Built:
+        content = real(d, tisacel)
+        return Built(b">\n" + content.split(b"\n", 1)[1], "no_id.fasta", r"no record ID", 1)
+
+    def duplicate_id(d: Path) -> Built:
+        content = real(d, fetched)
+        first = content[:content.index(b">NM_171827.4")]
+        broken = content + first
+        return Built(broken, "duplicate.fasta", r"duplicate record ID 'NM_001378516.1' \(first at line 1\)",
+                     line_of(broken, b">NM_001378516.1", 1), "NM_001378516.1")
+
+    def truncated_header_only(d: Path) -> Built:
+        content = real(d, tisacel)
+        return Built(content[:30], "cut.fasta", r"has no sequence", 1)
+
+    def fasta_then_genbank(d: Path) -> Built:
+        content = real(d, tisacel) + b"\n" + real(d, "T2A.gb")
+        return Built(content, "mixed.fasta", r"' ' |is not an IUPAC", None)
+
+    def text_before_header(d: Path) -> Built:
+        return Built(b"Sequence of the tisa-cel CAR\n" + real(d, tisacel), "prose.fasta",
+                     r"neither GenBank .* nor FASTA", 1)
+
+    def nul_in_sequence(d: Path) -> Built:
+        content = real(d, tisacel)
+        return Built(content[:500] + b"\x00" + content[500:], "nul.fasta", r"binary content: a NUL byte at byte 501",
+                     2)
+
+    return [
+        Case("fasta-bad-character-unwrapped", bad_char_unwrapped),
+        Case("fasta-bad-character-wrapped-third-record", bad_char_wrapped),
+        Case("fasta-protein-digit", protein_digit),
+        Case("fasta-protein-gap", protein_gap),
+        Case("fasta-protein-file-forced-dna", protein_as_dna),
+        Case("fasta-dna-file-forced-protein", dna_as_protein),
+        Case("fasta-rna", rna),
+        Case("fasta-over-length-cap", over_cap),
+        Case("fasta-empty-record", empty_record),
+        Case("fasta-header-without-id", no_record_id),
+        Case("fasta-duplicate-id", duplicate_id),
+        Case("fasta-truncated-to-header", truncated_header_only),
+        Case("fasta-followed-by-genbank", fasta_then_genbank),
+        Case("fasta-prose-before-header", text_before_header),
+        Case("fasta-nul-byte", nul_in_sequence),
+    ]
+
+
+def genbank_cases() -> list[Case]:
+    t2a = "T2A.gb"
+
+    def locus_length(d: Path) -> Built:
+        return Built(replace_once(real(d, t2a), b" 54 bp", b" 60 bp"), "t2a_locus.gb",
+                     r"LOCUS line gives length 60, found 54", 1, "Exported")
+
+    def locus_length_third_record(d: Path) -> Built:
+        content = real(d, "cor6_6.gb")
+        broken = replace_once(content, b"BNAKINI       441 bp", b"BNAKINI       451 bp")
+        return Built(broken, "cor6_6_locus.gb", r"LOCUS line gives length 451, found 441",
+                     line_of(broken, b"LOCUS       BNAKINI"), "BNAKINI")
+
+    def locus_not_a_number(d: Path) -> Built:
+        return Built(replace_once(real(d, t2a), b" 54 bp", b" xx bp"), "t2a_xx.gb", r"malformed GenBank", 1)
+
+    def bad_location(d: Path) -> Built:
+        broken = replace_once(real(d, t2a), b"CDS             1..54", b"CDS             1..x54")
+        return Built(broken, "t2a_location.gb", r"1\.\.x54", line_of(broken, b"1..x54"), "Exported")
+
+    def word_location(d: Path) -> Built:
+        broken = replace_once(real(d, "P2A.gb"), b"CDS             1..57", b"CDS             one..57")
+        return Built(broken, "p2a_location.gb", r"one\.\.57", line_of(broken, b"one..57"), "Exported")
+
+    def reversed_linear_location(d: Path) -> Built:
+        broken = replace_once(real(d, t2a), b"CDS             1..54", b"CDS             40..3")
+        return Built(broken, "t2a_reversed.gb", r"40\.\.3", line_of(broken, b"40..3"), "Exported")
+
+    def origin_spanning_on_linear(d: Path) -> Built:
+        content = real(d, "addgene-plasmid-39296-sequence-49545.gbk")
+        broken = replace_once(content, b"ds-DNA     circular", b"ds-DNA     linear  ")
+        return Built(broken, "addgene_linear.gbk", r"3922\.\.2", line_of(broken, b"3922..2"), "pFA6a-kanMX6")
+
+    def feature_past_end(d: Path) -> Built:
+        broken = replace_once(real(d, t2a), b"CDS             1..54", b"CDS             1..80")
+        return Built(broken, "t2a_past_end.gb", r"CDS feature at 1\.\.80 lies outside the 54-long sequence",
+                     line_of(broken, b"1..80"), "Exported")
+
+    def feature_past_end_egfr(d: Path) -> Built:
+        broken = replace_once(real(d, "EGFR.gb"), b"CDS             1..3633", b"CDS             1..3700")
+        return Built(broken, "egfr_past_end.gb", r"lies outside the 3633-long sequence",
+                     line_of(broken, b"1..3700"), "Exported")
+
+    def complement_past_end(d: Path) -> Built:
+        content = real(d, "NC_005816.gb")
+        old = re.search(rb"complement\((\d+)\.\.(\d+)\)", content).group(0)
+        broken = replace_once(content, old, b"complement(9000..9999)")
+        return Built(broken, "nc_past_end.gb", r"9000\.\.9999 lies outside the 9609-long sequence",
+                     line_of(broken, b"complement(9000..9999)"), "NC_005816.1")
+
+    def broken_join(d: Path) -> Built:
+        broken = replace_once(real(d, t2a), b"CDS             1..54", b"CDS             join(1..5,")
+        return Built(broken, "t2a_join.gb", r"malformed GenBank", None, "Exported")
+
+    def truncated_features(d: Path) -> Built:
+        content = real(d, t2a)
+        cut = content[:content.index(b"/label=T2A")]
+        return Built(cut, "t2a_cut_features.gb", r"malformed GenBank|truncated", None, "Exported")
+
+    def truncated_sequence(d: Path) -> Built:
+        content = real(d, "Ig-kappa_leader.gb")
+        cut = content[:content.index(b"       61 gac")]
+        return Built(cut, "leader_cut.gb", r"truncated", None, "Exported")
+
+    def missing_terminator(d: Path) -> Built:
+        content = real(d, t2a)
+        cut = content[:content.rindex(b"//")]
+        return Built(cut, "t2a_no_end.gb", r"truncated", None, "Exported")
+
+    def truncated_second_record(d: Path) -> Built:
+        content = real(d, "cor6_6.gb")
+        start = content.index(b"LOCUS       ATKIN2")
+        cut = content[:start + 900]
+        return Built(cut, "cor6_6_cut.gb", r"malformed GenBank|truncated", None, "ATKIN2")
+
+    def bad_sequence_character(d: Path) -> Built:
+        broken = replace_once(real(d, t2a), b"gagggcaggg", b"gagggc#ggg")
+        return Built(broken, "t2a_hash.gb", r"'#' at position 7 is not an IUPAC nucleotide code",
+                     line_of(broken, b"gagggc#ggg"), "Exported")
+
+    def bad_character_second_record(d: Path) -> Built:
+        content = real(d, "cor6_6.gb")
+        start = content.index(b"LOCUS       ATKIN2")
+        origin = content.index(b"ORIGIN", start)
+        line_end = content.index(b"\n", content.index(b"\n", origin) + 1)  # end of the first sequence line
+        broken = content[:line_end - 1] + b"?" + content[line_end:]
+        return Built(broken, "cor6_6_q.gb", r"'\?' at position 60 is not an IUPAC nucleotide code",
+                     line_of(broken, b"?"), "X62281.1")
+
+    def protein_letters_in_dna(d: Path) -> Built:
+        broken = replace_once(real(d, t2a), b"gagggcaggg", b"gagggcqggg")
+        return Built(broken, "t2a_q.gb", r"'Q' at position 7 is not an IUPAC nucleotide code", None, "Exported")
+
+    def no_origin(d: Path) -> Built:
+        content = real(d, "Ig-kappa_leader.gb")
+        start = content.index(b"ORIGIN")
+        end = content.rindex(b"//")
+        return Built(content[:start] + content[end:], "leader_no_origin.gb", r"malformed GenBank|no sequence",
+                     None, "Exported")
+
+    def empty_sequence(d: Path) -> Built:
+        content = real(d, "Ig-kappa_leader.gb")
+        header = content[:content.index(b"FEATURES")]
+        broken = replace_once(header, b" 63 bp", b"  0 bp") + b"ORIGIN\n//\n"
+        return Built(broken, "leader_empty.gb", r"no sequence", 1, "Exported")
+
+    def junk_feature_line(d: Path) -> Built:
+        broken = replace_once(real(d, t2a), b"                     /label=T2A", b"garbage here")
+        return Built(broken, "t2a_junk.gb", r"garbage here", line_of(broken, b"garbage here"), "Exported")
+
+    def duplicate_records(d: Path) -> Built:
+        content = real(d, t2a)
+        return Built(content + content, "t2a_twice.gb", r"duplicate record ID 'Exported' \(first at line 1\)",
+                     content.count(b"\n") + 1, "Exported")
+
+    def text_after_terminator(d: Path) -> Built:
+        content = real(d, t2a)
+        return Built(content + b"these lines are not GenBank\n", "t2a_tail.gb", r"after the record's '//'",
+                     content.count(b"\n") + 1, "Exported")
+
+    def over_cap(d: Path) -> Built:
+        return Built(real(d, "NC_005816.gb"), "nc.gb", r"9609 long, over the limit of 5000", 1, "NC_005816.1",
+                     options={"max_length": 5000})
+
+    def forced_protein(d: Path) -> Built:
+        return Built(real(d, t2a), t2a, r"protein was requested but the LOCUS line declares DNA", 1, "Exported",
+                     options={"molecule": "protein"})
+
+    def nul_in_genbank(d: Path) -> Built:
+        content = real(d, "EGFR.gb")
+        at = content.index(b"ORIGIN")
+        return Built(content[:at] + b"\x00\x00" + content[at:], "egfr_nul.gb", r"NUL byte",
+                     line_of(content, b"ORIGIN"))
+
+    def control_bytes(d: Path) -> Built:
+        content = real(d, "P2A.gb")
+        return Built(replace_once(content, b"DEFINITION", b"DEFIN\x01TION"), "p2a_ctrl.gb",
+                     r"control byte 0x01", 2)
+
+    def latin1(d: Path) -> Built:
+        content = real(d, "P2A.gb")
+        return Built(replace_once(content, b"synthetic linear DNA", b"synth\xe9tic linear DNA"), "p2a_latin1.gb",
+                     r"not UTF-8", 2)
+
+    return [
+        Case("genbank-locus-length-differs", locus_length),
+        Case("genbank-locus-length-differs-third-record", locus_length_third_record),
+        Case("genbank-locus-length-not-a-number", locus_not_a_number),
+        Case("genbank-unparseable-location", bad_location),
+        Case("genbank-word-location", word_location),
+        Case("genbank-reversed-location-on-linear", reversed_linear_location),
+        Case("genbank-origin-spanning-feature-on-linear", origin_spanning_on_linear),
+        Case("genbank-feature-past-end", feature_past_end),
+        Case("genbank-feature-past-end-egfr", feature_past_end_egfr),
+        Case("genbank-complement-past-end", complement_past_end),
+        Case("genbank-broken-join", broken_join),
+        Case("genbank-truncated-in-features", truncated_features),
+        Case("genbank-truncated-in-sequence", truncated_sequence),
+        Case("genbank-missing-terminator", missing_terminator),
+        Case("genbank-truncated-second-record", truncated_second_record),
+        Case("genbank-bad-sequence-character", bad_sequence_character),
+        Case("genbank-bad-character-second-record", bad_character_second_record),
+        Case("genbank-protein-letter-in-dna", protein_letters_in_dna),
+        Case("genbank-no-origin", no_origin),
+        Case("genbank-empty-sequence", empty_sequence),
+        Case("genbank-junk-feature-line", junk_feature_line),
+        Case("genbank-duplicate-records", duplicate_records),
+        Case("genbank-text-after-terminator", text_after_terminator),
+        Case("genbank-over-length-cap", over_cap),
+        Case("genbank-dna-forced-protein", forced_protein),
+        Case("genbank-nul-bytes", nul_in_genbank),
+        Case("genbank-control-byte", control_bytes),
+        Case("genbank-not-utf8", latin1),
+    ]
+
+
+def file_cases() -> list[Case]:
+    def empty(d: Path) -> Built:
+        return Built(b"", "empty.fasta", r"the file is empty")
+
+    def blank(d: Path) -> Built:
+        return Built(b"\n \r\n\t\n", "blank.gb", r"the file is empty")
+
+    def binary_junk(d: Path) -> Built:
+        return Built(bytes(range(256)) * 4, "junk.fasta", r"binary content: a NUL byte", 1)
+
+    def gzip_file(d: Path) -> Built:
+        return Built(gzip.compress(real(d, "T2A.gb")), "T2A.gb.gz", r"binary content")
+
+    def tsv_file(d: Path) -> Built:
+        return Built(real(d, "ternary_templates_v2.tsv")[:4000], "templates.fasta", r"neither GenBank .* nor FASTA",
+                     1)
+
+    def gtf_as_sequence(d: Path) -> Built:
+        return Built(real(d, "Anno_Tisacel.gtf"), "Anno_Tisacel.gb", r"starts with 'tisacel", 1)
+
+    def embl(d: Path) -> Built:
+        sequence = real(d, "T2A.gb").split(b"ORIGIN")[1]
+        return Built(b"ID   T2A; SV 1; linear; DNA; STD; SYN; 54 BP.\nSQ   Sequence 54 BP;\n" + sequence,
+                     "t2a.embl", r"neither GenBank .* nor FASTA", 1)
+
+    def unknown_molecule(d: Path) -> Built:
+        return Built(real(d, "T2A.gb"), "T2A.gb", r"unknown molecule 'RNA'", options={"molecule": "RNA"})
+
+    return [
+        Case("file-empty", empty),
+        Case("file-blank-lines-only", blank),
+        Case("file-binary-junk", binary_junk),
+        Case("file-gzip-compressed", gzip_file),
+        Case("file-tsv-table", tsv_file),
+        Case("file-gtf-given-as-sequence", gtf_as_sequence),
+        Case("file-embl-format", embl),
+        Case("file-unknown-molecule-option", unknown_molecule),
+    ]
+
+
+def gtf_cases() -> list[Case]:
+    def gtf(content: bytes, name: str, message: str, line: int | None, record: str | None = None) -> Built:
+        return Built(content, name, message, line, record, gtf_only=True)
+
+    def lines_of(d: Path, name: str) -> list[bytes]:
+        return real(d, name).split(b"\n")
+
+    def reversed_real(d: Path) -> Built:
+        return gtf(real(d, "lentiviral_vector_tisacel.gtf"), "lentiviral_vector_tisacel.gtf",
+                   r"start 25 is after end 9", 1, "vector")
+
+    def reversed_line_4(d: Path) -> Built:
+        lines = lines_of(d, "Anno_Tisacel.gtf")
+        columns = lines[3].split(b"\t")
+        columns[3], columns[4] = columns[4], columns[3]
+        lines[3] = b"\t".join(columns)
+        return gtf(b"\n".join(lines), "tisacel_reversed.gtf", r"start 892 is after end 790", 4, "tisacel")
+
+    def non_integer(d: Path) -> Built:
+        lines = lines_of(d, "Anno_Axicel.gtf")
+        lines[1] = lines[1].replace(b"\t67\t", b"\t6x7\t")
+        return gtf(b"\n".join(lines), "axicel_6x7.gtf", r"whole numbers, not '6x7'", 2, "axicel")
+
+    def float_coordinate(d: Path) -> Built:
+        lines = lines_of(d, "Anno_Axicel.gtf")
+        lines[2] = lines[2].replace(b"\t1131\t", b"\t1131.5\t")
+        return gtf(b"\n".join(lines), "axicel_float.gtf", r"whole numbers", 3, "axicel")
+
+    def spaces_not_tabs(d: Path) -> Built:
+        lines = lines_of(d, "Anno_Idecel.gtf")
+        lines[2] = lines[2].replace(b"\t", b" ")
+        return gtf(b"\n".join(lines), "idecel_spaces.gtf", r"9 tab-separated columns, this one has 1", 3)
+
+    def missing_column(d: Path) -> Built:
+        lines = lines_of(d, "Anno_Idecel.gtf")
+        columns = lines[4].split(b"\t")
+        lines[4] = b"\t".join(columns[:5] + columns[6:])
+        return gtf(b"\n".join(lines), "idecel_8cols.gtf", r"this one has 8", 5)
+
+    def unclosed_quote(d: Path) -> Built:
+        lines = lines_of(d, "Anno_Tisacel.gtf")
+        lines[1] = lines[1].replace(b'exon_id "CD8SP"', b'exon_id "CD8SP')
+        return gtf(b"\n".join(lines), "tisacel_quote.gtf", r"unclosed quote", 2, "tisacel")
+
+    def attribute_without_value(d: Path) -> Built:
+        lines = lines_of(d, "Anno_Ciltacel_Oezdemirli_and_Braun.gtf")
+        lines[2] = lines[2].replace(b'exon_id "G4S_linker";', b'exon_id;')
+        return gtf(b"\n".join(lines), "cilta_attr.gtf", r"cannot read the attribute 'exon_id'", 3, "ciltacel")
+
+    def bad_strand(d: Path) -> Built:
+        lines = lines_of(d, "Anno_Axicel.gtf")
+        lines[3] = lines[3].replace(b"\t+\t", b"\t*\t")
+        return gtf(b"\n".join(lines), "axicel_strand.gtf", r"strand must be", 4, "axicel")
+
+    def start_zero(d: Path) -> Built:
+        lines = lines_of(d, "Anno_Axicel.gtf")
+        lines[0] = lines[0].replace(b"\t1\t68\t", b"\t0\t68\t")
+        return gtf(b"\n".join(lines), "axicel_zero.gtf", r"start 0 is before position 1", 1, "axicel")
+
+    def empty_gtf(d: Path) -> Built:
+        return gtf(b"", "empty.gtf", r"the file is empty", None)
+
+    def comments_only(d: Path) -> Built:
+        return gtf(b"#gtf-version 2.2\n#nothing else\n", "comments.gtf", r"no feature line", None)
+
+    def binary_gtf(d: Path) -> Built:
+        return gtf(gzip.compress(real(d, "Anno_Axicel.gtf")), "Anno_Axicel.gtf.gz", r"binary content", None)
+
+    def outside_sequence(d: Path) -> Built:
+        # ide-cel's annotations (1485 nt) on the 1459-nt tisa-cel ORF: CD3zSD 1141-1485 runs past the end
+        name = "Tisacel_patentUS9499629B2.fasta"
+        built = Built(real(d, name), name, r"'CD3zSD' at 1141-1485 lies outside record "
+                      r"'Tisacel_WO2021091978A1_CAR_construct' \(1459 long\)", 9,
+                      "Tisacel_WO2021091978A1_CAR_construct")
+        built.gtf = (real(d, "Anno_Idecel.gtf"), "Anno_Idecel.gtf")
+        return built
+
+    def unknown_sequence(d: Path) -> Built:
+        built = Built(real(d, "fetched_sequences.fasta"), "fetched_sequences.fasta",
+                      r"name the sequence 'tisacel', which is not in the sequence file", 2, "tisacel")
+        # line 2: the first domain feature (line 1 is the transcript line, the construct as a whole)
+        built.gtf = (real(d, "Anno_Tisacel.gtf"), "Anno_Tisacel.gtf")
+        return built
+
+    def two_sequences_one_record(d: Path) -> Built:
+        name = "Axicel_HM852952.fasta"
+        built = Built(real(d, name), name, r"name the sequence '(axicel|tisacel)', which is not", None)
+        built.gtf = (real(d, "Anno_Axicel.gtf") + b"\n" + real(d, "Anno_Tisacel.gtf"), "two.gtf")
+        return built
+
+    def protein_annotated_with_nt_coordinates(d: Path) -> Built:
+        name = "Axicel_HM852952_protein_translated.fasta"
+        built = Built(real(d, name), name, r"'anti-CD19' at 67-809 lies outside record .*\(489 long\)", 2)
+        built.gtf = (real(d, "Anno_Axicel.gtf"), "Anno_Axicel.gtf")
+        return built
+
+    return [
+        Case("gtf-reversed-coordinates-real-file", reversed_real),
+        Case("gtf-reversed-coordinates-line-4", reversed_line_4),
+        Case("gtf-non-integer-coordinate", non_integer),
+        Case("gtf-decimal-coordinate", float_coordinate),
+        Case("gtf-spaces-instead-of-tabs", spaces_not_tabs),
+        Case("gtf-missing-column", missing_column),
+        Case("gtf-unclosed-quote", unclosed_quote),
+        Case("gtf-attribute-without-value", attribute_without_value),
+        Case("gtf-bad-strand", bad_strand),
+        Case("gtf-start-zero", start_zero),
+        Case("gtf-empty", empty_gtf),
+        Case("gtf-comments-only", comments_only),
+        Case("gtf-binary", binary_gtf),
+        Case("gtf-feature-outside-sequence", outside_sequence),
+        Case("gtf-unknown-sequence-name", unknown_sequence),
+        Case("gtf-two-sequences-for-one-record", two_sequences_one_record),
+        Case("gtf-nucleotide-coordinates-on-protein", protein_annotated_with_nt_coordinates),
+    ]
+
+
+CASES = fasta_cases() + genbank_cases() + file_cases() + gtf_cases()
+
+
+def test_corpus_is_large_and_ids_are_unique():
+    assert len(CASES) >= 40
+    assert len({case.id for case in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_malformed_input_is_refused_with_a_clear_error(case: Case, shared_data: Path):
+    built = case.build(shared_data)
+    with pytest.raises(InvalidInput) as caught:
+        if built.gtf_only:
+            parse_gtf(built.content, built.file_name)
+        else:
+            drafts = parse_sequence_file(built.content, built.file_name, **built.options)
+            if built.gtf is None:
+                pytest.fail(f"{case.id}: parsed without error into {[d.record_id for d in drafts]}")
+            gtf_content, gtf_name = built.gtf
+            apply_annotations(drafts, parse_gtf(gtf_content, gtf_name), gtf_name)
+    error = caught.value
+    expected_file = built.gtf[1] if built.gtf else built.file_name
+    assert error.file == expected_file
+    assert re.search(built.message, error.message), error.message
+    if built.line is not None:
+        assert error.line == built.line, str(error)
+    if built.record is not None:
+        assert error.record == built.record, str(error)
+    assert str(error).startswith(expected_file)
+    assert "Traceback" not in str(error)
