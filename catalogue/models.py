@@ -23,7 +23,7 @@ def utc_now() -> datetime:
 
 
 def _json(**kwargs) -> Column:
-    return Column(JSON, **kwargs)
+    return Column(JSON(none_as_null=True), **kwargs)
 
 
 def _version() -> Column:
