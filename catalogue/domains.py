@@ -105,6 +105,8 @@ def find_chains(sequence: str, molecule: Molecule, *, min_orf_aa: int = MIN_ORF_
     if molecule == "protein":
         protein = sequence.rstrip("*")
         ends_in_stop = len(protein) < len(sequence)
+        if not protein:
+            return []
         return [
             Chain(protein.replace("*", "X"), 1, len(protein), None, None,
                   protein.count("*"), ends_in_stop)
@@ -389,7 +391,10 @@ def _place_domains(protein: str) -> list[_Placed]:
     placed: list[_Placed] = []
     for hit in v_hits:
         kind, label = _CHAIN_TYPES[hit.chain_type]
-        note = f"ANARCI HMM {hit.model}"
+        note = (
+            f"ANARCI HMM {hit.model}; species = best-scoring model among human, mouse, rat, "
+            "rabbit and alpaca (humanised or VH3-family domains may score best on mouse or alpaca)"
+        )
         if kind == "vh" and not has_light:
             kind, label = "vhh", "VHH"
             note += "; VHH because the chain has heavy-type V domains and no light-type V domain"
