@@ -122,8 +122,8 @@ def normalise_phases(raw: str | Iterable[str] | None) -> list[str]:
             if word in _PHASE_WORDS:
                 phases.add(_PHASE_WORDS[word])
                 continue
-            if word in ("1", "2", "3", "4"):  # "Phase 1/2": the bare second number
-                phases.add(f"PHASE{word}")
+            if word in ("1", "2", "3", "4", "I", "II", "III", "IV"):  # "Phase 1/2": the bare second number
+                phases.add(f"PHASE{_ROMAN.get(word, word)}")
                 continue
             m = _PHASE_TOKEN_RE.fullmatch(word)
             if not m:
