@@ -131,9 +131,32 @@ def _audit(
 # --- targets and programmes -------------------------------------------------------
 
 
-def _target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> Target:
-    """The target with ``symbol``, created with only its symbol when the catalogue does not know it."""
+def _find_target(session: Session, symbol: str) -> Target | None:
+    """The target named ``symbol``, or whose aliases include it (SLAMF7 → CS1, TNFRSF17 → BCMA)."""
     target = session.exec(select(Target).where(Target.symbol == symbol)).scalars().first()
+    if target is not None:
+        return target
+    wanted = symbol.casefold()
+    for candidate in session.exec(select(Target).where(Target.aliases.is_not(None))).scalars():
+        if wanted in {alias.casefold() for alias in candidate.aliases or []} or wanted == (
+            candidate.gene_symbol or ""
+        ).casefold():
+            return candidate
+    return None
+
+
+def _canonical_symbols(session: Session, symbols: Iterable[str]) -> list[str]:
+    """Symbols with aliases replaced by the catalogue's own symbol, duplicates dropped, order kept."""
+    canonical = []
+    for symbol in symbols:
+        target = _find_target(session, symbol)
+        canonical.append(target.symbol if target is not None else symbol)
+    return list(dict.fromkeys(canonical))
+
+
+def _target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> Target:
+    """The target with ``symbol`` (or that alias), created with only its symbol when the catalogue does not know it."""
+    target = _find_target(session, symbol)
     if target is None:
         target = Target(symbol=symbol, source=origin)
         session.add(target)
@@ -240,9 +263,13 @@ def _validate_construct(draft: ConstructDraft) -> None:
 
 def _set_construct_targets(session: Session, actor: Actor, construct: Construct, symbols: list[str]) -> None:
     session.execute(delete(ConstructTarget).where(ConstructTarget.construct_id == construct.id))
-    for position, symbol in enumerate(dict.fromkeys(symbols)):
+    target_ids: list[int] = []
+    for symbol in symbols:
         target = _target_row(session, symbol, actor, origin=f"named by construct {construct.name}")
-        session.add(ConstructTarget(construct_id=construct.id, target_id=target.id, position=position))
+        if target.id not in target_ids:
+            target_ids.append(target.id)
+    for position, target_id in enumerate(target_ids):
+        session.add(ConstructTarget(construct_id=construct.id, target_id=target_id, position=position))
 
 
 def _upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> Outcome:
@@ -268,7 +295,7 @@ def _upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> 
         return "created"
     before = _construct_state(session, construct)
     changed = _apply(construct, values)
-    if before["targets"] != list(dict.fromkeys(draft.targets)):
+    if before["targets"] != _canonical_symbols(session, draft.targets):
         _set_construct_targets(session, actor, construct, draft.targets)
         changed = True
     if not changed:
@@ -419,7 +446,7 @@ class _TrialContext:
     def target(self, session: Session, actor: Actor, symbol: str, registry_id: str) -> Target:
         if symbol not in self.targets:
             self.targets[symbol] = _target_row(session, symbol, actor, origin=f"classified from trial {registry_id}")
-        return self.targets[symbol]
+        return self.targets[symbol]  # keyed by the name asked for, which may be an alias
 
     def construct_ids(self, products: Iterable[str]) -> set[int]:
         return {self.constructs_by_product[p.casefold()] for p in products if p.casefold() in self.constructs_by_product}

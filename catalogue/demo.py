@@ -9,12 +9,12 @@ writes them.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from catalogue.drafts import ConstructDraft, ProgrammeDraft, TargetDraft, TrialDraft
+from catalogue.trials import load_demo_trials
 
 DEMO_DIR = Path(__file__).parent / "demo"
 CONSTRUCTS_DIR = Path(__file__).resolve().parent.parent / "constructs"
@@ -49,18 +49,6 @@ def _draft(cls, values: dict):
     return cls(**values)
 
 
-def read_trials(path: Path) -> list[TrialDraft]:
-    """Trials written as TrialDraft fields in JSON (the demo's ``trials.json``)."""
-    entries = json.loads(path.read_text(encoding="utf-8"))
-    drafts = []
-    for entry in entries:
-        values = dict(entry)
-        values.pop("source", None)
-        values["record_source"] = entry.get("source") or entry.get("record_source")
-        drafts.append(_draft(TrialDraft, values))
-    return drafts
-
-
 def read_demo_catalogue() -> DemoCatalogue:
     catalogue = DemoCatalogue()
     catalogue.targets = [_draft(TargetDraft, t) for t in _toml("targets.toml")["target"]]
@@ -72,7 +60,7 @@ def read_demo_catalogue() -> DemoCatalogue:
         catalogue.constructs.append(_draft(ConstructDraft, values))
     trials_file = DEMO_DIR / "trials.json"
     if trials_file.exists():
-        catalogue.trials = read_trials(trials_file)
+        catalogue.trials = load_demo_trials(trials_file)
     for figure in _toml("patients_treated.toml")["figure"]:
         catalogue.patients_treated.append(
             ("trial", figure["trial"], figure["patients_treated"], figure["source"], figure["as_of"])
