@@ -64,7 +64,7 @@ _NOT_PROTEIN = re.compile(f"[^{PROTEIN_LETTERS}]")
 _DNA_COMPLEMENT = str.maketrans("ACGTRYSWKMBDHVN", "TGCAYRSWMKVHDBN")
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _FASTA_START = re.compile(rb"^>", re.MULTILINE)
-_GENBANK_START = re.compile(rb"^LOCUS", re.MULTILINE)
+_GENBANK_START = re.compile(rb"^LOCUS {7}", re.MULTILINE)  # Biopython's record start: LOCUS + 7 spaces
 _STOP_CODONS = frozenset({"TAA", "TAG", "TGA"})
 _BOM = b"\xef\xbb\xbf"
 _GENBANK_EXTENSIONS = frozenset({".gb", ".gbk", ".genbank", ".gbff", ".ape"})
@@ -517,6 +517,10 @@ def _fasta_drafts(content: bytes, file_name: str, requested: Molecule | None,
 def _genbank_drafts(content: bytes, text: str, file_name: str, requested: Molecule | None,
                     max_length: int) -> Iterator[SequenceDraft]:
     texts = _record_texts(content, _GENBANK_START)
+    before = content[:len(content) - sum(len(t.raw) for t in texts)] if texts else content
+    if not texts or before.replace(_BOM, b"").strip():
+        raise InvalidInput("the file starts like GenBank but its first line is not a LOCUS line in GenBank layout "
+                           "('LOCUS' and 7 spaces, then the name)", file=file_name, line=1)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     with warnings.catch_warnings(record=True) as caught:
@@ -531,7 +535,11 @@ def _genbank_drafts(content: bytes, text: str, file_name: str, requested: Molecu
             except StopIteration:
                 raise InvalidInput("Biopython found no GenBank record here", **where) from None
             except (ValueError, AssertionError, IndexError, KeyError, TypeError, AttributeError) as error:
-                raise _genbank_error(str(error), record_text, where) from None
+                message = str(error).strip()
+                if not message or not isinstance(error, ValueError):
+                    detail = " ".join(message.split())[:100] or "no detail"
+                    message = f"Biopython's reader failed ({type(error).__name__}: {detail})"
+                raise _genbank_error(message, record_text, where) from None
             body = record_text.raw.rstrip()
             if not body.endswith(b"//"):
                 end = body.rfind(b"\n//")
@@ -582,6 +590,8 @@ def _genbank_error(message: str, text: _RecordText, where: dict) -> InvalidInput
         if first.startswith("Problem with") and len(lines) > 1:
             line = text.line_of(lines[1]) or line
             first = f"{first} {lines[1]}"
+    if len(first) > 160:
+        first = first[:157] + "..."
     return InvalidInput(f"malformed GenBank: {first}", file=where["file"], record=where["record"],
                         line=line if line is not None else where["line"])
 
