@@ -365,6 +365,20 @@ def patients(
     typer.echo(f"{kind} {key}: {count} patients treated ({outcome})")
 
 
+@app.command("accept-architecture")
+def accept_architecture(ctx: typer.Context, name: str, as_json: JsonOption = False) -> None:
+    """Set a construct's hinge, TM, costimulatory, signalling, binder format and generation from detection."""
+    context = _context(ctx)
+    changed = curation.accept_architecture(context.engine, context.actor, name)
+    if as_json:
+        emit_json({"construct": name, "changed": changed})
+    elif changed:
+        for key, value in changed.items():
+            typer.echo(f"{name}: {key} = {value}")
+    else:
+        typer.echo(f"{name}: the detected architecture is already recorded")
+
+
 @app.command()
 def archive(ctx: typer.Context, kind: str, key: str) -> None:
     """Archive (soft-delete) a construct or trial."""

@@ -685,8 +685,13 @@ def prepare_sequences(
     molecule: str | None = None,
     detect: bool = True,
     max_length: int | None = None,
+    binder_library: list | None = None,
 ) -> PreparedSequences:
-    """Parse, validate and detect domains (no database): what Curate previews and import writes."""
+    """Parse, validate and detect domains (no database): what Curate previews and import writes.
+
+    With a ``binder_library`` (see :func:`reference_binder_library`), each detected
+    VH, VL or VHH is named by its closest known therapeutic antibody.
+    """
     from catalogue import config
     from catalogue.sequences import apply_annotations, parse_gtf, parse_sequence_file
 
@@ -703,9 +708,41 @@ def prepare_sequences(
 
         for draft in drafts:
             result = detect_domains(draft.sequence, draft.molecule)
+            if binder_library:
+                _name_binders(draft, result, binder_library)
             draft.domains.extend(result.domains)
             draft.warnings.extend(header_content_warnings(draft.description or "", result))
     return PreparedSequences(file_name, drafts)
+
+
+def _name_binders(draft: SequenceDraft, result, library: list) -> None:
+    from catalogue.binders import closest_binder
+
+    for index, domain in enumerate(result.domains):
+        if domain.kind not in ("vh", "vl", "vhh") or domain.protein_start is None:
+            continue
+        chain = result.chains[result.chain_of_domain[index]]
+        protein = chain.protein[domain.protein_start - 1 : domain.protein_end]
+        match = closest_binder(protein, domain.kind, library)
+        if match is None:
+            continue
+        domain.identity = match.identity
+        target = f", target {match.target}" if match.target else ""
+        named = f"closest known therapeutic: {match.name} ({match.chain}{target}), {match.identity:.1f}% identity"
+        domain.note = f"{domain.note}; {named}" if domain.note else named
+
+
+def reference_binder_library(engine: Engine) -> list:
+    """The reference binders loaded with ``catalogue import binders``, as the detector's library."""
+    from catalogue.binders import ReferenceBinder as LibraryBinder
+
+    with db.read_session(engine) as session:
+        rows = session.exec(select(ReferenceBinder)).scalars().all()
+    return [
+        LibraryBinder(name=r.name, target=r.target, format=r.format, heavy=r.heavy, light=r.light,
+                      second_heavy=r.second_heavy, second_light=r.second_light, phase=r.phase, source=r.source)
+        for r in rows
+    ]
 
 
 def import_sequences(
@@ -728,8 +765,9 @@ def import_sequences(
     """
     require(actor, "curator", "import sequence records")
     try:
+        library = reference_binder_library(engine) if detect else None
         prepared = prepare_sequences(file_name, content, annotations=annotations, annotations_name=annotations_name,
-                                     molecule=molecule, detect=detect)
+                                     molecule=molecule, detect=detect, binder_library=library)
         with db.write_session(engine) as session:
             return FileReport(file_name, records=_write_sequences(session, actor, prepared, construct))
     except InvalidInput as error:
@@ -785,6 +823,44 @@ def _add_sequence_record(session: Session, actor: Actor, construct: Construct, d
     after["domains"] = len(draft.domains)
     _audit(session, actor, "import", "sequence_record", f"{construct.name}/{draft.record_id}", None, after)
     return record
+
+
+def accept_architecture(engine: Engine, actor: Actor, construct_name: str) -> dict[str, Any]:
+    """Set a construct's architecture fields from the domains detected in its newest sequence record.
+
+    Detection only proposes (hinge, transmembrane, costimulatory, signalling,
+    binder format, generation); this is the curator's acceptance. Returns the
+    fields that changed, with their new values.
+    """
+    require(actor, "curator", "accept a detected architecture")
+    from catalogue.domains import detect_domains, propose_architecture
+
+    with db.write_session(engine) as session:
+        construct = _live_construct(session, construct_name)
+        record = session.exec(
+            select(SequenceRecord)
+            .where(SequenceRecord.construct_id == construct.id, SequenceRecord.archived_at.is_(None))
+            .order_by(SequenceRecord.imported_at.desc(), SequenceRecord.id.desc())
+        ).scalars().first()
+        if record is None:
+            raise InvalidInput(f"construct {construct_name!r} has no sequence record to detect an architecture from")
+        proposal = propose_architecture(detect_domains(record.sequence, record.molecule))  # type: ignore[arg-type]
+        values = {
+            key: proposal[key]
+            for key in ("hinge", "transmembrane", "costimulatory", "signalling", "binder_format", "generation")
+            if proposal.get(key)
+        }
+        for key, suffix in (("hinge", " hinge"), ("transmembrane", " transmembrane")):
+            if key in values and values[key].endswith(suffix):
+                values[key] = values[key][: -len(suffix)]  # "CD8α hinge" is stored as hinge = "CD8α"
+        before = _construct_state(session, construct)
+        if not _apply(construct, values):
+            return {}
+        session.flush()
+        after = _construct_state(session, construct)
+        _audit(session, actor, "accept architecture", "construct", construct_name, before, after,
+               f"from detected domains of {record.file_name} / {record.record_id}")
+        return {key: after[key] for key in values if before[key] != after[key]}
 
 
 # --- reference binders ------------------------------------------------------------------
