@@ -76,6 +76,7 @@ CD_NUMBERS: dict[str, str] = {
     "371": "CLL1",
     "171": "L1CAM",
     "44v6": "CD44v6",
+    "138": "CD138",
 }
 
 #: Non-CD target names: canonical symbol -> alias patterns (case-insensitive).
@@ -250,7 +251,7 @@ PRODUCTS: tuple[Product, ...] = (
 
 _EDGE_L = r"(?<![A-Za-z0-9])"
 # Target names may be glued to a prefix: "AntiCD19", "UCD19", "huCART19", "UCART123", "αCD19".
-_TARGET_EDGE_L = r"(?:(?<![a-z0-9])|(?<=anti)|(?<=α)|(?<=\bu)|(?<=\bhu)|(?<=allo))"
+_TARGET_EDGE_L = r"(?<![a-z0-9])(?:anti-?|α|hu|u|allo-?)?"
 _EDGE_R = r"(?![A-Za-z0-9])"
 
 def _lower_pattern(pattern: str) -> str:
@@ -299,7 +300,7 @@ def _alias_symbol(matched: str) -> str | None:
 
 
 # "CD19/20", "CD19 / 22": a bare number continuing a CD name.
-_CD_CONTINUATION_RE = re.compile(r"\s?[/\\&x×]\s?(\d{1,3}[ab]?)(?![\d.a-z])")
+_CD_CONTINUATION_RE = re.compile(r"(?:\s?[/\\&x×]\s?(?:cd)?|cd)(\d{1,3}[ab]?)(?![\d.a-z])")
 
 _PRODUCT_RE = re.compile(
     _EDGE_L.lower() + "(?:" + "|".join(_lower_pattern(p) for product in PRODUCTS for p in product.patterns) + ")" + _EDGE_R.lower()
@@ -324,7 +325,7 @@ _MASK_RE = _rx(
     r"|CD8\+?\s?(?:T[\s-]?cells?|alpha|α)"
     r"|(?:CD19|EGFR|HER2)-?t(?:G)?(?![a-z])")  # truncated CD19/EGFR/HER2: transduction markers
 
-_CONNECTOR_RE = _rx(r"(?:[\s()/\\&+,;–×-]|x|and/or|and|or|plus)*")
+_CONNECTOR_RE = _rx(r"(?:[\s()/\\&+,;–×-]|x|and/or|and|or|plus|anti)*")
 
 _NEG_AFTER_RE = _rx(
     r"^[\s(]*(?:[-–−]\s*)?(?:negative|neg\b|null|loss|lost|escape|dim\b|low\b|deficien|knock|antibod|monoclonal|mab\b|moab"
@@ -405,7 +406,8 @@ def _mentions(text: str) -> list[tuple[int, int, str, bool]]:
             if symbol is None:
                 continue
             car_prefixed = m.group("carcd") is not None
-            found.append((m.start("carcd") if car_prefixed else m.start(), m.end(), symbol, car_prefixed))
+            start = m.start("carcd") if car_prefixed else m.start()
+            found.append((start, m.end(), symbol, car_prefixed))
             pos = m.end()
             while True:  # CD19/20, CD19/22
                 cont = _CD_CONTINUATION_RE.match(text, pos)
@@ -416,7 +418,7 @@ def _mentions(text: str) -> list[tuple[int, int, str, bool]]:
             continue
         symbol = _alias_symbol(m.group("alias"))
         if symbol is not None:
-            found.append((m.start(), m.end(), symbol, False))
+            found.append((m.start("alias"), m.end(), symbol, False))
     return found
 
 
@@ -696,6 +698,7 @@ class Disagreement:
     differing: list[str]  # seed targets on which we differ
     decisive_words: list[str]  # our evidence for the targets we call; empty when we call none
     title: str | None = None
+    absent_from_text: list[str] = field(default_factory=list)  # label targets the record text never names
 
 
 @dataclass
@@ -772,8 +775,14 @@ def agreement_report(drafts_with_labels: Iterable[tuple[object, str]]) -> Agreem
         words = [f"{t}: {w}" for t in differing if t in evidence for w in evidence[t][:2]]
         if not words:
             words = [f"{t}: {w}" for t in sorted(getattr(draft, "targets")) for w in evidence.get(t, [])[:1]]
+        text = " ".join(
+            [getattr(draft, "title", None) or "", " ".join(getattr(draft, "interventions", []) or []),
+             " ".join(getattr(draft, "conditions", []) or []), getattr(draft, "summary", None) or ""]
+        )
+        named = {symbol for _s, _e, symbol, _c in _mentions(_lower(text))}
         disagreements.append(
             Disagreement(
+                absent_from_text=sorted(t for t in theirs - ours if t not in named),
                 registry_id=getattr(draft, "registry_id"),
                 ours=sorted(getattr(draft, "targets")),
                 label=label,
@@ -788,3 +797,95 @@ def agreement_report(drafts_with_labels: Iterable[tuple[object, str]]) -> Agreem
         per_target=per_target,
         disagreements=disagreements,
     )
+
+
+# ---------------------------------------------------------------------------
+# The agreement report document
+# ---------------------------------------------------------------------------
+
+#: Judgements of single disagreements, read on the record text (registry ID → one line).
+JUDGEMENTS: dict[str, str] = {
+    "NCT04662099": "ours right: title 'Bispecific CAR Targeting CS1 and BCMA'; the label drops CS1",
+    "NCT02958410": "ours right on the CAR (title and intervention say anti-CD30 CAR); the label follows a summary sentence copied from a BCMA trial",
+    "NCT03049449": "ours right: 'Anti-CD30 Chimeric Antigen Receptor'; nothing in the record names CD19 or CD20",
+    "NCT03383965": "ours right: 'CD30 Targeted CAR-T in Treating CD30-Expressing Lymphomas'",
+    "NCT04860817": "ours right: 'Anti-CD7 CAR-T Cells', intervention 'Target CD7 CAR-T cells'",
+    "NCT03754764": "ours right: a CD38 CAR-T trial for B-ALL relapsing after CD19 CAR-T; CD19 is the prior therapy",
+    "NCT03767751": "ours right: 'Dual Specificity CD38 and BCMA CAR-T'; the label drops CD38",
+    "NCT04156269": "ours right: 'BCMA-CS1 Compound CAR'; the label drops CS1",
+    "NCT05950113": "ours right: 'CART-BCMA/CS1'; the label drops CS1",
+    "NCT03778346": "ambiguous: a platform naming BCMA, CS1, CD38, CD138, integrin β7 as single or compound targets; we list all, the label BCMA",
+    "NCT04036019": "ours right: C-CAR066 is CD20-directed ('CD20-directed CAR-T cells'); CD19 is the prior CAR-T",
+    "NCT04316624": "ours right: C-CAR066 (CD20-directed, per NCT04036019) after prior CD19 CAR-T",
+    "NCT04340167": "ambiguous: title names anti-CD22 CAR-T only; the label may read a sequential CD19/CD22 programme",
+    "NCT03244306": "ours right: 'CD22-CAR T cell immunotherapy for CD22+ leukaemia'",
+    "NCT04702841": "ambiguous: CAR-γδ T cells for 'CD7 Positive' T-cell malignancies; CD7 is inferred from expression",
+    "NCT05397184": "ours right: 'Base Edited CAR7 T Cells' (CAR7 = anti-CD7 CAR)",
+    "NCT04283006": "ours right: 'CD20/CD22 Targeted CAR T-cell'; nothing names CD19",
+    "NCT05098613": "ours right: 'CD19x22 CAR T Cells'",
+    "NCT03463928": "ours right: 'donor-derived CD19/22 bispecific CAR-T cells'",
+    "NCT04539444": "ours right: 'CD19/22 CART Cells'",
+    "NCT05436509": "ours right: 'CD19/79b Bi-specific CAR-T'; the label drops CD19",
+    "NCT03549442": "ours right: 'CART-BCMA With or Without huCART19' (two CAR products)",
+    "NCT03056339": "ours right: 'iC9/CAR.19/IL15-Transduced CB-NK' is an anti-CD19 CAR-NK",
+    "NCT02203825": "ours right: 'CAR Modified T-cells Targeting NKG2D-Ligands'; 'CM-CS1' is the product name, not SLAMF7",
+    "NCT03125577": "ambiguous: combination 4SCAR19 plus CAR20/22/30/38/70/123; we list all CARs, the label only CD19",
+    "NCT04016129": "ours right: 'Targeting CD19- ALL' means CD19-negative disease; the CARs are CD22/CD123/CD38/CD10/CD20/TSLPR",
+    "NCT04430530": "ours right: 4SCAR-T specific to CD22/CD123/CD38/CD10/CD20 'Post CD19-targeted Immunotherapy'",
+    "NCT03407859": "ours right: CD20/CD22/CD10-CART 'After CD19-CART' (CD19 is the prior therapy)",
+    "NCT03222674": "ambiguous: multi-CAR platform Muc1/CLL1/CD33/CD38/CD56/CD123; label CD33 only",
+    "NCT04010877": "ours right: 'CLL-1, CD33 and/or CD123-specific CAR'; the label keeps CD33 only",
+    "NCT04020575": "theirs right: 'huMNC2-CAR22' is a MUC1* CAR construct name, not CD22 (our CAR-number rule misreads it)",
+    "NCT03196830": "ours right: 'CAR-T targeted CD19/CD20/CD22/CD30'; the label keeps CD19/CD22",
+}
+
+
+def _judge(d: Disagreement) -> str:
+    if d.registry_id in JUDGEMENTS:
+        return JUDGEMENTS[d.registry_id]
+    ours_seed = [t for t in d.ours if t in SEED_TARGETS]
+    theirs = label_targets(d.label)
+    product_words = [w for w in d.decisive_words if ": product " in w]
+    if not d.ours:
+        return ("ambiguous: the record text names no target; the label is presumably inferred from disease, "
+                "sponsor or an unlisted product code, which we do not do")
+    if not theirs and product_words:
+        return "ours right: the record names a product whose target is documented (see the product's source); the label names none"
+    if not theirs:
+        return "ours right: the record text names the target with CAR wording (decisive words); the label names none"
+    if product_words and all(": product " in w for w in d.decisive_words):
+        return "ours right on the product's documented target; the label differs"
+    if d.absent_from_text and not product_words:
+        return f"ours right: the record never names {', '.join(d.absent_from_text)}; the label's target is not in the text"
+    if set(ours_seed) > (theirs & set(SEED_TARGETS)):
+        return "ours right: the title/interventions name the extra target with CAR wording; the label keeps fewer"
+    if set(ours_seed) < (theirs & set(SEED_TARGETS)):
+        return "ambiguous: the label adds a target the title/interventions do not name with CAR wording"
+    return "ambiguous: the record names different targets in different places"
+
+
+def render_agreement_doc(data_dir: str, files: Iterable[str]) -> str:
+    """The Markdown of docs/target-classification.md's generated part: figures and disagreements."""
+    from pathlib import Path
+
+    from catalogue.trials import parse_trial_file, snapshot_labels
+
+    pairs = []
+    for name in files:
+        content = (Path(data_dir) / name).read_bytes()
+        labels = snapshot_labels(content, name)
+        pairs += [(d, labels[d.registry_id]) for d in parse_trial_file(content, name)]
+    report = agreement_report(pairs)
+    counts: dict[str, int] = {}
+    for d in report.disagreements:
+        verdict = next(v for v in ("ours right", "theirs right", "ambiguous") if _judge(d).startswith(v))
+        counts[verdict] = counts.get(verdict, 0) + 1
+    lines = [
+        report.table_markdown(),
+        "",
+        f"Disagreements (trials whose seed-target sets differ): {len(report.disagreements)} — "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())),
+        "",
+        report.disagreements_markdown({d.registry_id: _judge(d) for d in report.disagreements}),
+    ]
+    return "\n".join(lines)
