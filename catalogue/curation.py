@@ -498,9 +498,15 @@ def _upsert_trial(
         return "created"
     if draft.last_update and existing.last_update and draft.last_update < existing.last_update:
         return "older"
+    same_version = bool(draft.last_update) and draft.last_update == existing.last_update
+    if same_version:
+        # The same registry version seen through another file (two snapshots overlap): it may fill in
+        # what we did not know, never overwrite what we have, so re-importing both is a no-op.
+        values = {k: v for k, v in values.items() if v is not None and getattr(existing, k) in (None, "unknown")}
     before = _trial_state(session, existing)
     changed = _apply(existing, values)
-    targets_differ = not existing.targets_curated and before["targets"] != sorted(set(draft.targets))
+    targets_differ = (not existing.targets_curated and before["targets"] != sorted(set(draft.targets))
+                      and not (same_version and before["targets"]))
     if not changed and not targets_differ:
         return "unchanged"
     _link_trial(session, actor, existing, draft, context)
