@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
@@ -448,6 +448,13 @@ class _TrialContext:
             self.targets[symbol] = _target_row(session, symbol, actor, origin=f"classified from trial {registry_id}")
         return self.targets[symbol]  # keyed by the name asked for, which may be an alias
 
+    def resolve(self, session: Session, symbol: str) -> str:
+        """The catalogue's own symbol for ``symbol`` (an alias resolves; an unknown one stays as it is)."""
+        if symbol in self.targets:
+            return self.targets[symbol].symbol
+        found = _find_target(session, symbol)
+        return found.symbol if found is not None else symbol
+
     def construct_ids(self, products: Iterable[str]) -> set[int]:
         return {self.constructs_by_product[p.casefold()] for p in products if p.casefold() in self.constructs_by_product}
 
@@ -482,33 +489,51 @@ def _link_trial(session: Session, actor: Actor, trial: Trial, draft: TrialDraft,
         session.add(TrialConstruct(trial_id=trial.id, construct_id=construct_id))
 
 
-def _upsert_trial(
-    session: Session, actor: Actor, draft: TrialDraft, context: _TrialContext, existing: Trial | None
+def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], context: _TrialContext) -> None:
+    """Insert new trials, their target and construct links and their audit events, in bulk."""
+    if not drafts:
+        return
+    now = datetime.now(timezone.utc)
+    rows = []
+    for draft in drafts:
+        rows.append({"registry_name": draft.registry, "registry_id": draft.registry_id, "targets_curated": False,
+                     "patients_treated": None, "patients_treated_source": None, "patients_treated_date": None,
+                     "archived_at": None, "version": 1, **_trial_values(draft)})
+    ids = dict(session.execute(insert(Trial).returning(Trial.registry_id, Trial.id), rows).all())
+    target_links, construct_links, events = [], [], []
+    for draft, row in zip(drafts, rows):
+        trial_id = ids[draft.registry_id]
+        symbols = sorted({context.target(session, actor, s, draft.registry_id).symbol for s in draft.targets})
+        target_links += [{"trial_id": trial_id, "target_id": context.targets[s].id} for s in symbols]
+        construct_links += [{"trial_id": trial_id, "construct_id": c, "curated": False}
+                            for c in sorted(context.construct_ids(draft.products))]
+        after = {k: _plain(v) for k, v in row.items() if k != "version"} | {"targets": symbols}
+        events.append({"at": now, "actor": actor.name, "action": "create", "entity_kind": "trial",
+                       "entity_key": draft.registry_id, "before": None, "after": after, "summary": None})
+    for model, link_rows in ((TrialTarget, target_links), (TrialConstruct, construct_links), (AuditEvent, events)):
+        if link_rows:
+            session.execute(insert(model), link_rows)
+
+
+def _update_trial(
+    session: Session, actor: Actor, draft: TrialDraft, context: _TrialContext, existing: Trial, targets: list[str]
 ) -> Outcome:
-    """Insert a trial or update it from a registry record; curated fields are kept."""
-    _validate_trial(draft)
-    values = _trial_values(draft)
-    if existing is None:
-        trial = Trial(registry_name=draft.registry, registry_id=draft.registry_id, **values)
-        session.add(trial)
-        session.flush()
-        _link_trial(session, actor, trial, draft, context)
-        session.flush()
-        _audit(session, actor, "create", "trial", draft.registry_id, None, _trial_state(session, trial))
-        return "created"
+    """Update a trial from a registry record; curated fields are kept and an older record is ignored."""
     if draft.last_update and existing.last_update and draft.last_update < existing.last_update:
         return "older"
+    values = _trial_values(draft)
     same_version = bool(draft.last_update) and draft.last_update == existing.last_update
     if same_version:
         # The same registry version seen through another file (two snapshots overlap): it may fill in
         # what we did not know, never overwrite what we have, so re-importing both is a no-op.
         values = {k: v for k, v in values.items() if v is not None and getattr(existing, k) in (None, "unknown")}
-    before = _trial_state(session, existing)
-    changed = _apply(existing, values)
-    targets_differ = (not existing.targets_curated and before["targets"] != sorted(set(draft.targets))
-                      and not (same_version and before["targets"]))
+    changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
+    wanted = sorted({context.resolve(session, s) for s in draft.targets})
+    targets_differ = not existing.targets_curated and targets != wanted and not (same_version and targets)
     if not changed and not targets_differ:
         return "unchanged"
+    before = _trial_state(session, existing)
+    _apply(existing, changed)
     _link_trial(session, actor, existing, draft, context)
     session.flush()
     _audit(session, actor, "update", "trial", draft.registry_id, before, _trial_state(session, existing))
@@ -552,17 +577,37 @@ class FileReport:
 
 
 def _write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> list[RecordOutcome]:
+    for draft in drafts:
+        _validate_trial(draft)
     context = _TrialContext.load(session)
     ids = [d.registry_id for d in drafts]
     existing: dict[str, Trial] = {}
+    targets: dict[int, list[str]] = {}
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
         for trial in session.exec(select(Trial).where(Trial.registry_id.in_(chunk))).scalars():
             existing[trial.registry_id] = trial
-    outcomes = []
+            targets[trial.id] = []
+        for trial_id, symbol in session.exec(
+            select(TrialTarget.trial_id, Target.symbol)
+            .join(Target, Target.id == TrialTarget.target_id)
+            .join(Trial, Trial.id == TrialTarget.trial_id)
+            .where(Trial.registry_id.in_(chunk))
+        ):
+            targets[trial_id].append(symbol)
+    outcomes: list[RecordOutcome] = []
+    new: dict[str, TrialDraft] = {}
     for draft in drafts:
-        outcome = _upsert_trial(session, actor, draft, context, existing.get(draft.registry_id))
+        trial = existing.get(draft.registry_id)
+        if trial is not None:
+            outcome = _update_trial(session, actor, draft, context, trial, sorted(targets[trial.id]))
+        elif draft.registry_id in new:
+            outcome = "unchanged"  # the same trial twice in one batch (e.g. two overlapping snapshots)
+        else:
+            new[draft.registry_id] = draft
+            outcome = "created"
         outcomes.append(RecordOutcome(draft.registry_id, outcome, line=draft.line))
+    _insert_trials(session, actor, list(new.values()), context)
     return outcomes
 
 
