@@ -555,12 +555,16 @@ def _genbank_drafts(content: bytes, text: str, file_name: str, requested: Molecu
         for index, record_text in enumerate(texts):
             name = _locus_name(record_text)
             where = {"file": file_name, "record": name, "line": record_text.line}
+            declared_length = _declared_length(record_text)
+            if declared_length is not None and declared_length > max_length:
+                raise InvalidInput(f"the LOCUS line gives length {declared_length}, over the limit of {max_length}",
+                                   **where)
             start = len(caught)
             try:
                 seq_record = next(records)
             except StopIteration:
                 raise InvalidInput("Biopython found no GenBank record here", **where) from None
-            except (ValueError, AssertionError, IndexError, KeyError, TypeError, AttributeError) as error:
+            except _BIOPYTHON_FAILURES as error:
                 message = str(error).strip()
                 if not message or not isinstance(error, ValueError):
                     detail = " ".join(message.split())[:100] or "no detail"
@@ -586,10 +590,23 @@ def _genbank_drafts(content: bytes, text: str, file_name: str, requested: Molecu
             yield _genbank_draft(seq_record, record_text, name, file_name, requested, max_length)
         try:
             extra = next(records, None)
-        except (ValueError, AssertionError, IndexError, KeyError, TypeError, AttributeError) as error:
+        except _BIOPYTHON_FAILURES as error:
             raise InvalidInput(f"unreadable text after the last record: {error}", file=file_name) from None
         if extra is not None:
             raise InvalidInput("Biopython read more records than there are LOCUS lines", file=file_name)
+
+
+# What Biopython's GenBank reader raises on damaged input besides its ValueErrors (found by fuzzing: a LOCUS
+# length of 10^48 gives OverflowError, a REFERENCE without AUTHORS an AttributeError).
+_BIOPYTHON_FAILURES = (ValueError, AssertionError, LookupError, TypeError, AttributeError, ArithmeticError,
+                       RecursionError)
+_LOCUS_LENGTH = re.compile(rb"\s(\d+) (?:bp|aa)\b")
+
+
+def _declared_length(text: _RecordText) -> int | None:
+    """The length on the LOCUS line, read before Biopython so an absurd one is refused early."""
+    match = _LOCUS_LENGTH.search(text.raw, 0, text.raw.find(b"\n") if b"\n" in text.raw[:400] else 400)
+    return int(match.group(1)) if match else None
 
 
 def _locus_name(text: _RecordText) -> str | None:

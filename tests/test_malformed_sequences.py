@@ -282,8 +282,14 @@ def genbank_cases() -> list[Case]:
                      content.count(b"\n") + 1, "Exported")
 
     def over_cap(d: Path) -> Built:
-        return Built(real(d, "NC_005816.gb"), "nc.gb", r"9609 long, over the limit of 5000", 1, "NC_005816.1",
+        return Built(real(d, "NC_005816.gb"), "nc.gb", r"length 9609, over the limit of 5000", 1, "NC_005816.1",
                      options={"max_length": 5000})
+
+    def absurd_locus_length(d: Path) -> Built:
+        # found by the fuzzer: Biopython raised OverflowError on a 49-digit LOCUS length
+        broken = replace_once(real(d, t2a), b"                  54 bp", b" " + b"3" * 40 + b" bp")
+        return Built(broken, "t2a_huge.gb", r"LOCUS line gives length 3{40}, over the limit of 1000000", 1,
+                     "Exported")
 
     def forced_protein(d: Path) -> Built:
         return Built(real(d, t2a), t2a, r"protein was requested but the LOCUS line declares DNA", 1, "Exported",
@@ -331,6 +337,7 @@ def genbank_cases() -> list[Case]:
         Case("genbank-text-after-terminator", text_after_terminator),
         Case("genbank-over-length-cap", over_cap),
         Case("genbank-dna-forced-protein", forced_protein),
+        Case("genbank-absurd-locus-length", absurd_locus_length),
         Case("genbank-nul-bytes", nul_in_genbank),
         Case("genbank-control-byte", control_bytes),
         Case("genbank-not-utf8", latin1),
