@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -157,11 +158,17 @@ def _canonical_symbols(session: Session, symbols: Iterable[str]) -> list[str]:
 def _target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> Target:
     """The target with ``symbol`` (or that alias), created with only its symbol when the catalogue does not know it."""
     target = _find_target(session, symbol)
-    if target is None:
-        target = Target(symbol=symbol, source=origin)
-        session.add(target)
-        session.flush()
-        _audit(session, actor, "create", "target", symbol, None, row_values(target), origin)
+    if target is not None:
+        return target
+    try:
+        with session.begin_nested():  # a savepoint: another writer may be creating the same target
+            target = Target(symbol=symbol, source=origin)
+            session.add(target)
+    except IntegrityError:
+        # It committed first (PostgreSQL lets both try; SQLite's BEGIN IMMEDIATE never gets here): use its row.
+        target = session.exec(select(Target).where(Target.symbol == symbol)).scalars().one()
+        return target
+    _audit(session, actor, "create", "target", symbol, None, row_values(target), origin)
     return target
 
 
@@ -348,7 +355,11 @@ def update_construct(
             session.flush()
             return _construct_state(session, construct) | {"version": construct.version}
     except StaleDataError as error:
-        raise EditConflict(f"construct {name!r} was changed by someone else while you saved; reload") from error
+        # Another writer committed between our version check and our UPDATE: the version column caught it.
+        with db.read_session(engine) as session:
+            current = _construct_state(session, _live_construct(session, name))
+        raise EditConflict(f"construct {name!r} was changed by someone else while you saved; "
+                           "reload to see the newer values", current=current) from error
 
 
 def _programme_name(session: Session, programme_id: int | None) -> str | None:
