@@ -2,7 +2,7 @@
 
 Exit codes (a public contract): 0 success; 1 invalid input (the message names
 the file, record and line where known; nothing of that file is written);
-2 usage error; 3 permission denied. ``--json`` output shapes are public too.
+2 usage error; 3 permission denied; 4 a registry could not be reached. ``--json`` output shapes are public too.
 Errors are one line on stderr, never a traceback.
 """
 
@@ -346,6 +346,30 @@ def import_binders(ctx: typer.Context, path: Path, as_json: JsonOption = False) 
     """Load a Thera-SAbDab export as the reference library that names detected binders."""
     context = _context(ctx)
     _report([curation.import_binders(context.engine, context.actor, path.name, _read(path))], as_json)
+
+
+@fetch_app.command("trials")
+def fetch_trials(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Option(help="Search phrase (query.term), or parameters such as 'query.cond=lupus'.")],
+    max_pages: Annotated[Optional[int], typer.Option(help="Stop after this many pages of 100 studies.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch studies from the ClinicalTrials.gov API v2 (paginated, rate-limited) and import them.
+
+    Each page is imported as one file would be: all of it or nothing. Exit code 4 when the registry
+    cannot be reached.
+    """
+    from catalogue.registry_fetch import fetch_studies
+
+    context = _context(ctx)
+    actor = context.actor
+    curation.require(actor, "curator", "import trials")
+    reports = []
+    for number, page in enumerate(fetch_studies(query, max_pages=max_pages), start=1):
+        reports.append(curation.import_trials(context.engine, actor, f"ClinicalTrials.gov page {number}", page,
+                                              source=f"ClinicalTrials.gov API v2, query {query!r}"))
+    _report(reports, as_json)
 
 
 @app.command("patients")
