@@ -22,7 +22,9 @@ from sqlmodel import Session
 
 from catalogue import db
 from catalogue.drafts import (
+    DOMAIN_KINDS,
     MODALITIES,
+    DomainDraft,
     ConstructDraft,
     ProgrammeDraft,
     SequenceDraft,
@@ -538,6 +540,8 @@ def _update_trial(
         # The same registry version seen through another file (two snapshots overlap): it may fill in
         # what we did not know, never overwrite what we have, so re-importing both is a no-op.
         values = {k: v for k, v in values.items() if v is not None and getattr(existing, k) in (None, "unknown")}
+    for field_name in existing.curated_fields or []:
+        values.pop(field_name, None)  # a curator's correction survives re-import
     changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
     wanted = sorted({context.resolve(session, s) for s in draft.targets})
     targets_differ = not existing.targets_curated and targets != wanted and not (same_version and targets)
@@ -635,6 +639,54 @@ def import_trials(
             return FileReport(file_name, records=_write_trials(session, actor, drafts))
     except InvalidInput as error:
         return FileReport(file_name, error=str(error.located(file=file_name)))
+
+
+EDITABLE_TRIAL_FIELDS = frozenset({
+    "title", "phases", "overall_status", "conditions", "indication", "indication_category", "lead_sponsor",
+    "countries", "start_date", "enrollment_count", "enrollment_type", "modality", "cell_source",
+})
+
+
+def update_trial(
+    engine: Engine, actor: Actor, registry_id: str, changes: dict[str, Any], *, expected_version: int
+) -> dict[str, Any]:
+    """A curator's correction of trial fields; corrected fields are kept on re-import.
+
+    Refused with :class:`EditConflict` (and the newer values) when the trial
+    changed since the editor read ``expected_version``.
+    """
+    require(actor, "curator", "edit trials")
+    unknown = set(changes) - EDITABLE_TRIAL_FIELDS
+    if unknown:
+        raise InvalidInput(f"trial {registry_id!r}: field(s) {', '.join(sorted(unknown))} cannot be edited")
+    if changes.get("enrollment_type", "unknown") not in ("actual", "estimated", "unknown"):
+        raise InvalidInput(f"trial {registry_id!r}: enrollment type must be actual, estimated or unknown")
+    if (changes.get("enrollment_count") or 0) < 0:
+        raise InvalidInput(f"trial {registry_id!r}: enrollment cannot be negative")
+    try:
+        with db.write_session(engine) as session:
+            trial = _live_trial(session, registry_id)
+            if trial.version != expected_version:
+                raise EditConflict(
+                    f"trial {registry_id!r} was changed by someone else (version {trial.version}, you edited "
+                    f"version {expected_version}); reload to see the newer values",
+                    current=_trial_state(session, trial))
+            before = _trial_state(session, trial)
+            values = dict(changes)
+            if "start_date" in values:
+                values["start_year"] = int(values["start_date"][:4]) if values["start_date"] else None
+            if not _apply(trial, values):
+                return {}
+            trial.curated_fields = sorted(set(trial.curated_fields or []) | set(changes))
+            session.flush()
+            after = _trial_state(session, trial)
+            _audit(session, actor, "update", "trial", registry_id, before, after)
+            return after | {"version": trial.version}
+    except StaleDataError as error:
+        with db.read_session(engine) as session:
+            current = _trial_state(session, _live_trial(session, registry_id))
+        raise EditConflict(f"trial {registry_id!r} was changed by someone else while you saved; reload",
+                           current=current) from error
 
 
 def set_trial_targets(engine: Engine, actor: Actor, registry_id: str, symbols: list[str]) -> Outcome:
@@ -885,6 +937,55 @@ def _add_sequence_record(session: Session, actor: Actor, construct: Construct, d
     after["domains"] = len(draft.domains)
     _audit(session, actor, "import", "sequence_record", f"{construct.name}/{draft.record_id}", None, after)
     return record
+
+
+def set_curated_domains(
+    engine: Engine, actor: Actor, record_id: int, domains: list[DomainDraft], *, expected_version: int
+) -> int:
+    """Replace a sequence record's curated domains (annotated and detected ones stay beside them).
+
+    Coordinates are 1-based and inclusive on the record. Refused with
+    :class:`EditConflict` when the record changed since ``expected_version``.
+    Returns the record's new version.
+    """
+    require(actor, "curator", "curate domains")
+    try:
+        with db.write_session(engine) as session:
+            record = session.get(SequenceRecord, record_id)
+            if record is None or record.archived_at is not None:
+                raise NotFound(f"no sequence record {record_id}")
+            key = f"{session.get(Construct, record.construct_id).name}/{record.record_id}"
+            if record.version != expected_version:
+                raise EditConflict(f"sequence record {key} was changed by someone else (version {record.version}, "
+                                   f"you edited version {expected_version}); reload",
+                                   current=row_values(record, exclude=("id", "sequence", "original_bytes")))
+            for domain in domains:
+                if domain.kind not in DOMAIN_KINDS:
+                    raise InvalidInput(f"{key}: domain kind {domain.kind!r} is not one of {', '.join(DOMAIN_KINDS)}")
+                if not 1 <= domain.start <= domain.end <= record.length:
+                    raise InvalidInput(f"{key}: domain {domain.label!r} {domain.start}-{domain.end} is outside "
+                                       f"1-{record.length} or has start > end")
+                if not domain.label.strip():
+                    raise InvalidInput(f"{key}: a domain needs a label")
+            old = session.exec(select(Domain).where(Domain.sequence_record_id == record.id,
+                                                    Domain.source == "curated")).scalars().all()
+            before = [{"kind": d.kind, "label": d.label, "start": d.start, "end": d.end} for d in old]
+            after = [{"kind": d.kind, "label": d.label, "start": d.start, "end": d.end} for d in domains]
+            if before == after:
+                return record.version
+            for domain in old:
+                session.delete(domain)
+            first = len(session.exec(select(Domain.id).where(Domain.sequence_record_id == record.id)).all())
+            for offset, domain in enumerate(domains):
+                values = asdict(domain) | {"source": "curated"}
+                session.add(Domain(sequence_record_id=record.id, position=first + offset, **values))
+            record.curated_at = datetime.now(timezone.utc)
+            record.curated_by = actor.name
+            session.flush()
+            _audit(session, actor, "curate domains", "sequence_record", key, {"domains": before}, {"domains": after})
+            return record.version
+    except StaleDataError as error:
+        raise EditConflict(f"sequence record {record_id} was changed by someone else while you saved; reload") from error
 
 
 def accept_architecture(engine: Engine, actor: Actor, construct_name: str) -> dict[str, Any]:

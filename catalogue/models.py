@@ -121,6 +121,8 @@ class SequenceRecord(SQLModel, table=True):
     warnings: list[str] | None = Field(default=None, sa_column=_json())
     imported_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp(nullable=False))
     imported_by: str | None = None
+    curated_at: datetime | None = Field(default=None, sa_column=_timestamp())  # last curated domain edit
+    curated_by: str | None = None
     archived_at: datetime | None = Field(default=None, sa_column=_timestamp())
     version: int | None = Field(default=None, sa_column=_SEQUENCE_RECORD_VERSION)
 
@@ -180,6 +182,7 @@ class Trial(SQLModel, table=True):
     products: list[str] | None = Field(default=None, sa_column=_json())
     target_evidence: dict | None = Field(default=None, sa_column=_json())
     targets_curated: bool = False  # a curator's target override survives re-import
+    curated_fields: list[str] | None = Field(default=None, sa_column=_json())  # fields a curator corrected
     record_source: str | None = None
     snapshot_date: str | None = None
     archived_at: datetime | None = Field(default=None, sa_column=_timestamp())

@@ -117,3 +117,59 @@ def test_a_failure_halfway_rolls_back_everything(engine, tmp_path, monkeypatch):
     with pytest.raises(NotFound, match="NCT99999999"):
         curation.load_demo(engine, curation.local_operator())
     assert queries.row_counts(engine) == before
+
+
+def _one_trial(engine, registry_id="NCT04008394"):
+    from catalogue import db
+    from catalogue.drafts import TrialDraft
+
+    draft = TrialDraft(registry="ClinicalTrials.gov", registry_id=registry_id, title="Anti-CD30 CAR-T Therapy",
+                       conditions=["Anaplastic Large Cell Lymphoma"], indication="ALCL", targets=["CD30"],
+                       last_update="2020-01-01")
+    with db.write_session(engine) as session:
+        curation._write_trials(session, curation.local_operator(), [draft])
+    return draft
+
+
+def test_a_curators_trial_correction_survives_reimport_and_stale_edits_conflict(engine, accounts):
+    from catalogue import db
+
+    draft = _one_trial(engine)
+    curator = accounts["curator"]
+    version = queries.trial_detail(engine, "NCT04008394")["version"]
+    saved = curation.update_trial(engine, curator, "NCT04008394", {"indication": "classical HL"},
+                                  expected_version=version)
+    assert saved["indication"] == "classical HL" and saved["curated_fields"] == ["indication"]
+    with pytest.raises(EditConflict) as conflict:
+        curation.update_trial(engine, curator, "NCT04008394", {"indication": "PTCL"}, expected_version=version)
+    assert conflict.value.current["indication"] == "classical HL"
+    draft.last_update, draft.title = "2021-01-01", "Anti-CD30 CAR-T Therapy (updated)"
+    with db.write_session(engine) as session:
+        outcomes = curation._write_trials(session, curation.local_operator(), [draft])
+    assert outcomes[0].outcome == "updated"
+    trial = queries.trial_detail(engine, "NCT04008394")
+    assert trial["title"].endswith("(updated)") and trial["indication"] == "classical HL"
+    with pytest.raises(InvalidInput):
+        curation.update_trial(engine, curator, "NCT04008394", {"registry_id": "x"}, expected_version=trial["version"])
+
+
+def test_curated_domains_are_validated_versioned_and_audited(engine, accounts, shared_data):
+    from catalogue.drafts import DomainDraft
+
+    curator = accounts["curator"]
+    path = shared_data / "sequences" / "Axicel_HM852952_protein_translated.fasta"
+    assert curation.import_sequences(engine, curator, path.name, path.read_bytes(), construct="axi-cel").ok
+    record = queries.construct_detail(engine, "axi-cel")["sequence_records"][0]
+    hinge = DomainDraft(kind="hinge", label="CD28 hinge (curated)", start=271, end=309)
+    new_version = curation.set_curated_domains(engine, curator, record["id"], [hinge], expected_version=record["version"])
+    assert new_version == record["version"] + 1
+    stored = queries.construct_detail(engine, "axi-cel")["sequence_records"][0]["domains"]
+    assert [d["label"] for d in stored if d["source"] == "curated"] == ["CD28 hinge (curated)"]
+    with pytest.raises(EditConflict):
+        curation.set_curated_domains(engine, curator, record["id"], [], expected_version=record["version"])
+    with pytest.raises(InvalidInput, match="outside"):
+        curation.set_curated_domains(engine, curator, record["id"],
+                                     [DomainDraft(kind="hinge", label="x", start=480, end=999)],
+                                     expected_version=new_version)
+    event = queries.audit_events(engine, entity_kind="sequence_record", limit=1)[0]
+    assert event["action"] == "curate domains" and event["actor"] == "carl"
