@@ -1,0 +1,51 @@
+"""The malformed-file corpus through the service layer: each import is refused and the database is unchanged.
+
+Row counts and a checksum of every table's content are compared before and after, on both backends,
+with the demo catalogue loaded (so there is something to damage).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import SQLModel
+
+from catalogue import curation, queries
+from test_malformed_sequences import CASES
+
+
+def database_checksum(engine) -> str:
+    digest = hashlib.sha256()
+    with engine.connect() as connection:
+        for name, table in sorted(SQLModel.metadata.tables.items()):
+            order = [c for c in table.primary_key.columns]
+            for row in connection.execute(select(table).order_by(*order)):
+                digest.update(repr((name, tuple(row))).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def corpus(shared_data):
+    return [(case.id, case.build(shared_data)) for case in CASES if not case.build(shared_data).gtf_only]
+
+
+def test_every_malformed_file_is_refused_and_changes_nothing(engine, corpus, monkeypatch):
+    assert len(corpus) >= 40
+    actor = curation.local_operator()
+    curation.load_demo(engine, actor)
+    before = (queries.row_counts(engine), database_checksum(engine))
+    for case_id, built in corpus:
+        gtf, gtf_name = built.gtf if built.gtf else (None, None)
+        if "max_length" in built.options:
+            monkeypatch.setenv("CATALOGUE_MAX_SEQUENCE_LENGTH", str(built.options["max_length"]))
+        else:
+            monkeypatch.delenv("CATALOGUE_MAX_SEQUENCE_LENGTH", raising=False)
+        report = curation.import_sequences(engine, actor, built.file_name, built.content,
+                                           construct=f"corpus {case_id}", annotations=gtf, annotations_name=gtf_name,
+                                           molecule=built.options.get("molecule"))
+        assert not report.ok, case_id
+        assert report.error.startswith(gtf_name or built.file_name), (case_id, report.error)
+        assert "Traceback" not in report.error
+    assert (queries.row_counts(engine), database_checksum(engine)) == before
