@@ -1,0 +1,41 @@
+"""``python -m bench [--quick | --tiny] [--only PART ...]``: run the benchmarks, write bench/results.json."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from bench.databases import OUT, start_postgres
+from bench.runner import PARTS, RESULTS, run_benchmarks
+from bench.sizes import FULL, QUICK, TINY
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small sizes: about a minute")
+    size.add_argument("--tiny", action="store_true", help="smallest sizes (the smoke test): seconds")
+    parser.add_argument("--only", action="append", choices=PARTS, metavar="NAME",
+                        help=f"run only this part (repeatable): {', '.join(PARTS)}")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default bench/results.json)")
+    parser.add_argument("--work", type=Path, default=OUT, help="scratch folder (default bench/out, emptied first)")
+    args = parser.parse_args(argv)
+    sizes = TINY if args.tiny else QUICK if args.quick else FULL
+    parts = tuple(p for p in PARTS if p in (args.only or PARTS))
+    shutil.rmtree(args.work, ignore_errors=True)
+    postgres, note = (None, "--no-postgres") if args.no_postgres else start_postgres()
+    if postgres is None:
+        print(f"PostgreSQL: not measured ({note})", file=sys.stderr)
+    try:
+        run_benchmarks(sizes, parts, postgres=postgres, work=args.work, out=args.out, postgres_note=note)
+    finally:
+        if postgres is not None:
+            postgres.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Import: GenBank files through the real service layer, against bare Biopython parsing.
+
+The baseline is ``list(Bio.SeqIO.parse(path, "genbank"))`` of the same files. The
+import is :func:`catalogue.curation.import_sequences` into a fresh database, once
+without domain detection (budget: at most 2x the bare parse) and, on a smaller
+corpus, with detection (budget: at least 50 constructs/s on one core).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from Bio import SeqIO
+
+from bench.databases import BenchDatabases
+from bench.genbank_corpus import Corpus, binder_library, write_corpus
+from bench.measure import table
+from bench.sizes import Sizes
+from catalogue import curation
+
+IMPORT_RATIO_BUDGET = 2.0
+DETECT_RATE_BUDGET = 50.0
+
+
+def bare_parse_s(corpus: Corpus) -> float:
+    """Seconds to read every record of the corpus with plain Biopython (best of two passes)."""
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        count = sum(len(list(SeqIO.parse(path, "genbank"))) for path in corpus.files)
+        best = min(best, time.perf_counter() - started)
+        if count != corpus.records:
+            raise RuntimeError(f"Biopython read {count} records, the corpus has {corpus.records}")
+    return best
+
+
+def import_s(databases: BenchDatabases, backend: str, corpus: Corpus, *, detect: bool) -> float:
+    """Seconds to import the corpus into a fresh database; every record must be created."""
+    engine = databases.new_engine(backend, "import-detect" if detect else "import")
+    actor = curation.local_operator()
+    try:
+        started = time.perf_counter()
+        reports = [curation.import_sequences(engine, actor, path.name, path.read_bytes(), detect=detect)
+                   for path in corpus.files]
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    created = sum(r.counts().get("created", 0) for r in reports)
+    errors = [r.error for r in reports if r.error]
+    if errors or created != corpus.records:
+        raise RuntimeError(f"{backend} import created {created} of {corpus.records} records; errors: {errors[:3]}")
+    return elapsed
+
+
+def run(databases: BenchDatabases, sizes: Sizes, work: Path) -> dict[str, dict[str, float]]:
+    library = binder_library()
+    corpus = write_corpus(work / "corpus", sizes.records, sizes.records_per_file, library=library)
+    detect_corpus = write_corpus(work / "corpus-detect", sizes.detect_records,
+                                 min(sizes.records_per_file, sizes.detect_records),
+                                 seed=7, library=library, prefix="BD")
+    parse = bare_parse_s(corpus)
+    results: dict[str, dict[str, float]] = {"baseline": {"bare_parse_s": parse, "records": corpus.records,
+                                                         "files": len(corpus.files)}}
+    rows = [("bare Bio.SeqIO.parse", "-", corpus.records, parse, corpus.records / parse, "baseline")]
+    for backend in databases.backends:
+        plain = import_s(databases, backend, corpus, detect=False)
+        detected = import_s(databases, backend, detect_corpus, detect=True)
+        results[backend] = {
+            "import_s": plain,
+            "import_records_per_s": corpus.records / plain,
+            "import_vs_parse_ratio": plain / parse,
+            "detect_import_s": detected,
+            "detect_records": detect_corpus.records,
+            "detect_constructs_per_s": detect_corpus.records / detected,
+        }
+        rows.append(("import_sequences, detect=False", backend, corpus.records, plain,
+                     corpus.records / plain, f"{plain / parse:.2f}x parse (budget <= {IMPORT_RATIO_BUDGET:g}x)"))
+        rows.append(("import_sequences, detect=True", backend, detect_corpus.records, detected,
+                     detect_corpus.records / detected, f"budget >= {DETECT_RATE_BUDGET:g}/s"))
+    print(table(f"Import: {corpus.records:,} GenBank records in {len(corpus.files)} files",
+                ("what", "database", "records", "seconds", "records/s", "note"), rows))
+    return results

@@ -1,0 +1,124 @@
+"""One benchmark run: the parts asked for, their results merged per database, and the summary."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import import_bench, large_catalogue, machine, memory_bench, page_bench, query_bench, trials_bench
+from bench.databases import BenchDatabases
+from bench.measure import table
+from bench.sizes import Sizes
+from catalogue import curation, db
+from catalogue.throwaway_postgres import ThrowawayPostgres
+
+PARTS = ("import", "trials", "queries", "pages", "memory")
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def _merge(results: dict[str, Any], part: str, figures: dict[str, dict[str, Any]]) -> None:
+    for key, values in figures.items():
+        if key == "baseline":
+            results["baselines"].setdefault(part, {}).update(values)
+        else:
+            results.setdefault(key, {}).update(values)
+
+
+def _demo_catalogue(databases: BenchDatabases, backend: str) -> str:
+    url = databases.new_url(backend, "demo")
+    engine = db.make_engine(url)
+    try:
+        db.upgrade(engine)
+        curation.load_demo(engine, curation.local_operator())
+    finally:
+        engine.dispose()
+    return url
+
+
+def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: ThrowawayPostgres | None,
+                   work: Path, out: Path | None = RESULTS, postgres_note: str | None = None) -> dict[str, Any]:
+    """Run ``parts`` at ``sizes``; returns (and writes to ``out``) the results document."""
+    started = time.perf_counter()
+    databases = BenchDatabases(work / "databases", postgres)
+    results: dict[str, Any] = {"machine": machine.describe_machine(), "mode": sizes.mode,
+                               "sizes": sizes.as_dict(), "parts": list(parts), "baselines": {},
+                               "sqlite": {}}
+    if postgres is not None:
+        results["postgresql"] = {}
+    else:
+        results["postgresql_skipped"] = postgres_note or "no PostgreSQL server"
+    if "import" in parts:
+        _merge(results, "import", import_bench.run(databases, sizes, work))
+    if "trials" in parts:
+        _merge(results, "trials", trials_bench.run(databases))
+    large: dict[str, str] = {}
+    if {"queries", "pages", "memory"} & set(parts):
+        generated = []
+        for backend in databases.backends:
+            url = databases.new_url(backend, "large")
+            counts = large_catalogue.build(url, constructs=sizes.constructs, trials=sizes.trials,
+                                           domains=sizes.domains)
+            large[backend] = url
+            results[backend]["large_catalogue"] = counts.as_dict()
+            generated.append((backend, *(counts.rows.get(t, 0) for t in ("construct", "sequencerecord", "domain",
+                                                                          "trial")), counts.seconds))
+        print(table("Large catalogue (demo + generated rows; bulk Core inserts on SQLite, COPY on PostgreSQL)",
+                    ("database", "constructs", "records", "domains", "trials", "seconds"), generated))
+    if "queries" in parts:
+        engines = {backend: db.make_engine(url) for backend, url in large.items()}
+        try:
+            label = f"{sizes.constructs:,} constructs / {sizes.trials:,} trials / {sizes.domains:,} domains"
+            _merge(results, "queries", query_bench.run(engines, sizes.query_repeats, label))
+        finally:
+            for engine in engines.values():
+                engine.dispose()
+    if "pages" in parts:
+        catalogues = {backend: {"demo": _demo_catalogue(databases, backend), "large": url}
+                      for backend, url in large.items()}
+        _merge(results, "pages", page_bench.run(catalogues, sizes.page_repeats))
+    if "memory" in parts:
+        _merge(results, "memory", memory_bench.run(large))
+    results["seconds"] = time.perf_counter() - started
+    print(summary(results))
+    if out is not None:
+        out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+        print(f"\nwrote {out}")
+    return results
+
+
+def summary(results: dict[str, Any]) -> str:
+    """The closing table: each headline figure against its budget or baseline, per database."""
+    checks = (
+        ("import_vs_parse_ratio", "import / bare Bio.SeqIO.parse", lambda v: v <= import_bench.IMPORT_RATIO_BUDGET,
+         f"<= {import_bench.IMPORT_RATIO_BUDGET:g}x", "x"),
+        ("detect_constructs_per_s", "import with detection", lambda v: v >= import_bench.DETECT_RATE_BUDGET,
+         f">= {import_bench.DETECT_RATE_BUDGET:g}/s", "/s"),
+        ("trials_import_s", "trials import (both snapshots)", None, f"<= {trials_bench.TRIALS_BUDGET_S:g} s (SQLite)",
+         " s"),
+        ("trials_vs_read_csv_ratio", "trials import / pandas.read_csv", None, "ratio", "x"),
+        ("trials_reimport_s", "trials re-import (no-op)", None, "-", " s"),
+        ("query_p95_ms", "worst read query p95", lambda v: v <= query_bench.QUERY_P95_BUDGET_MS,
+         f"<= {query_bench.QUERY_P95_BUDGET_MS:g} ms", " ms"),
+        ("page_rerun_ms", "worst page rerun (cold cache)", lambda v: v <= page_bench.PAGE_RERUN_BUDGET_MS,
+         f"<= {page_bench.PAGE_RERUN_BUDGET_MS:g} ms", " ms"),
+        ("page_warm_rerun_ms", "worst page rerun (warm cache)", lambda v: v <= page_bench.PAGE_RERUN_BUDGET_MS,
+         f"<= {page_bench.PAGE_RERUN_BUDGET_MS:g} ms", " ms"),
+        ("app_peak_rss_mib", "app peak RSS (large catalogue)", None, "-", " MiB"),
+    )
+    rows = []
+    for key, what, within, budget, unit in checks:
+        for backend in ("sqlite", "postgresql"):
+            value = results.get(backend, {}).get(key)
+            if not isinstance(value, (int, float)):
+                continue
+            ok = within
+            if key == "trials_import_s":
+                ok = (lambda v: v <= trials_bench.TRIALS_BUDGET_S) if backend == "sqlite" else None
+            verdict = "-" if ok is None else ("within" if ok(value) else "MISSED")
+            worst = results[backend].get({"query_p95_ms": "query_p95_worst",
+                                          "page_rerun_ms": "page_rerun_worst"}.get(key, ""), "")
+            rows.append((what, backend, f"{value:,.2f}{unit}", budget, verdict, worst))
+    return table(f"Summary ({results['mode']} run): ratios and budgets, baselines measured in this run",
+                 ("figure", "database", "value", "budget", "verdict", "worst case"), rows)
