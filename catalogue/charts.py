@@ -1,0 +1,372 @@
+"""Chart builders: query output (DataFrames, rows) in, Plotly figures (or text tracks) out.
+
+Pure functions: no Streamlit, no SQL. One palette gives each target the same
+colour in every chart; another gives each domain kind its colour in domain
+maps. Patients treated (curated counts of infused patients) and registry
+enrollment are always separate traces, each named with its basis.
+"""
+
+from __future__ import annotations
+
+import html
+import zlib
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from catalogue.queries import NOT_RECORDED, PHASE_ORDER
+
+# --- palettes ---------------------------------------------------------------------------------
+
+#: Fixed colours for the programme's seed targets and the other frequent ones.
+TARGET_COLOURS: dict[str, str] = {
+    "CD19": "#1f77b4",
+    "BCMA": "#d62728",
+    "CD22": "#2ca02c",
+    "CD7": "#9467bd",
+    "CD38": "#8c564b",
+    "CD30": "#e377c2",
+    "CD123": "#ff7f0e",
+    "CS1": "#17becf",
+    "SLAMF7": "#0e8a99",
+    "CD20": "#bcbd22",
+    "GPRC5D": "#7f7f7f",
+}
+#: Colours for every other target, chosen by a stable hash of its symbol.
+OTHER_TARGET_COLOURS = (
+    "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+    "#756bb1", "#636363", "#6baed6", "#fd8d3c", "#74c476", "#9e9ac8", "#969696", "#ad494a",
+)  # fmt: skip
+
+PHASE_COLOURS: dict[str, str] = {
+    "Early phase 1": "#c6dbef",
+    "Phase 1": "#6baed6",
+    "Phase 1/2": "#4292c6",
+    "Phase 2": "#2171b5",
+    "Phase 2/3": "#08519c",
+    "Phase 3": "#08306b",
+    "Phase 4": "#252525",
+    "Not applicable": "#bdbdbd",
+    NOT_RECORDED: "#e0e0e0",
+}
+
+DOMAIN_COLOURS: dict[str, str] = {
+    "signal_peptide": "#9e9e9e",
+    "vh": "#1f77b4",
+    "vl": "#6baed6",
+    "vhh": "#3182bd",
+    "linker": "#d9d9d9",
+    "hinge": "#ffbb78",
+    "transmembrane": "#ff7f0e",
+    "costimulatory": "#2ca02c",
+    "signalling": "#d62728",
+    "cleavage_2a": "#9467bd",
+    "marker": "#8c564b",
+    "tcr_alpha_variable": "#17becf",
+    "tcr_beta_variable": "#0e8a99",
+    "tcr_constant": "#7fc7cf",
+    "other": "#c7c7c7",
+}
+
+#: One letter per domain kind for the text track under a sequence.
+DOMAIN_LETTERS: dict[str, str] = {
+    "signal_peptide": "s",
+    "vh": "H",
+    "vl": "L",
+    "vhh": "N",
+    "linker": "-",
+    "hinge": "h",
+    "transmembrane": "T",
+    "costimulatory": "C",
+    "signalling": "Z",
+    "cleavage_2a": "2",
+    "marker": "M",
+    "tcr_alpha_variable": "A",
+    "tcr_beta_variable": "B",
+    "tcr_constant": "K",
+    "other": "o",
+}
+
+#: Bases of the patient and enrollment bars, as the charts' legends name them.
+PATIENTS_BASIS = "Patients treated (curated, infused)"
+ACTUAL_BASIS = "Enrollment, actual (registry)"
+ESTIMATED_BASIS = "Enrollment, estimated (registry)"
+
+_LAYOUT = dict(
+    template="plotly_white",
+    margin=dict(l=10, r=10, t=50, b=10),
+    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title_text=""),
+    font=dict(size=13),
+    hoverlabel=dict(namelength=-1),
+)
+
+
+def plain(text: Any) -> str:
+    """Text from records made safe for Plotly labels, which read a few HTML tags: shown literally."""
+    return html.escape(str(text), quote=False)
+
+
+def target_colour(symbol: str) -> str:
+    """The colour of a target, the same in every chart and every session."""
+    if symbol in TARGET_COLOURS:
+        return TARGET_COLOURS[symbol]
+    return OTHER_TARGET_COLOURS[zlib.crc32(symbol.encode("utf-8")) % len(OTHER_TARGET_COLOURS)]
+
+
+def plotly_config(file_name: str) -> dict[str, Any]:
+    """Plotly's toolbar settings: a PNG download named after the chart, no Plotly logo."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": file_name, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
+
+
+def _target_order(frame: pd.DataFrame, value: str = "trials") -> list[str]:
+    """Targets by descending total of ``value`` (ties by symbol)."""
+    if frame.empty:
+        return []
+    totals = frame.groupby("target")[value].sum()
+    return sorted(totals.index, key=lambda t: (-totals[t], t))
+
+
+def _empty(title: str, message: str) -> go.Figure:
+    figure = go.Figure()
+    figure.update_layout(title=title, **_LAYOUT)
+    figure.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure
+
+
+def _stacked_by(frame: pd.DataFrame, category: str, order: Iterable[str], colours: dict[str, str],
+                title: str) -> go.Figure:
+    if frame.empty:
+        return _empty(title, "No trials with a target in this selection")
+    targets = _target_order(frame)
+    figure = go.Figure()
+    present = list(dict.fromkeys([c for c in order if c in set(frame[category])] + sorted(set(frame[category]))))
+    for value in present:
+        part = frame[frame[category] == value].set_index("target")["trials"]
+        figure.add_bar(
+            name=plain(value),
+            x=targets,
+            y=[int(part.get(t, 0)) for t in targets],
+            marker_color=colours.get(value),
+            hovertemplate="%{x}: %{y} trials<extra>" + plain(value) + "</extra>",
+        )
+    figure.update_layout(title=title, barmode="stack", yaxis_title="Trials", xaxis_title="Target", **_LAYOUT)
+    return figure
+
+
+def trials_by_phase(by_phase: pd.DataFrame) -> go.Figure:
+    """Trials per target, stacked by registry phase (columns: target, phase, trials)."""
+    return _stacked_by(by_phase, "phase", PHASE_ORDER, PHASE_COLOURS, "Trials per target, by phase")
+
+
+STATUS_COLOURS: dict[str, str] = {
+    "Recruiting": "#2ca02c",
+    "Not yet recruiting": "#98df8a",
+    "Enrolling by invitation": "#bcbd22",
+    "Active, not recruiting": "#1f77b4",
+    "Completed": "#08306b",
+    "Suspended": "#ff7f0e",
+    "Terminated": "#d62728",
+    "Withdrawn": "#8c564b",
+    "Unknown": "#bdbdbd",
+    NOT_RECORDED: "#e0e0e0",
+}
+
+
+def trials_by_status(by_status: pd.DataFrame) -> go.Figure:
+    """Trials per target, stacked by registry status (columns: target, status, trials)."""
+    return _stacked_by(by_status, "status", STATUS_COLOURS, STATUS_COLOURS, "Trials per target, by status")
+
+
+def patients_and_enrollment(per_target: pd.DataFrame) -> go.Figure:
+    """Patients treated per target beside registry enrollment, never summed with it.
+
+    Three grouped bar traces, each named with its basis: curated patients
+    treated (a target without a recorded figure has no bar, and its hover says
+    "not recorded"), actual enrollment and estimated enrollment from the
+    registries. Targets with none of the three are left out.
+    """
+    title = "Patients treated and registry enrollment per target"
+    if per_target.empty:
+        return _empty(title, "No targets in this selection")
+    frame = per_target.copy()
+    has_any = frame["patients_treated"].notna() | (frame["enrollment_actual"] > 0) | (frame["enrollment_estimated"] > 0)
+    frame = frame[has_any]
+    if frame.empty:
+        return _empty(title, "No patients treated or enrollment recorded in this selection")
+    frame = frame.assign(_order=frame["patients_treated"].fillna(-1).astype(float))
+    frame = frame.sort_values(["_order", "enrollment_actual", "target"], ascending=[False, False, True])
+    targets = list(frame["target"])
+    patients = [None if pd.isna(v) else int(v) for v in frame["patients_treated"]]
+    figure = go.Figure()
+    figure.add_bar(
+        name=PATIENTS_BASIS,
+        x=targets,
+        y=patients,
+        marker_color=[target_colour(t) for t in targets],
+        customdata=[NOT_RECORDED if v is None else f"{v}" for v in patients],
+        hovertemplate="%{x}: %{customdata} patients treated<extra>curated figures</extra>",
+    )
+    figure.add_bar(
+        name=ACTUAL_BASIS,
+        x=targets,
+        y=[int(v) for v in frame["enrollment_actual"]],
+        marker_color="#969696",
+        hovertemplate="%{x}: %{y} enrolled (actual)<extra>registry</extra>",
+    )
+    figure.add_bar(
+        name=ESTIMATED_BASIS,
+        x=targets,
+        y=[int(v) for v in frame["enrollment_estimated"]],
+        marker=dict(color="#ffffff", line=dict(color="#969696", width=1.5), pattern=dict(shape="/", fgcolor="#969696")),
+        hovertemplate="%{x}: %{y} planned (estimated)<extra>registry</extra>",
+    )
+    figure.update_layout(title=title, barmode="group", yaxis_title="Patients", xaxis_title="Target", **_LAYOUT)
+    return figure
+
+
+def trials_by_year(by_year: pd.DataFrame) -> go.Figure:
+    """Trials started per year, one line per target (columns: target, start_year, trials)."""
+    title = "Trials started per year, by target"
+    if by_year.empty:
+        return _empty(title, "No trial in this selection records a start date")
+    figure = go.Figure()
+    years = list(range(int(by_year["start_year"].min()), int(by_year["start_year"].max()) + 1))
+    for target in _target_order(by_year):
+        part = by_year[by_year["target"] == target].set_index("start_year")["trials"]
+        figure.add_bar(
+            name=plain(target),
+            x=years,
+            y=[int(part.get(y, 0)) for y in years],
+            marker_color=target_colour(target),
+            hovertemplate="%{x}: %{y} trials<extra>" + plain(target) + "</extra>",
+        )
+    figure.update_layout(title=title, barmode="stack", yaxis_title="Trials started", xaxis_title="Start year",
+                         **_LAYOUT)
+    figure.update_xaxes(dtick=1 if len(years) <= 12 else 2)
+    return figure
+
+
+def target_indication_heatmap(by_indication: pd.DataFrame, *, max_indications: int = 25) -> go.Figure:
+    """Trials per target × indication (columns: target, indication, trials); the most frequent indications."""
+    title = "Trials per target and indication"
+    if by_indication.empty:
+        return _empty(title, "No trials with a target in this selection")
+    targets = _target_order(by_indication)
+    totals = by_indication.groupby("indication")["trials"].sum()
+    indications = sorted(totals.index, key=lambda i: (-totals[i], i))[:max_indications]
+    table = by_indication.pivot_table(index="indication", columns="target", values="trials", aggfunc="sum", fill_value=0)
+    table = table.reindex(index=indications, columns=targets, fill_value=0)
+    figure = go.Figure(
+        go.Heatmap(
+            z=table.values,
+            x=targets,
+            y=indications,
+            colorscale="Blues",
+            colorbar=dict(title="Trials"),
+            text=table.values,
+            texttemplate="%{text}",
+            hovertemplate="%{x} in %{y}: %{z} trials<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
+    layout = dict(_LAYOUT)
+    figure.update_layout(title=title, xaxis_title="Target", height=max(320, 28 * len(indications) + 140), **layout)
+    figure.update_yaxes(autorange="reversed")
+    return figure
+
+
+# --- constructs -----------------------------------------------------------------------------
+
+
+def domain_map(domains: list[dict[str, Any]], length: int, *, molecule: str = "protein",
+               title: str | None = None) -> go.Figure:
+    """Domains as coloured blocks along a chain, one row per source (annotated, detected, curated).
+
+    ``domains`` are rows with kind, label, start, end (1-based, inclusive, in
+    the record's coordinates) and optionally source, identity, reference,
+    protein_start/protein_end. Hover gives kind, label, coordinates and identity.
+    """
+    unit = "aa" if molecule == "protein" else "nt"
+    title = title or f"Domain map ({length} {unit})"
+    if not domains:
+        return _empty(title, "No domains recorded for this sequence")
+    rows = sorted({d.get("source") or "annotated" for d in domains})
+    figure = go.Figure()
+    shown_kinds: set[str] = set()
+    for domain in domains:
+        kind = domain["kind"]
+        start, end = int(domain["start"]), int(domain["end"])
+        span = end - start + 1 if end >= start else (length - start + 1) + end
+        identity = domain.get("identity")
+        details = [f"{start}–{end} {unit}"]
+        if domain.get("protein_start") is not None and molecule != "protein":
+            details.append(f"chain residues {domain['protein_start']}–{domain['protein_end']}")
+        details.append("identity " + (f"{identity:.1f} %" if identity is not None else NOT_RECORDED))
+        if domain.get("reference"):
+            details.append(f"reference {domain['reference']}")  # escaped below
+        figure.add_bar(
+            name=kind.replace("_", " "),
+            legendgroup=kind,
+            showlegend=kind not in shown_kinds,
+            orientation="h",
+            y=[domain.get("source") or "annotated"],
+            x=[span],
+            base=[start - 1],
+            width=0.6,
+            marker=dict(color=DOMAIN_COLOURS.get(kind, DOMAIN_COLOURS["other"]), line=dict(color="#ffffff", width=1)),
+            text=[plain(domain["label"])],
+            textposition="inside",
+            insidetextanchor="middle",
+            customdata=[[kind.replace("_", " "), plain(domain["label"]), "<br>".join(plain(d) for d in details)]],
+            hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[0]}<br>%{customdata[2]}<extra></extra>",
+        )
+        shown_kinds.add(kind)
+    layout = dict(_LAYOUT)
+    layout["legend"] = dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0, title_text="")
+    figure.update_layout(
+        title=title, barmode="overlay", height=150 + 60 * len(rows), xaxis_title=f"Position ({unit})",
+        uniformtext=dict(minsize=9, mode="hide"), **layout,
+    )
+    figure.update_xaxes(range=[0, length], showgrid=True)
+    figure.update_yaxes(categoryorder="array", categoryarray=rows)
+    return figure
+
+
+def domain_track(sequence: str, domains: list[dict[str, Any]], *, width: int = 60) -> str:
+    """The sequence in blocks of ``width`` with a line under each marking its domains by letter.
+
+    Plain text for a monospace block: position numbers on the left, one letter
+    per domain kind (see :data:`DOMAIN_LETTERS`) under each residue or base,
+    ``.`` where no domain lies, and a key at the end. Where domains overlap the
+    later one in the list is shown.
+    """
+    marks = ["."] * len(sequence)
+    for domain in domains:
+        letter = DOMAIN_LETTERS.get(domain["kind"], "o")
+        start, end = int(domain["start"]), int(domain["end"])
+        positions = range(start - 1, end) if end >= start else [*range(start - 1, len(sequence)), *range(0, end)]
+        for i in positions:
+            if 0 <= i < len(marks):
+                marks[i] = letter
+    digits = len(str(max(len(sequence), 1)))
+    lines = []
+    for offset in range(0, len(sequence), width):
+        lines.append(f"{offset + 1:>{digits}}  {sequence[offset:offset + width]}")
+        if domains:
+            lines.append(f"{'':>{digits}}  {''.join(marks[offset:offset + width])}")
+    if domains:
+        lines.append("")
+        lines.append("Key:")
+        for domain in domains:
+            letter = DOMAIN_LETTERS.get(domain["kind"], "o")
+            lines.append(f"  {letter}  {domain['kind']:<18} {domain['start']}–{domain['end']}  {domain['label']}")
+    return "\n".join(lines)

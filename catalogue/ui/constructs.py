@@ -1,0 +1,168 @@
+"""Constructs: a filterable table paginated in SQL, and a construct's page (``?name=...``)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from catalogue import charts, queries
+from catalogue.ui import store, tables, widgets
+
+name = st.query_params.get("name")
+
+
+def _downloads(record: dict) -> None:
+    """GenBank, FASTA and original-file downloads of one sequence record."""
+    from catalogue import export
+
+    draft = store.read("sequence_record_draft", record["id"])
+    stem = f"{record['construct']}_{record['record_id']}".replace("/", "_").replace(" ", "_")
+    columns = st.columns(3)
+    try:
+        columns[0].download_button("GenBank", export.to_genbank(draft).encode("utf-8"), file_name=f"{stem}.gb",
+                                   mime="text/plain", key=f"gb_{record['id']}", on_click="ignore",
+                                   icon=":material/download:")
+        columns[1].download_button("FASTA", export.to_fasta(draft).encode("utf-8"), file_name=f"{stem}.fasta",
+                                   mime="text/plain", key=f"fa_{record['id']}", on_click="ignore",
+                                   icon=":material/download:")
+    except Exception as error:  # an exporter refusing a record: say why, keep the page
+        columns[0].warning(f"Export unavailable: {error}")
+    original = store.read("original_file", record["id"])
+    if original:
+        columns[2].download_button("Original file text", original[1], file_name=original[0],
+                                   mime="application/octet-stream", key=f"orig_{record['id']}", on_click="ignore",
+                                   icon=":material/download:", help="The record exactly as it was imported")
+
+
+def _construct_page(name: str) -> None:
+    if st.button("All constructs", icon=":material/arrow_back:", type="tertiary"):
+        del st.query_params["name"]
+        st.rerun()
+    detail = store.read("construct_detail", name)
+    if detail is None or detail["archived_at"] is not None:
+        st.warning(f"No construct named {name!r} in the catalogue" + (" (it is archived)." if detail else "."))
+        return
+    st.title(widgets.escaped(name))
+    st.caption(" · ".join(widgets.escaped(v) for v in (
+        detail["modality"], ", ".join(detail["targets"]) or "target not recorded", detail["status"] or "status not recorded"
+    )))
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Architecture")
+        widgets.facts([
+            ("Targets", detail["targets"]),
+            ("Binder", detail["binder_clone"]),
+            ("Binder format", detail["binder_format"]),
+            ("Binder species", detail["binder_species"]),
+            ("Hinge", detail["hinge"]),
+            ("Transmembrane", detail["transmembrane"]),
+            ("Costimulatory", detail["costimulatory"]),
+            ("Signalling", detail["signalling"]),
+            ("Generation", detail["generation"]),
+            ("Vector", detail["vector"]),
+        ], key="architecture")
+    with right:
+        st.subheader("Provenance")
+        patients = detail["patients_treated"]
+        widgets.facts([
+            ("Aliases", detail["aliases"]),
+            ("Developer", detail["developer"]),
+            ("Programme", detail["programme"]),
+            ("Patients treated (curated)", patients),
+            ("Patients treated: source", detail["patients_treated_source"] if patients is not None else None),
+            ("Patients treated: as of", detail["patients_treated_date"] if patients is not None else None),
+            ("Source", detail["source"]),
+            ("Version", detail["version"]),
+        ], key="provenance")
+        if detail["notes"]:
+            st.caption("Notes")
+            st.text(detail["notes"])
+
+    st.subheader("Sequence records")
+    records = detail["sequence_records"]
+    if not records:
+        widgets.empty_state("No sequence record yet. Curators upload GenBank or FASTA files on the Curate page.")
+    else:
+        labels = {r["id"]: f"{r['file_name']} / {r['record_id']} ({r['length']} {'aa' if r['molecule'] == 'protein' else 'nt'})"
+                  for r in records}
+        chosen = st.selectbox("Record", list(labels), format_func=labels.get, key="record_choice")
+        record = store.read("sequence_record", chosen)
+        figure = charts.domain_map(record["domains"], record["length"], molecule=record["molecule"],
+                                   title=f"Domain map: {record['record_id']}")
+        st.plotly_chart(figure, config=charts.plotly_config(f"domain_map_{name}"), width="stretch", key="domain_map")
+        if record["warnings"]:
+            with st.expander(f"Import warnings ({len(record['warnings'])})"):
+                for warning in record["warnings"]:
+                    st.text(warning)
+        with st.expander("Sequence with domains marked", expanded=False):
+            st.code(charts.domain_track(record["sequence"], record["domains"]), language=None)
+        with st.expander("Domains as a table"):
+            st.dataframe(record["domains"], hide_index=True, width="stretch", key="domain_table",
+                         column_order=["kind", "label", "start", "end", "source", "identity", "reference",
+                                       "protein_start", "protein_end"],
+                         column_config={"identity": st.column_config.NumberColumn("identity (%)", format="%.1f")})
+        _downloads(record)
+
+    st.subheader("Trials")
+    if detail["trials"]:
+        st.dataframe(
+            [{**t, "phase": queries.phase_label(t["phases"]), "status": queries.status_label(t["overall_status"]),
+              "registry_url": queries.registry_url(None, t["registry_id"]),
+              "link": "curated" if t["curated"] else "matched by product name"} for t in detail["trials"]],
+            hide_index=True, width="stretch", key="construct_trials",
+            column_order=["registry_id", "registry_url", "title", "phase", "status", "link"],
+            column_config={"registry_id": "Registry ID",
+                           "registry_url": st.column_config.LinkColumn("Registry page", display_text="open ↗"),
+                           "title": st.column_config.TextColumn("Title", width="large"),
+                           "link": st.column_config.TextColumn("Link", help="How the trial was linked")},
+        )
+    else:
+        widgets.empty_state("No linked trial. Curators link trials on the Curate page.")
+
+    st.subheader("Constructs sharing its binder")
+    sharing = store.read("constructs_sharing_binder", name)
+    if len(sharing):
+        st.dataframe(sharing, hide_index=True, width="stretch", key="sharing",
+                     column_config={"name": "Construct", "binder_checksum": "Binder checksum (SEGUID)"})
+    else:
+        st.caption("None: no other construct has a binder domain with the same protein sequence.")
+
+    st.subheader("History of its sequence records")
+    history = store.read("sequence_history", name)
+    if len(history):
+        st.dataframe(history.drop(columns=["id"]), hide_index=True, width="stretch", key="history",
+                     column_config={"imported_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm"),
+                                    "archived_at": st.column_config.DatetimeColumn("Archived", format="YYYY-MM-DD HH:mm")})
+    else:
+        st.caption("No sequence record has been imported for this construct.")
+
+
+if name:
+    _construct_page(name)
+    st.stop()
+
+st.title("Constructs")
+facets = store.read("construct_facets")
+labels = {"target": "Target", "modality": "Modality", "costimulatory": "Costimulatory domain", "hinge": "Hinge",
+          "binder_format": "Binder format", "status": "Status"}
+columns = st.columns(len(labels))
+before = {key: st.query_params.get(key) for key in labels}
+filters = {key: widgets.url_select(label, facets[key], key, container=columns[i]) for i, (key, label) in
+           enumerate(labels.items())}
+if any(before[key] != (str(filters[key]) if filters[key] is not None else None) for key in labels):
+    widgets.reset_page()
+total = store.read("construct_page", limit=0, **filters).total
+limit, offset = widgets.pager(total)
+page = store.read("construct_page", limit=limit, offset=offset, **filters)
+if page.total == 0:
+    widgets.empty_state(
+        "No construct matches these filters: set a filter back to Any."
+        if any(filters.values()) else
+        "No constructs yet. Load the demo (`catalogue init --demo`) or upload sequence files on the Curate page."
+    )
+    st.stop()
+st.caption("Select a row to open the construct. Empty cells are not recorded.")
+event = tables.constructs(page.rows, key="constructs_table", selectable=True)
+row = tables.selected_row(event)
+if row is not None:
+    st.query_params["name"] = page.rows.iloc[row]["name"]
+    st.rerun()

@@ -1,0 +1,147 @@
+"""Who is using the app, and with which role.
+
+Three cases, checked in this order:
+
+1. Streamlit's native sign-in (OIDC) is configured (an ``[auth]`` section in
+   ``.streamlit/secrets.toml``): the signed-in person's email is mapped to an
+   account (``Account.email``); without a matching account they are a viewer.
+2. The database has no account at all (a single-user embedded install, the
+   default after ``catalogue init``): the visitor acts as the local operator,
+   an admin, so the quick start can curate.
+3. Otherwise local accounts sign in with name and password (argon2 hashes,
+   checked by :func:`catalogue.passwords.verify_password`); a session ends
+   after :data:`IDLE_LIMIT` without activity. Without signing in the visitor
+   is a viewer.
+
+The app hides what a role may not do; the service layer
+(:func:`catalogue.curation.require`) is the real guard.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import streamlit as st
+
+from catalogue import curation, queries
+from catalogue.passwords import verify_password
+from catalogue.ui import store
+
+IDLE_LIMIT = timedelta(hours=8)
+GUEST = curation.Actor("guest", "viewer")
+_ACCOUNT_KEY = "signed_in_account"
+_SEEN_KEY = "signed_in_last_seen"
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """The acting account and how it was established."""
+
+    actor: curation.Actor
+    how: str  # "local operator" | "signed in" | "single sign-on" | "guest"
+
+    @property
+    def can_curate(self) -> bool:
+        return curation.ROLE_RANK[self.actor.role] >= curation.ROLE_RANK["curator"]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.actor.role == "admin"
+
+
+def oidc_configured() -> bool:
+    """Whether ``.streamlit/secrets.toml`` configures Streamlit's native (OIDC) sign-in."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def current_visitor() -> Visitor:
+    """The visitor of this session (accounts and roles are read fresh, never from the cache)."""
+    engine = store.engine()
+    if oidc_configured():
+        if getattr(st.user, "is_logged_in", False):
+            email = st.user.get("email")
+            account = queries.account_by_email(engine, str(email)) if email else None
+            if account is not None:
+                return Visitor(curation.Actor(account["name"], account["role"]), "single sign-on")
+            return Visitor(curation.Actor(str(email or "guest"), "viewer"), "single sign-on")
+        return Visitor(GUEST, "guest")
+    if not queries.has_accounts(engine):
+        return Visitor(curation.local_operator(), "local operator")
+    name = st.session_state.get(_ACCOUNT_KEY)
+    if name is None:
+        return Visitor(GUEST, "guest")
+    if time.time() - st.session_state.get(_SEEN_KEY, 0) > IDLE_LIMIT.total_seconds():
+        sign_out()
+        st.session_state["sign_in_notice"] = "Your session expired after 8 hours without activity: sign in again."
+        return Visitor(GUEST, "guest")
+    account = queries.account_credentials(engine, name)
+    if account is None:  # archived or removed meanwhile
+        sign_out()
+        return Visitor(GUEST, "guest")
+    st.session_state[_SEEN_KEY] = time.time()
+    return Visitor(curation.Actor(account["name"], account["role"]), "signed in")
+
+
+def sign_in(name: str, password: str) -> bool:
+    """Check a local account's password; on success the session is signed in as that account."""
+    account = queries.account_credentials(store.engine(), name.strip())
+    if account is None or not verify_password(account["password_hash"], password):
+        return False
+    st.session_state[_ACCOUNT_KEY] = account["name"]
+    st.session_state[_SEEN_KEY] = time.time()
+    return True
+
+
+def sign_out() -> None:
+    st.session_state.pop(_ACCOUNT_KEY, None)
+    st.session_state.pop(_SEEN_KEY, None)
+
+
+def sidebar(visitor: Visitor) -> None:
+    """The sidebar's identity box: who you are, and sign-in or sign-out."""
+    with st.sidebar:
+        st.markdown("**Account**")
+        notice = st.session_state.pop("sign_in_notice", None)
+        if notice:
+            st.info(notice)
+        if visitor.how == "local operator":
+            st.caption(
+                "Single-user install: no accounts exist, so you act as the local operator (admin). "
+                "Once an account exists (`catalogue user add NAME --role curator`), curating needs sign-in."
+            )
+            return
+        if oidc_configured():
+            if visitor.how == "single sign-on":
+                st.text(f"{visitor.actor.name} ({visitor.actor.role})")
+                if st.button("Sign out", key="oidc_sign_out"):
+                    st.logout()
+            else:
+                st.caption("Browsing as a viewer.")
+                if st.button("Sign in", key="oidc_sign_in"):
+                    st.login()
+            return
+        if visitor.how == "signed in":
+            st.text(f"{visitor.actor.name} ({visitor.actor.role})")
+            if st.button("Sign out", key="sign_out"):
+                sign_out()
+                st.rerun()
+            return
+        st.caption("Browsing as a viewer. Curators and admins sign in to edit.")
+        with st.form("sign_in", clear_on_submit=True):
+            name = st.text_input("Account name", key="sign_in_name")
+            password = st.text_input("Password", type="password", key="sign_in_password")
+            if st.form_submit_button("Sign in"):
+                if sign_in(name, password):
+                    st.rerun()
+                st.error("Unknown account name or wrong password.")
+
+
+def visitor() -> Visitor:
+    """The visitor the router established for this run (pages call this)."""
+    found = st.session_state.get("visitor")
+    return found if isinstance(found, Visitor) else current_visitor()

@@ -1,0 +1,48 @@
+"""The app's database engine and cached reads.
+
+The engine is made once per database URL (``st.cache_resource``); query
+results are cached per URL and arguments (``st.cache_data``) for a minute and
+cleared after every write the app makes, so a curator sees their change at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from catalogue import config, db, queries
+
+READ_TTL_SECONDS = 60
+
+
+def database_url() -> str:
+    """The database the app uses: $CATALOGUE_DATABASE_URL, else ./data/catalogue.sqlite."""
+    return config.database_url()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    engine = db.make_engine(url)
+    db.ensure_schema(engine)
+    return engine
+
+
+def engine() -> Engine:
+    return _engine(database_url())
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=512)
+def _read(url: str, query: str, args: tuple, kwargs: tuple) -> Any:
+    return getattr(queries, query)(_engine(url), *args, **dict(kwargs))
+
+
+def read(query: str, *args: Any, **kwargs: Any) -> Any:
+    """``catalogue.queries.<query>(engine, *args, **kwargs)``, cached for this database."""
+    return _read(database_url(), query, args, tuple(sorted(kwargs.items())))
+
+
+def written() -> None:
+    """Forget every cached read: call after each write."""
+    _read.clear()

@@ -1,0 +1,131 @@
+"""Small building blocks the pages share: values, tiles, charts with downloads, URL-backed filters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from catalogue.charts import plotly_config
+from catalogue.queries import NOT_RECORDED
+
+ANY = "Any"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:])")
+
+
+def shown(value: Any, unit: str = "") -> str:
+    """A value for display: ``None`` (and NA) is "not recorded", never 0."""
+    if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+        return NOT_RECORDED
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) if value else NOT_RECORDED
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}{unit}".replace(",", "\u2009")
+    return f"{value}{unit}"
+
+
+def escaped(text: Any) -> str:
+    """Text from a record, safe inside Markdown (headings, captions): shown literally, never as HTML."""
+    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def tile(column, label: str, value: Any, help_text: str) -> None:
+    column.metric(label, shown(value), help=help_text, border=True)
+
+
+def facts(rows: Sequence[tuple[str, Any]], *, key: str) -> None:
+    """Label/value pairs as a two-column table (values rendered as text)."""
+    frame = pd.DataFrame({"Field": [r[0] for r in rows], "Value": [shown(r[1]) for r in rows]})
+    st.dataframe(frame, hide_index=True, width="stretch", key=key,
+                 column_config={"Field": st.column_config.TextColumn(width="small"),
+                                "Value": st.column_config.TextColumn(width="large")})
+
+
+def chart(figure: go.Figure, data: pd.DataFrame, name: str, *, caption: str | None = None) -> None:
+    """A Plotly chart (PNG download from its toolbar) with its data as a CSV download below."""
+    st.plotly_chart(figure, config=plotly_config(name), width="stretch", key=f"chart_{name}")
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    if caption:
+        left.caption(caption)
+    right.download_button(
+        "Data (CSV)", data.to_csv(index=False).encode("utf-8"), file_name=f"{name}.csv", mime="text/csv",
+        key=f"csv_{name}", icon=":material/download:", width="stretch",
+    )
+
+
+def url_select(
+    label: str,
+    options: Sequence[Any],
+    param: str,
+    *,
+    format_func: Callable[[Any], str] = str,
+    container=st,
+    help_text: str | None = None,
+) -> Any | None:
+    """A select box whose choice lives in the URL (``?param=value``); "Any" (no parameter) means no filter."""
+    choices = [ANY, *options]
+    key = f"filter_{param}"
+    wanted = st.query_params.get(param)
+    if key not in st.session_state:
+        by_text = {str(o): o for o in options}
+        st.session_state[key] = by_text.get(wanted, ANY) if wanted is not None else ANY
+    elif st.session_state[key] not in choices:
+        st.session_state[key] = ANY
+    value = container.selectbox(
+        label, choices, key=key, format_func=lambda v: v if v == ANY else format_func(v), help=help_text
+    )
+    if value == ANY:
+        if param in st.query_params:
+            del st.query_params[param]
+        return None
+    if st.query_params.get(param) != str(value):
+        st.query_params[param] = str(value)
+    return value
+
+
+def url_int(param: str, default: int) -> int:
+    """An integer from the URL, or ``default`` when absent or not a number."""
+    try:
+        return int(st.query_params.get(param, default))
+    except (TypeError, ValueError):
+        return default
+
+
+def pager(total: int, *, param: str = "page", sizes: Sequence[int] = (25, 50, 100)) -> tuple[int, int]:
+    """Page controls (page number in the URL): returns (limit, offset)."""
+    left, middle, right = st.columns([1, 1, 3], vertical_alignment="bottom")
+    size_key = f"{param}_size"
+    if size_key not in st.session_state:
+        wanted = url_int("size", sizes[0])
+        st.session_state[size_key] = wanted if wanted in sizes else sizes[0]
+    size = left.selectbox("Rows per page", sizes, key=size_key)
+    pages = max(1, -(-total // size))
+    page_key = f"{param}_number"
+    if page_key not in st.session_state or st.session_state[page_key] > pages:
+        st.session_state[page_key] = min(max(1, url_int(param, 1)), pages)
+    page = middle.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key=page_key)
+    for name, value, default in ((param, page, 1), ("size", size, sizes[0])):
+        if value == default:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != str(value):
+            st.query_params[name] = str(value)
+    first = (page - 1) * size
+    right.caption(f"{total:,} matching · showing {min(total, first + 1) if total else 0}–{min(total, first + size)}")
+    return size, first
+
+
+def reset_page(param: str = "page") -> None:
+    """Go back to page 1 (after a filter changed)."""
+    st.session_state.pop(f"{param}_number", None)
+    if param in st.query_params:
+        del st.query_params[param]
+
+
+def empty_state(message: str) -> None:
+    st.info(message, icon=":material/info:")
