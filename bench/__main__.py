@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--tiny", action="store_true", help="smallest sizes (the smoke test): seconds")
     parser.add_argument("--only", action="append", choices=PARTS, metavar="NAME",
                         help=f"run only this part (repeatable): {', '.join(PARTS)}")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep figures of an earlier run in the results file that this run does not measure")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default bench/results.json)")
     parser.add_argument("--work", type=Path, default=OUT, help="scratch folder (default bench/out, emptied first)")
@@ -30,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     if postgres is None:
         print(f"PostgreSQL: not measured ({note})", file=sys.stderr)
     try:
-        run_benchmarks(sizes, parts, postgres=postgres, work=args.work, out=args.out, postgres_note=note)
+        run_benchmarks(sizes, parts, postgres=postgres, work=args.work, out=args.out, postgres_note=note,
+                       merge=args.merge)
     finally:
         if postgres is not None:
             postgres.stop()

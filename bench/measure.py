@@ -25,15 +25,22 @@ def time_once(action: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, value
 
 
-def repeat_ms(action: Callable[[], Any], repeats: int, warmup: int = 1) -> list[float]:
-    """Milliseconds of ``repeats`` calls of ``action`` after ``warmup`` untimed calls."""
+def repeat_ms(action: Callable[[], Any], repeats: int, warmup: int = 1, *, max_seconds: float = 30.0,
+              min_repeats: int = 5) -> list[float]:
+    """Milliseconds of ``repeats`` calls of ``action`` after ``warmup`` untimed calls.
+
+    A very slow action stops after ``max_seconds`` once it has ``min_repeats`` samples.
+    """
     for _ in range(warmup):
         action()
-    samples = []
+    samples: list[float] = []
+    budget_end = time.perf_counter() + max_seconds
     for _ in range(repeats):
         started = time.perf_counter()
         action()
         samples.append((time.perf_counter() - started) * 1000)
+        if len(samples) >= min_repeats and time.perf_counter() > budget_end:
+            break
     return samples
 
 

@@ -159,7 +159,8 @@ def run_cases(engine: Engine, repeats: int) -> dict[str, dict[str, Any]]:
             continue
         samples = repeat_ms(lambda: case.call(function, engine, keys), repeats)
         measured[case.label] = {"page": case.page, "p50_ms": percentile(samples, 0.5),
-                                "p95_ms": percentile(samples, 0.95), "max_ms": max(samples)}
+                                "p95_ms": percentile(samples, 0.95), "max_ms": max(samples),
+                                "calls": len(samples)}
     return measured
 
 

@@ -38,8 +38,13 @@ def _demo_catalogue(databases: BenchDatabases, backend: str) -> str:
 
 
 def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: ThrowawayPostgres | None,
-                   work: Path, out: Path | None = RESULTS, postgres_note: str | None = None) -> dict[str, Any]:
-    """Run ``parts`` at ``sizes``; returns (and writes to ``out``) the results document."""
+                   work: Path, out: Path | None = RESULTS, postgres_note: str | None = None,
+                   merge: bool = False) -> dict[str, Any]:
+    """Run ``parts`` at ``sizes``; returns (and writes to ``out``) the results document.
+
+    With ``merge``, figures of an earlier run in ``out`` that this run did not measure are kept
+    (for running the parts one at a time at the same sizes).
+    """
     started = time.perf_counter()
     databases = BenchDatabases(work / "databases", postgres)
     results: dict[str, Any] = {"machine": machine.describe_machine(), "mode": sizes.mode,
@@ -83,9 +88,23 @@ def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: Th
     results["seconds"] = time.perf_counter() - started
     print(summary(results))
     if out is not None:
+        if merge and out.exists():
+            results = _merged_with(json.loads(out.read_text(encoding="utf-8")), results)
         out.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
         print(f"\nwrote {out}")
     return results
+
+
+def _merged_with(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(earlier)
+    for key, value in later.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "machine":
+            merged[key] = {**merged[key], **value}
+        elif key == "parts":
+            merged[key] = sorted(set(merged.get(key, [])) | set(value))
+        else:
+            merged[key] = value
+    return merged
 
 
 def summary(results: dict[str, Any]) -> str:
