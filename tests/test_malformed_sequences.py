@@ -282,7 +282,8 @@ def genbank_cases() -> list[Case]:
                      content.count(b"\n") + 1, "Exported")
 
     def over_cap(d: Path) -> Built:
-        return Built(real(d, "NC_005816.gb"), "nc.gb", r"length 9609, over the limit of 5000", 1, "NC_005816",  # LOCUS name: refused before parsing
+        # refused from the LOCUS line before parsing, so the record is named by its LOCUS name
+        return Built(real(d, "NC_005816.gb"), "nc.gb", r"length 9609, over the limit of 5000", 1, "NC_005816",
                      options={"max_length": 5000})
 
     def absurd_locus_length(d: Path) -> Built:
