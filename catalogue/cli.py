@@ -403,6 +403,18 @@ def accept_architecture(ctx: typer.Context, name: str, as_json: JsonOption = Fal
         typer.echo(f"{name}: the detected architecture is already recorded")
 
 
+@app.command("export")
+def export(ctx: typer.Context, directory: Path, as_json: JsonOption = False) -> None:
+    """Write every sequence record as GenBank (domains as features) and FASTA under DIRECTORY."""
+    from catalogue.export import export_catalogue
+
+    written = export_catalogue(_context(ctx).engine, directory)
+    if as_json:
+        emit_json({"directory": str(directory), "files": [str(p) for p in written]})
+    else:
+        typer.echo(f"wrote {len(written)} files ({len(written) // 2} sequence records) to {directory}")
+
+
 @app.command()
 def archive(ctx: typer.Context, kind: str, key: str) -> None:
     """Archive (soft-delete) a construct or trial."""

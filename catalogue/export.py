@@ -105,3 +105,74 @@ def _kind_note(domain: DomainDraft) -> str:
         reference = domain.reference.replace(";", ",").replace('"', "")
         fields.append(f"reference={reference}")
     return f"{KIND_NOTE_PREFIX} " + "; ".join(fields)
+
+
+# --- the whole catalogue -----------------------------------------------------------------
+
+_UNSAFE_PATH_CHARACTER = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_file_stem(text: str, fallback: str) -> str:
+    """A file-name stem made from record text: never a path, never hidden, never empty."""
+    stem = _UNSAFE_PATH_CHARACTER.sub("_", text).strip("._-")[:80]
+    return stem or fallback
+
+
+def stored_drafts(engine) -> list[tuple[str, int, SequenceDraft]]:
+    """Every live sequence record as (construct name, record ID number, draft with its domains)."""
+    from sqlalchemy import select
+
+    from catalogue.models import Construct, Domain, SequenceRecord
+
+    drafts: list[tuple[str, int, SequenceDraft]] = []
+    with engine.connect() as connection:
+        records = connection.execute(
+            select(SequenceRecord, Construct.name)
+            .join(Construct, Construct.id == SequenceRecord.construct_id)
+            .where(SequenceRecord.archived_at.is_(None), Construct.archived_at.is_(None))
+            .order_by(Construct.name, SequenceRecord.id)
+        ).all()
+        domains: dict[int, list[DomainDraft]] = {}
+        for row in connection.execute(select(Domain).order_by(Domain.sequence_record_id, Domain.position)):
+            domain = row._mapping
+            domains.setdefault(domain["sequence_record_id"], []).append(DomainDraft(
+                kind=domain["kind"], label=domain["label"], start=domain["start"], end=domain["end"],
+                strand=domain["strand"], source=domain["source"], protein_start=domain["protein_start"],
+                protein_end=domain["protein_end"], frame=domain["frame"], identity=domain["identity"],
+                score=domain["score"], reference=domain["reference"], binder_checksum=domain["binder_checksum"],
+                note=domain["note"]))
+        for row in records:
+            record = row._mapping
+            draft = SequenceDraft(
+                file_name=record["file_name"], record_id=record["record_id"], format=record["format"],
+                molecule=record["molecule"], sequence=record["sequence"], topology=record["topology"],
+                description=record["description"], checksum=record["checksum"],
+                domains=domains.get(record["id"], []), warnings=list(record["warnings"] or []))
+            drafts.append((record["name"], record["id"], draft))
+    return drafts
+
+
+def export_catalogue(engine, directory) -> list:
+    """Write every sequence record as GenBank (domains as features) and FASTA under ``directory``.
+
+    Files are ``<construct>/<record>.gb`` and ``.fasta``, named from record text
+    made safe for file names (the database ID is added when two would clash).
+    Returns the paths written.
+    """
+    from pathlib import Path
+
+    root = Path(directory)
+    written = []
+    used: set[Path] = set()
+    for construct_name, record_number, draft in stored_drafts(engine):
+        folder = root / safe_file_stem(construct_name, f"construct-{record_number}")
+        stem = safe_file_stem(draft.record_id, f"record-{record_number}")
+        if folder / stem in used:
+            stem = f"{stem}-{record_number}"
+        used.add(folder / stem)
+        folder.mkdir(parents=True, exist_ok=True)
+        for suffix, text in ((".gb", to_genbank(draft)), (".fasta", to_fasta(draft))):
+            path = folder / f"{stem}{suffix}"
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
