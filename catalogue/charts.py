@@ -96,8 +96,8 @@ ESTIMATED_BASIS = "Enrollment, estimated (registry)"
 
 _LAYOUT = dict(
     template="plotly_white",
-    margin=dict(l=10, r=10, t=50, b=10),
-    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title_text=""),
+    margin=dict(l=10, r=10, t=60, b=10),
+    legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
     font=dict(size=13),
     hoverlabel=dict(namelength=-1),
 )
@@ -142,7 +142,7 @@ def _empty(title: str, message: str) -> go.Figure:
 
 
 def _stacked_by(frame: pd.DataFrame, category: str, order: Iterable[str], colours: dict[str, str],
-                title: str) -> go.Figure:
+                title: str, legend_title: str) -> go.Figure:
     if frame.empty:
         return _empty(title, "No trials with a target in this selection")
     targets = _target_order(frame)
@@ -158,12 +158,13 @@ def _stacked_by(frame: pd.DataFrame, category: str, order: Iterable[str], colour
             hovertemplate="%{x}: %{y} trials<extra>" + plain(value) + "</extra>",
         )
     figure.update_layout(title=title, barmode="stack", yaxis_title="Trials", xaxis_title="Target", **_LAYOUT)
+    figure.update_layout(legend_title_text=legend_title, legend_traceorder="reversed")
     return figure
 
 
 def trials_by_phase(by_phase: pd.DataFrame) -> go.Figure:
     """Trials per target, stacked by registry phase (columns: target, phase, trials)."""
-    return _stacked_by(by_phase, "phase", PHASE_ORDER, PHASE_COLOURS, "Trials per target, by phase")
+    return _stacked_by(by_phase, "phase", PHASE_ORDER, PHASE_COLOURS, "Trials per target, by phase", "Phase")
 
 
 STATUS_COLOURS: dict[str, str] = {
@@ -182,7 +183,7 @@ STATUS_COLOURS: dict[str, str] = {
 
 def trials_by_status(by_status: pd.DataFrame) -> go.Figure:
     """Trials per target, stacked by registry status (columns: target, status, trials)."""
-    return _stacked_by(by_status, "status", STATUS_COLOURS, STATUS_COLOURS, "Trials per target, by status")
+    return _stacked_by(by_status, "status", STATUS_COLOURS, STATUS_COLOURS, "Trials per target, by status", "Status")
 
 
 def patients_and_enrollment(per_target: pd.DataFrame) -> go.Figure:
@@ -229,6 +230,8 @@ def patients_and_enrollment(per_target: pd.DataFrame) -> go.Figure:
         hovertemplate="%{x}: %{y} planned (estimated)<extra>registry</extra>",
     )
     figure.update_layout(title=title, barmode="group", yaxis_title="Patients", xaxis_title="Target", **_LAYOUT)
+    figure.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
+                         margin=dict(t=90), title=dict(y=0.97))
     return figure
 
 
@@ -250,6 +253,7 @@ def trials_by_year(by_year: pd.DataFrame) -> go.Figure:
         )
     figure.update_layout(title=title, barmode="stack", yaxis_title="Trials started", xaxis_title="Start year",
                          **_LAYOUT)
+    figure.update_layout(legend_title_text="Target")
     figure.update_xaxes(dtick=1 if len(years) <= 12 else 2)
     return figure
 
@@ -271,7 +275,7 @@ def target_indication_heatmap(by_indication: pd.DataFrame, *, max_indications: i
             y=indications,
             colorscale="Blues",
             colorbar=dict(title="Trials"),
-            text=table.values,
+            text=[[str(v) if v else "" for v in row] for row in table.values],
             texttemplate="%{text}",
             hovertemplate="%{x} in %{y}: %{z} trials<extra></extra>",
             xgap=1,
@@ -314,7 +318,8 @@ def domain_map(domains: list[dict[str, Any]], length: int, *, molecule: str = "p
         if domain.get("reference"):
             details.append(f"reference {domain['reference']}")  # escaped below
         figure.add_bar(
-            name=kind.replace("_", " "),
+            name=kind.replace("_", " ").replace("vh", "VH").replace("vl", "VL").replace("vhh", "VHH")
+            if kind in ("vh", "vl", "vhh") else kind.replace("_", " "),
             legendgroup=kind,
             showlegend=kind not in shown_kinds,
             orientation="h",
@@ -331,9 +336,11 @@ def domain_map(domains: list[dict[str, Any]], length: int, *, molecule: str = "p
         )
         shown_kinds.add(kind)
     layout = dict(_LAYOUT)
-    layout["legend"] = dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0, title_text="")
+    layout["legend"] = dict(orientation="h", yanchor="top", y=-0.5 if len(rows) < 3 else -0.3, xanchor="left", x=0,
+                            title_text="")
+    layout["margin"] = dict(l=10, r=10, t=50, b=90)
     figure.update_layout(
-        title=title, barmode="overlay", height=150 + 60 * len(rows), xaxis_title=f"Position ({unit})",
+        title=title, barmode="overlay", height=190 + 60 * len(rows), xaxis_title=f"Position ({unit})",
         uniformtext=dict(minsize=9, mode="hide"), **layout,
     )
     figure.update_xaxes(range=[0, length], showgrid=True)

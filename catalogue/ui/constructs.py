@@ -96,7 +96,7 @@ def _construct_page(name: str) -> None:
         with st.expander("Sequence with domains marked", expanded=False):
             st.code(charts.domain_track(record["sequence"], record["domains"]), language=None)
         with st.expander("Domains as a table"):
-            st.dataframe(record["domains"], hide_index=True, width="stretch", key="domain_table",
+            st.dataframe(record["domains"], hide_index=True, width="stretch", key="domain_table", placeholder="not recorded",
                          column_order=["kind", "label", "start", "end", "source", "identity", "reference",
                                        "protein_start", "protein_end"],
                          column_config={"identity": st.column_config.NumberColumn("identity (%)", format="%.1f")})
@@ -130,7 +130,11 @@ def _construct_page(name: str) -> None:
     history = store.read("sequence_history", name)
     if len(history):
         st.dataframe(history.drop(columns=["id"]), hide_index=True, width="stretch", key="history",
-                     column_config={"imported_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm"),
+                     placeholder="—",
+                     column_config={"file_name": "File", "record_id": "Record", "format": "Format",
+                                    "molecule": "Molecule", "length": "Length", "checksum": "Checksum",
+                                    "imported_by": "Imported by", "version": "Version",
+                                    "imported_at": st.column_config.DatetimeColumn("Imported", format="YYYY-MM-DD HH:mm"),
                                     "archived_at": st.column_config.DatetimeColumn("Archived", format="YYYY-MM-DD HH:mm")})
     else:
         st.caption("No sequence record has been imported for this construct.")

@@ -14,6 +14,7 @@ programme_names = [p["name"] for p in store.read("programmes")]
 scope = widgets.url_select(
     "Sponsor or programme", programme_names, "programme",
     help_text="A programme's trials: those its sponsor leads and those linked to its constructs.",
+    any_label=ALL,
 )
 data = store.read("portfolio", scope)
 tiles = data["tiles"]
@@ -27,23 +28,24 @@ if tiles["trials"] == 0 and tiles["constructs"] == 0:
     )
     st.stop()
 
-row = st.columns(6)
-widgets.tile(row[0], "Targets", tiles["targets"], "Antigens with at least one construct or trial in this selection.")
-widgets.tile(row[1], "Constructs", tiles["constructs"], "Constructs recorded (a tandem construct counts once).")
-widgets.tile(row[2], "Trials", tiles["trials"], "Registered clinical trials.")
-widgets.tile(row[3], "Patients treated", tiles["patients_treated"],
+counts = st.columns(3)
+widgets.tile(counts[0], "Targets", tiles["targets"], "Antigens with at least one construct or trial in this selection.")
+widgets.tile(counts[1], "Constructs", tiles["constructs"], "Constructs recorded (a tandem construct counts once).")
+widgets.tile(counts[2], "Trials", tiles["trials"], "Registered clinical trials.")
+people = st.columns(3)
+widgets.tile(people[0], "Patients treated (curated)", tiles["patients_treated"],
              "Curated figures of patients who received a product, on trials and constructs; each has a source. "
              "Not derived from enrollment.")
-widgets.tile(row[4], "Enrollment, actual", tiles["enrollment_actual"],
+widgets.tile(people[1], "Enrollment, actual (registry)", tiles["enrollment_actual"],
              "Registry enrollment of trials whose enrollment is marked actual.")
-widgets.tile(row[5], "Enrollment, estimated", tiles["enrollment_estimated"],
+widgets.tile(people[2], "Enrollment, estimated (registry)", tiles["enrollment_estimated"],
              "Registry enrollment of trials whose enrollment is an estimate (planned).")
 
 for programme in data["programme_totals"]:
     if programme["patients_treated"] is None:
         continue
     with st.container(border=True):
-        left, right = st.columns([1, 5], vertical_alignment="center")
+        left, right = st.columns([2, 5], vertical_alignment="center")
         left.metric("Programme total, patients treated", widgets.shown(programme["patients_treated"]))
         right.markdown(f"**{widgets.escaped(programme['name'])}**")
         right.caption(
@@ -54,7 +56,7 @@ for programme in data["programme_totals"]:
 
 multi = (
     "A trial or construct with several targets counts under each of them."
-    + (f" {tiles['trials_without_target']} trials record no target and are not in the per-target charts."
+    + (f" Trials without a recorded target ({tiles['trials_without_target']}) are not in the per-target charts."
        if tiles["trials_without_target"] else "")
 )
 
@@ -81,7 +83,8 @@ with left:
     undated = tiles["trials_without_start_year"]
     widgets.chart(charts.trials_by_year(data["by_year"]), data["by_year"], "trials_started_per_year",
                   caption="Year of the registry start date (actual or anticipated)."
-                  + (f" {undated} trials record no start date." if undated else ""))
+                  + (f" {undated} trial{'s' if undated != 1 else ''} record{'s' if undated == 1 else ''} no start date."
+                     if undated else ""))
 with right:
     widgets.chart(charts.target_indication_heatmap(data["by_indication"]), data["by_indication"],
                   "trials_per_target_and_indication",

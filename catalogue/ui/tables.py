@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from catalogue.queries import NOT_RECORDED
+
 CONSTRUCT_COLUMNS = {
     "name": st.column_config.TextColumn("Construct", pinned=True, width="medium"),
     "targets": st.column_config.TextColumn("Targets"),
@@ -46,7 +48,7 @@ def constructs(frame: pd.DataFrame, *, key: str, selectable: bool = False):
     """A table of constructs (rows of :func:`catalogue.queries.construct_page`)."""
     return st.dataframe(
         frame, hide_index=True, width="stretch", key=key, column_config=CONSTRUCT_COLUMNS,
-        column_order=list(CONSTRUCT_COLUMNS),
+        column_order=list(CONSTRUCT_COLUMNS), placeholder=NOT_RECORDED,
         on_select="rerun" if selectable else "ignore", selection_mode="single-row",
     )
 
@@ -55,7 +57,7 @@ def trials(frame: pd.DataFrame, *, key: str, selectable: bool = False):
     """A table of trials (rows of :func:`catalogue.queries.trial_page`)."""
     return st.dataframe(
         frame, hide_index=True, width="stretch", key=key, column_config=TRIAL_COLUMNS,
-        column_order=list(TRIAL_COLUMNS),
+        column_order=list(TRIAL_COLUMNS), placeholder=NOT_RECORDED,
         on_select="rerun" if selectable else "ignore", selection_mode="single-row",
     )
 

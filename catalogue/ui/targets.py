@@ -70,6 +70,7 @@ selection = st.dataframe(
     key="targets_table",
     on_select="rerun",
     selection_mode="single-row",
+    placeholder="not recorded",
     column_order=["target", "gene_symbol", "uniprot", "constructs", "sequence_records", "trials", "patients_treated",
                   "enrollment_actual", "enrollment_estimated", "enrollment_unknown"],
     column_config={

@@ -42,19 +42,19 @@ def facts(rows: Sequence[tuple[str, Any]], *, key: str) -> None:
     """Label/value pairs as a two-column table (values rendered as text)."""
     frame = pd.DataFrame({"Field": [r[0] for r in rows], "Value": [shown(r[1]) for r in rows]})
     st.dataframe(frame, hide_index=True, width="stretch", key=key,
-                 column_config={"Field": st.column_config.TextColumn(width="small"),
+                 column_config={"Field": st.column_config.TextColumn(width=190),
                                 "Value": st.column_config.TextColumn(width="large")})
 
 
 def chart(figure: go.Figure, data: pd.DataFrame, name: str, *, caption: str | None = None) -> None:
     """A Plotly chart (PNG download from its toolbar) with its data as a CSV download below."""
     st.plotly_chart(figure, config=plotly_config(name), width="stretch", key=f"chart_{name}")
-    left, right = st.columns([4, 1], vertical_alignment="center")
+    left, right = st.columns([5, 1], vertical_alignment="center")
     if caption:
         left.caption(caption)
     right.download_button(
-        "Data (CSV)", data.to_csv(index=False).encode("utf-8"), file_name=f"{name}.csv", mime="text/csv",
-        key=f"csv_{name}", icon=":material/download:", width="stretch",
+        "CSV", data.to_csv(index=False).encode("utf-8"), file_name=f"{name}.csv", mime="text/csv",
+        key=f"csv_{name}", icon=":material/download:", on_click="ignore", help="Download this chart's data",
     )
 
 
@@ -66,6 +66,7 @@ def url_select(
     format_func: Callable[[Any], str] = str,
     container=st,
     help_text: str | None = None,
+    any_label: str = ANY,
 ) -> Any | None:
     """A select box whose choice lives in the URL (``?param=value``); "Any" (no parameter) means no filter."""
     choices = [ANY, *options]
@@ -77,7 +78,7 @@ def url_select(
     elif st.session_state[key] not in choices:
         st.session_state[key] = ANY
     value = container.selectbox(
-        label, choices, key=key, format_func=lambda v: v if v == ANY else format_func(v), help=help_text
+        label, choices, key=key, format_func=lambda v: any_label if v == ANY else format_func(v), help=help_text
     )
     if value == ANY:
         if param in st.query_params:

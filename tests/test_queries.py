@@ -1,0 +1,241 @@
+"""The page queries against the demo catalogue, checked against the rows themselves (read with the ORM)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from catalogue import curation, queries
+from catalogue.models import Construct, ConstructTarget, Programme, Target, Trial, TrialConstruct, TrialTarget
+
+UNION = "Union Hospital CAR-T/TCR-T programme"
+
+
+def _trials(engine) -> list[tuple[Trial, list[str]]]:
+    with Session(engine) as session:
+        symbols = {t.id: t.symbol for t in session.exec(select(Target)).scalars()}
+        links: dict[int, list[str]] = {}
+        for link in session.exec(select(TrialTarget)).scalars():
+            links.setdefault(link.trial_id, []).append(symbols[link.target_id])
+        return [(t, sorted(links.get(t.id, []))) for t in session.exec(select(Trial)).scalars() if t.archived_at is None]
+
+
+def _constructs(engine) -> list[tuple[Construct, list[str]]]:
+    with Session(engine) as session:
+        symbols = {t.id: t.symbol for t in session.exec(select(Target)).scalars()}
+        links: dict[int, list[str]] = {}
+        for link in session.exec(select(ConstructTarget)).scalars():
+            links.setdefault(link.construct_id, []).append(symbols[link.target_id])
+        return [(c, links.get(c.id, [])) for c in session.exec(select(Construct)).scalars() if c.archived_at is None]
+
+
+def test_portfolio_of_the_whole_catalogue_matches_stats(demo_engine):
+    portfolio = queries.portfolio(demo_engine)
+    stats = queries.stats(demo_engine)
+    per_target = portfolio["per_target"].set_index("target")
+    with_records = {s for s, row in stats["targets"].items() if row["constructs"] or row["trials"]}
+    assert set(per_target.index) == with_records
+    for symbol in with_records:
+        expected = stats["targets"][symbol]
+        row = per_target.loc[symbol]
+        for key in ("constructs", "trials", "enrollment_actual", "enrollment_estimated", "enrollment_unknown"):
+            assert row[key] == expected[key], (symbol, key)
+        patients = None if pd.isna(row["patients_treated"]) else int(row["patients_treated"])
+        assert patients == expected["patients_treated"], symbol
+    tiles = portfolio["tiles"]
+    for key in ("constructs", "trials", "enrollment_actual", "enrollment_estimated", "patients_treated"):
+        assert tiles[key] == stats["totals"][key], key
+    # every trial-per-target breakdown adds up to the same trial counts
+    for frame in ("by_phase", "by_status", "by_indication"):
+        sums = portfolio[frame].groupby("target")["trials"].sum()
+        assert sums.to_dict() == per_target["trials"][per_target["trials"] > 0].to_dict(), frame
+    dated = portfolio["by_year"].groupby("target")["trials"].sum()
+    for symbol, count in dated.items():
+        assert count <= per_target.loc[symbol, "trials"]
+
+
+def test_portfolio_of_a_programme_counts_its_sponsored_and_linked_trials(demo_engine):
+    with Session(demo_engine) as session:
+        programme = session.exec(select(Programme).where(Programme.name == UNION)).scalars().one()
+        own_constructs = {c.id for c in session.exec(select(Construct).where(Construct.programme_id == programme.id)).scalars()}
+        linked = {link.trial_id for link in session.exec(select(TrialConstruct)).scalars() if link.construct_id in own_constructs}
+    expected = {t.registry_id for t, _ in _trials(demo_engine) if t.id in linked or t.lead_sponsor == programme.sponsor}
+    portfolio = queries.portfolio(demo_engine, UNION)
+    assert portfolio["tiles"]["trials"] == len(expected) > 0
+    assert portfolio["tiles"]["constructs"] == len(own_constructs)
+    assert portfolio["tiles"]["trials"] < queries.portfolio(demo_engine)["tiles"]["trials"]
+    # the programme's own total is reported beside, never added to the tiles
+    (total,) = portfolio["programme_totals"]
+    assert total["patients_treated"] == programme.patients_treated
+    assert total["patients_treated_source"]
+    assert portfolio["tiles"]["patients_treated"] != programme.patients_treated
+
+
+def test_targets_overview_has_the_counts_of_stats(demo_engine):
+    overview = queries.targets_overview(demo_engine).set_index("target")
+    stats = queries.stats(demo_engine)["targets"]
+    assert set(overview.index) == set(stats)
+    for symbol, expected in stats.items():
+        for key in ("constructs", "sequence_records", "trials", "enrollment_actual", "enrollment_estimated"):
+            assert overview.loc[symbol, key] == expected[key]
+
+
+def test_target_detail_lists_its_constructs_and_trials(demo_engine):
+    detail = queries.target_detail(demo_engine, "CD19")
+    constructs = sorted(c.name for c, targets in _constructs(demo_engine) if "CD19" in targets)
+    trials = sorted(t.registry_id for t, targets in _trials(demo_engine) if "CD19" in targets)
+    assert sorted(detail["constructs"]["name"]) == constructs
+    assert sorted(detail["trials"]["registry_id"]) == trials
+    assert sum(i["trials"] for i in detail["indications"]) == len(trials)
+    assert detail["uniprot"] and queries.uniprot_url(detail["uniprot"]).endswith(f"/{detail['uniprot']}/entry")
+    assert queries.target_detail(demo_engine, "no such target") is None
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"target": "CD19"}, {"costimulatory": "4-1BB"}, {"status": "approved", "binder_format": "scFv"},
+     {"hinge": "CD8α"}, {"modality": "CAR-NK"}, {"target": "BCMA", "costimulatory": "4-1BB"}],
+)
+def test_construct_page_filters_and_counts_like_the_rows(demo_engine, filters):
+    def matches(construct: Construct, targets: list[str]) -> bool:
+        for key, value in filters.items():
+            if key == "target" and value not in targets:
+                return False
+            if key == "costimulatory" and value not in (construct.costimulatory or []):
+                return False
+            if key not in ("target", "costimulatory") and getattr(construct, key) != value:
+                return False
+        return True
+
+    expected = sorted(c.name for c, targets in _constructs(demo_engine) if matches(c, targets))
+    page = queries.construct_page(demo_engine, limit=1000, **filters)
+    assert page.total == len(expected) > 0
+    assert list(page.rows["name"]) == sorted(page.rows["name"]) and sorted(page.rows["name"]) == expected
+
+
+def test_construct_pages_cover_every_construct_once(demo_engine):
+    total = queries.construct_page(demo_engine, limit=0).total
+    names = []
+    for offset in range(0, total, 7):
+        names.extend(queries.construct_page(demo_engine, limit=7, offset=offset).rows["name"])
+    assert len(names) == len(set(names)) == total == len(_constructs(demo_engine))
+
+
+def test_construct_facets_are_values_present(demo_engine):
+    facets = queries.construct_facets(demo_engine)
+    constructs = _constructs(demo_engine)
+    assert set(facets["costimulatory"]) == {d for c, _ in constructs for d in (c.costimulatory or [])}
+    assert set(facets["hinge"]) == {c.hinge for c, _ in constructs if c.hinge}
+    assert set(facets["target"]) == {t for _, targets in constructs for t in targets}
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{"target": "BCMA"}, {"phase": "Phase 1"}, {"phase": "Phase 1/2"}, {"status": "RECRUITING"},
+     {"country": "China"}, {"year_from": 2020, "year_to": 2023}, {"target": "CD19", "country": "China"}],
+)
+def test_trial_page_filters_and_counts_like_the_rows(demo_engine, filters):
+    def matches(trial: Trial, targets: list[str]) -> bool:
+        for key, value in filters.items():
+            if key == "target" and value not in targets:
+                return False
+            if key == "phase" and queries.phase_label(trial.phases) != value:
+                return False
+            if key == "status" and trial.overall_status != value:
+                return False
+            if key == "country" and value not in (trial.countries or []):
+                return False
+            if key == "year_from" and (trial.start_year is None or trial.start_year < value):
+                return False
+            if key == "year_to" and (trial.start_year is None or trial.start_year > value):
+                return False
+        return True
+
+    expected = sorted(t.registry_id for t, targets in _trials(demo_engine) if matches(t, targets))
+    page = queries.trial_page(demo_engine, limit=1000, **filters)
+    assert page.total == len(expected) > 0
+    assert sorted(page.rows["registry_id"]) == expected
+    assert all(url == f"https://clinicaltrials.gov/study/{i}" for i, url in zip(page.rows["registry_id"],
+                                                                              page.rows["registry_url"])
+               if i.startswith("NCT"))
+
+
+def test_trial_facets_offer_every_value_that_filters_something(demo_engine):
+    facets = queries.trial_facets(demo_engine)
+    for phase in facets["phase"]:
+        assert queries.trial_page(demo_engine, limit=0, phase=phase).total > 0, phase
+    for status in facets["status"]:
+        assert queries.trial_page(demo_engine, limit=0, status=status).total > 0, status
+    assert facets["years"][0] <= facets["years"][1]
+
+
+def test_unknown_filters_are_refused(demo_engine):
+    with pytest.raises(ValueError):
+        queries.construct_page(demo_engine, colour="blue")
+    with pytest.raises(ValueError):
+        queries.trial_page(demo_engine, colour="blue")
+
+
+def test_labels():
+    assert queries.phase_label(["PHASE2", "PHASE1"]) == "Phase 1/2"
+    assert queries.phase_label(None) == queries.NOT_RECORDED
+    assert queries.status_label("ACTIVE_NOT_RECRUITING") == "Active, not recruiting"
+    assert queries.registry_url("ClinicalTrials.gov", "NCT02348216") == "https://clinicaltrials.gov/study/NCT02348216"
+
+
+def test_construct_records_binders_and_downloads(engine, shared_data):
+    from catalogue import export
+    from catalogue.sequences import parse_sequence_file
+
+    actor = curation.local_operator()
+    for file_name, construct in (("Axicel_HM852952_protein_translated.fasta", "axi-cel"),
+                                 ("Tisacel_patentUS9499629B2_protein_translated.fasta", "tisa-cel")):
+        report = curation.import_sequences(engine, actor, file_name, (shared_data / "sequences" / file_name).read_bytes(),
+                                           construct=construct)
+        assert report.ok, report.error
+    detail = queries.construct_detail(engine, "axi-cel")
+    (record,) = detail["sequence_records"]
+    full = queries.sequence_record(engine, record["id"])
+    assert full["construct"] == "axi-cel" and len(full["sequence"]) == full["length"] == record["length"]
+    assert len(full["domains"]) == len(record["domains"]) > 0
+
+    # both products carry the FMC63 binder: each lists the other
+    sharing = queries.constructs_sharing_binder(engine, "axi-cel")
+    assert set(sharing["name"]) == {"tisa-cel"}
+    assert set(sharing["kind"]) <= {"vh", "vl"}
+
+    # the draft rebuilt from the database exports to a file that reads back to the same record
+    draft = queries.sequence_record_draft(engine, record["id"])
+    (again,) = parse_sequence_file(export.to_fasta(draft).encode(), "again.fasta")
+    assert again.sequence == full["sequence"] and again.checksum == full["checksum"]
+    file_name, original = queries.original_file(engine, record["id"])
+    assert file_name == "Axicel_HM852952_protein_translated.fasta" and original.startswith(b">")
+
+    history = queries.sequence_history(engine, "axi-cel")
+    assert list(history["record_id"]) == [record["record_id"]] and history["imported_by"][0] == actor.name
+
+
+def test_identity_queries(engine):
+    from catalogue.passwords import verify_password
+
+    assert not queries.has_accounts(engine)
+    curation.add_account(engine, curation.local_operator(), "ada", "curator", password="correct horse", email="Ada@Example.org")
+    assert queries.has_accounts(engine)
+    account = queries.account_credentials(engine, "ada")
+    assert account["role"] == "curator" and verify_password(account["password_hash"], "correct horse")
+    assert not verify_password(account["password_hash"], "wrong")
+    assert queries.account_by_email(engine, "ada@example.org") == {"name": "ada", "role": "curator"}
+    assert queries.account_credentials(engine, "nobody") is None
+
+
+def test_audit_filters(engine):
+    curation.add_account(engine, curation.local_operator(), "ada", "curator", password="pw")
+    events = queries.audit_events(engine)
+    day = events[0]["at"].date().isoformat()
+    assert queries.audit_events(engine, until=day) == events
+    assert queries.audit_events(engine, since=day, until=day) == events
+    assert queries.audit_events(engine, until="2000-01-01") == []
+    assert queries.audit_events(engine, exclude_kinds=("account",)) == []
+    assert queries.audit_kinds(engine) == ["account"]
