@@ -1,0 +1,69 @@
+"""The service layer: every write to the catalogue goes through here.
+
+Each public function is one user action: it checks the acting account's role,
+validates its input, writes in one transaction, and records one
+:class:`~catalogue.models.AuditEvent` per entity it changes. A write that
+changes nothing records nothing, so repeating an action is harmless. The CLI
+and the app call these functions; nothing else writes to the database.
+
+- ``actors``: roles and who is acting;
+- ``records``: the audit trail and import reports;
+- ``constructs``: targets, programmes, constructs;
+- ``trials``: registry imports, corrections, links, patients treated;
+- ``sequences``: sequence records, domains, reference binders;
+- ``accounts``: accounts and roles;
+- ``demo_catalogue``: the shipped demo.
+"""
+
+from catalogue.curation.accounts import add_account, set_role
+from catalogue.curation.actors import (
+    LOCAL_OPERATOR,
+    ROLE_RANK,
+    ROLES,
+    Actor,
+    Role,
+    actor_for,
+    local_operator,
+    require,
+)
+from catalogue.curation.constructs import (
+    CONSTRUCT_FIELDS,
+    EDITABLE_CONSTRUCT_FIELDS,
+    construct_targets,
+    save_construct,
+    save_target,
+    set_archived,
+    update_construct,
+)
+from catalogue.curation.demo_catalogue import describe_outcomes, load_demo
+from catalogue.curation.records import FileReport, Outcome, RecordOutcome, row_values
+from catalogue.curation.sequences import (
+    PreparedSequences,
+    accept_architecture,
+    import_binders,
+    import_sequences,
+    prepare_sequences,
+    reference_binder_library,
+    set_curated_domains,
+)
+from catalogue.curation.trials import (
+    EDITABLE_TRIAL_FIELDS,
+    _write_trials,  # noqa: F401  (tests write registry drafts directly)
+    import_trials,
+    link_trial_construct,
+    set_patients_treated,
+    set_trial_targets,
+    update_trial,
+)
+from catalogue.errors import EditConflict, InvalidInput, NotFound, PermissionDenied
+
+__all__ = [
+    "LOCAL_OPERATOR", "ROLES", "ROLE_RANK", "Actor", "Role", "actor_for", "local_operator", "require",
+    "CONSTRUCT_FIELDS", "EDITABLE_CONSTRUCT_FIELDS", "construct_targets", "save_construct", "save_target",
+    "set_archived", "update_construct", "describe_outcomes", "load_demo", "FileReport", "Outcome",
+    "RecordOutcome", "row_values", "PreparedSequences", "accept_architecture", "import_binders",
+    "import_sequences", "prepare_sequences", "reference_binder_library", "set_curated_domains",
+    "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
+    "set_trial_targets", "update_trial", "add_account", "set_role",
+    "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",
+]  # fmt: skip

@@ -1,0 +1,66 @@
+"""Accounts: created and given roles by admins; passwords stored only as argon2 hashes."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from catalogue import db
+from catalogue.curation.actors import LOCAL_OPERATOR, ROLES, Actor, require
+from catalogue.curation.records import (
+    Outcome,
+    _audit,
+)
+from catalogue.errors import InvalidInput, NotFound
+from catalogue.models import (
+    Account,
+)
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def add_account(
+    engine: Engine, actor: Actor, name: str, role: str, *, password: str | None = None, email: str | None = None
+) -> Outcome:
+    """Create an account (admins only). The password is stored as an argon2 hash, never in clear."""
+    require(actor, "admin", "manage accounts")
+    if role not in ROLES:
+        raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if not name or not name.strip() or name == LOCAL_OPERATOR:
+        raise InvalidInput(f"{name!r} cannot be an account name")
+    from catalogue.passwords import hash_password
+
+    with db.write_session(engine) as session:
+        if session.exec(select(Account).where(Account.name == name)).scalars().first() is not None:
+            raise InvalidInput(f"an account named {name!r} exists already")
+        account = Account(
+            name=name, role=role, email=email, password_hash=hash_password(password) if password else None
+        )
+        session.add(account)
+        session.flush()
+        _audit(
+            session,
+            actor,
+            "create",
+            "account",
+            name,
+            None,
+            {"name": name, "role": role, "email": email, "password": "set" if password else "none"},
+        )
+        return "created"
+
+
+def set_role(engine: Engine, actor: Actor, name: str, role: str) -> Outcome:
+    require(actor, "admin", "manage accounts")
+    if role not in ROLES:
+        raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}")
+    with db.write_session(engine) as session:
+        account = session.exec(select(Account).where(Account.name == name)).scalars().first()
+        if account is None:
+            raise NotFound(f"no account named {name!r}")
+        if account.role == role:
+            return "unchanged"
+        before = {"role": account.role}
+        account.role = role
+        _audit(session, actor, "set role", "account", name, before, {"role": role})
+        return "updated"

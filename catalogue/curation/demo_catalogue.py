@@ -1,0 +1,54 @@
+"""Loading the shipped demo catalogue in one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from catalogue import db
+from catalogue.curation.actors import Actor, require
+from catalogue.curation.constructs import (
+    _upsert_construct,
+    _upsert_programme,
+    _upsert_target,
+)
+from catalogue.curation.sequences import _write_sequences, prepare_sequences
+from catalogue.curation.trials import _link_curated, _set_patients, _write_trials
+
+# --- the demo catalogue -------------------------------------------------------------------
+
+
+def load_demo(engine: Engine, actor: Actor) -> dict[str, dict[str, int]]:
+    """Load the shipped demo catalogue in one transaction. A second run changes nothing."""
+    require(actor, "admin", "load the demo catalogue")
+    from catalogue import demo
+
+    catalogue = demo.read_demo_catalogue()
+    tally: dict[str, dict[str, int]] = {}
+
+    def count(kind: str, outcome: str) -> None:
+        tally.setdefault(kind, {}).setdefault(outcome, 0)
+        tally[kind][outcome] += 1
+
+    with db.write_session(engine) as session:
+        for target in catalogue.targets:
+            count("targets", _upsert_target(session, actor, target))
+        for programme in catalogue.programmes:
+            count("programmes", _upsert_programme(session, actor, programme))
+        for construct in catalogue.constructs:
+            count("constructs", _upsert_construct(session, actor, construct))
+        session.flush()
+        for outcome in _write_trials(session, actor, catalogue.trials):
+            count("trials", outcome.outcome)
+        for registry_id, construct_name in catalogue.trial_links:
+            count("trial links", _link_curated(session, actor, registry_id, construct_name))
+        for kind, key, patients, source, as_of in catalogue.patients_treated:
+            count("patients treated", _set_patients(session, actor, kind, key, patients, source, as_of))
+        for sequence_file in catalogue.sequence_files:
+            prepared = prepare_sequences(sequence_file.path.name, sequence_file.path.read_bytes())
+            for outcome in _write_sequences(session, actor, prepared, sequence_file.construct):
+                count("sequence records", outcome.outcome)
+    return tally
+
+
+def describe_outcomes(tally: dict[str, dict[str, int]]) -> str:
+    return "; ".join(f"{kind}: " + ", ".join(f"{n} {o}" for o, n in sorted(c.items())) for kind, c in tally.items())

@@ -1,0 +1,106 @@
+"""What every write leaves behind: audit events with before and after, and reports of what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlmodel import Session
+
+from catalogue.curation.actors import Actor
+from catalogue.models import (
+    AuditEvent,
+)
+
+Outcome = Literal["created", "updated", "unchanged", "older", "already present"]
+
+
+# --- audit trail -------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def row_values(row: Any, *, exclude: Iterable[str] = ("id",)) -> dict[str, Any]:
+    """A row's column values as JSON-safe data (for the audit trail and conflict messages)."""
+    skip = set(exclude)
+    return {column.key: _plain(getattr(row, column.key)) for column in row.__table__.columns if column.key not in skip}
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    kind: str,
+    key: str,
+    before: dict | None,
+    after: dict | None,
+    summary: str | None = None,
+) -> None:
+    if before is not None and after is not None:
+        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        before = {k: before.get(k) for k in sorted(changed)}
+        after = {k: after.get(k) for k in sorted(changed)}
+    session.add(
+        AuditEvent(
+            actor=actor.name,
+            action=action,
+            entity_kind=kind,
+            entity_key=key,
+            before=before,
+            after=after,
+            summary=summary,
+        )
+    )
+
+
+@dataclass
+class RecordOutcome:
+    record: str
+    outcome: str
+    detail: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class FileReport:
+    """What happened to one file of an import: all of it, or (on error) nothing."""
+
+    file: str
+    error: str | None = None
+    records: list[RecordOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for record in self.records:
+            counts[record.outcome] = counts.get(record.outcome, 0) + 1
+        return counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "ok": self.ok,
+            "error": self.error,
+            "counts": self.counts(),
+            "records": [asdict(r) for r in self.records],
+        }
+
+
+def _apply(row: Any, values: dict[str, Any]) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed = True
+    return changed

@@ -1,0 +1,382 @@
+"""Sequence records: parse, detect, import (each file all or nothing), curate domains; reference binders."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from catalogue import db
+from catalogue.curation.actors import Actor, require
+from catalogue.curation.constructs import (
+    _construct_state,
+    _live_construct,
+    _upsert_construct,
+)
+from catalogue.curation.records import (
+    FileReport,
+    RecordOutcome,
+    _apply,
+    _audit,
+    row_values,
+)
+from catalogue.drafts import (
+    DOMAIN_KINDS,
+    ConstructDraft,
+    DomainDraft,
+    SequenceDraft,
+)
+from catalogue.errors import EditConflict, InvalidInput, NotFound
+from catalogue.models import (
+    Construct,
+    Domain,
+    ReferenceBinder,
+    SequenceRecord,
+)
+
+# --- sequence records ---------------------------------------------------------------
+
+
+@dataclass
+class PreparedSequences:
+    """A file's records, parsed, annotated and run through domain detection; not yet written."""
+
+    file_name: str
+    drafts: list[SequenceDraft]
+
+
+def prepare_sequences(
+    file_name: str,
+    content: bytes,
+    *,
+    annotations: bytes | None = None,
+    annotations_name: str | None = None,
+    molecule: str | None = None,
+    detect: bool = True,
+    max_length: int | None = None,
+    binder_library: list | None = None,
+) -> PreparedSequences:
+    """Parse, validate and detect domains (no database): what Curate previews and import writes.
+
+    With a ``binder_library`` (see :func:`reference_binder_library`), each detected
+    VH, VL or VHH is named by its closest known therapeutic antibody.
+    """
+    from catalogue import config
+    from catalogue.sequences import apply_annotations, parse_gtf, parse_sequence_file
+
+    if len(content) > config.max_upload_bytes():
+        raise InvalidInput(
+            f"the file is {len(content)} bytes, over the upload cap of {config.max_upload_bytes()}", file=file_name
+        )
+    drafts = parse_sequence_file(
+        content,
+        file_name,
+        molecule=molecule,  # type: ignore[arg-type]
+        max_length=max_length or config.max_sequence_length(),
+    )
+    if annotations is not None:
+        gtf_name = annotations_name or "annotations.gtf"
+        drafts = apply_annotations(drafts, parse_gtf(annotations, gtf_name), gtf_name)
+    if detect:
+        from catalogue.domains import detect_domains, header_content_warnings
+
+        for draft in drafts:
+            result = detect_domains(draft.sequence, draft.molecule)
+            if binder_library:
+                _name_binders(draft, result, binder_library)
+            draft.domains.extend(result.domains)
+            draft.warnings.extend(header_content_warnings(draft.description or "", result))
+    return PreparedSequences(file_name, drafts)
+
+
+def _name_binders(draft: SequenceDraft, result, library: list) -> None:
+    from catalogue.binders import closest_binder
+
+    for index, domain in enumerate(result.domains):
+        if domain.kind not in ("vh", "vl", "vhh") or domain.protein_start is None:
+            continue
+        chain = result.chains[result.chain_of_domain[index]]
+        protein = chain.protein[domain.protein_start - 1 : domain.protein_end]
+        match = closest_binder(protein, domain.kind, library)
+        if match is None:
+            continue
+        domain.identity = match.identity
+        target = f", target {match.target}" if match.target else ""
+        named = f"closest known therapeutic: {match.name} ({match.chain}{target}), {match.identity:.1f}% identity"
+        domain.note = f"{domain.note}; {named}" if domain.note else named
+
+
+def reference_binder_library(engine: Engine) -> list:
+    """The reference binders loaded with ``catalogue import binders``, as the detector's library."""
+    from catalogue.binders import ReferenceBinder as LibraryBinder
+
+    with db.read_session(engine) as session:
+        rows = session.exec(select(ReferenceBinder)).scalars().all()
+    return [
+        LibraryBinder(
+            name=r.name,
+            target=r.target,
+            format=r.format,
+            heavy=r.heavy,
+            light=r.light,
+            second_heavy=r.second_heavy,
+            second_light=r.second_light,
+            phase=r.phase,
+            source=r.source,
+        )
+        for r in rows
+    ]
+
+
+def import_sequences(
+    engine: Engine,
+    actor: Actor,
+    file_name: str,
+    content: bytes,
+    *,
+    construct: str | None = None,
+    annotations: bytes | None = None,
+    annotations_name: str | None = None,
+    molecule: str | None = None,
+    detect: bool = True,
+) -> FileReport:
+    """Import one sequence file: every record, or (on any error) nothing.
+
+    Records attach to ``construct`` (created if absent) or, without it, each to
+    a construct named after the record. A sequence already in the catalogue,
+    under any file name, is reported as already present and adds nothing.
+    """
+    require(actor, "curator", "import sequence records")
+    try:
+        library = reference_binder_library(engine) if detect else None
+        prepared = prepare_sequences(
+            file_name,
+            content,
+            annotations=annotations,
+            annotations_name=annotations_name,
+            molecule=molecule,
+            detect=detect,
+            binder_library=library,
+        )
+        with db.write_session(engine) as session:
+            return FileReport(file_name, records=_write_sequences(session, actor, prepared, construct))
+    except InvalidInput as error:
+        return FileReport(file_name, error=str(error.located(file=file_name)))
+
+
+def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences, construct_name: str | None):
+    outcomes = []
+    for draft in prepared.drafts:
+        present = (
+            session.exec(select(SequenceRecord).where(SequenceRecord.checksum == draft.checksum)).scalars().first()
+        )
+        if present is not None:
+            owner = session.get(Construct, present.construct_id)
+            outcomes.append(
+                RecordOutcome(
+                    draft.record_id,
+                    "already present",
+                    f"same sequence as {present.file_name} / {present.record_id} of {owner.name}",
+                    line=draft.line,
+                )
+            )
+            continue
+        name = construct_name or draft.record_id
+        construct = session.exec(select(Construct).where(Construct.name == name)).scalars().first()
+        if construct is None:
+            _upsert_construct(session, actor, ConstructDraft(name=name, source=f"sequence file {prepared.file_name}"))
+            construct = session.exec(select(Construct).where(Construct.name == name)).scalars().one()
+        record = _add_sequence_record(session, actor, construct, draft)
+        outcomes.append(
+            RecordOutcome(
+                draft.record_id,
+                "created",
+                f"{record.length} {'aa' if record.molecule == 'protein' else 'nt'}, "
+                f"{len(draft.domains)} domains, attached to {construct.name}",
+                line=draft.line,
+            )
+        )
+    return outcomes
+
+
+def _add_sequence_record(session: Session, actor: Actor, construct: Construct, draft: SequenceDraft) -> SequenceRecord:
+    record = SequenceRecord(
+        construct_id=construct.id,
+        file_name=draft.file_name,
+        record_id=draft.record_id,
+        description=draft.description,
+        format=draft.format,
+        molecule=draft.molecule,
+        topology=draft.topology,
+        length=draft.length,
+        sequence=draft.sequence,
+        checksum=draft.checksum,
+        original_bytes=draft.raw,
+        warnings=draft.warnings or None,
+        imported_by=actor.name,
+    )
+    session.add(record)
+    session.flush()
+    for position, domain in enumerate(draft.domains):
+        session.add(Domain(sequence_record_id=record.id, position=position, **asdict(domain)))
+    session.flush()
+    after = row_values(record, exclude=("id", "sequence", "original_bytes"))
+    after["construct"] = construct.name
+    after["domains"] = len(draft.domains)
+    _audit(session, actor, "import", "sequence_record", f"{construct.name}/{draft.record_id}", None, after)
+    return record
+
+
+def set_curated_domains(
+    engine: Engine, actor: Actor, record_id: int, domains: list[DomainDraft], *, expected_version: int
+) -> int:
+    """Replace a sequence record's curated domains (annotated and detected ones stay beside them).
+
+    Coordinates are 1-based and inclusive on the record. Refused with
+    :class:`EditConflict` when the record changed since ``expected_version``.
+    Returns the record's new version.
+    """
+    require(actor, "curator", "curate domains")
+    try:
+        with db.write_session(engine) as session:
+            record = session.get(SequenceRecord, record_id)
+            if record is None or record.archived_at is not None:
+                raise NotFound(f"no sequence record {record_id}")
+            key = f"{session.get(Construct, record.construct_id).name}/{record.record_id}"
+            if record.version != expected_version:
+                raise EditConflict(
+                    f"sequence record {key} was changed by someone else (version {record.version}, "
+                    f"you edited version {expected_version}); reload",
+                    current=row_values(record, exclude=("id", "sequence", "original_bytes")),
+                )
+            for domain in domains:
+                if domain.kind not in DOMAIN_KINDS:
+                    raise InvalidInput(f"{key}: domain kind {domain.kind!r} is not one of {', '.join(DOMAIN_KINDS)}")
+                if not 1 <= domain.start <= domain.end <= record.length:
+                    raise InvalidInput(
+                        f"{key}: domain {domain.label!r} {domain.start}-{domain.end} is outside "
+                        f"1-{record.length} or has start > end"
+                    )
+                if not domain.label.strip():
+                    raise InvalidInput(f"{key}: a domain needs a label")
+            old = (
+                session.exec(select(Domain).where(Domain.sequence_record_id == record.id, Domain.source == "curated"))
+                .scalars()
+                .all()
+            )
+            before = [{"kind": d.kind, "label": d.label, "start": d.start, "end": d.end} for d in old]
+            after = [{"kind": d.kind, "label": d.label, "start": d.start, "end": d.end} for d in domains]
+            if before == after:
+                return record.version
+            for domain in old:
+                session.delete(domain)
+            first = len(session.exec(select(Domain.id).where(Domain.sequence_record_id == record.id)).all())
+            for offset, domain in enumerate(domains):
+                values = asdict(domain) | {"source": "curated"}
+                session.add(Domain(sequence_record_id=record.id, position=first + offset, **values))
+            record.curated_at = datetime.now(timezone.utc)
+            record.curated_by = actor.name
+            session.flush()
+            _audit(session, actor, "curate domains", "sequence_record", key, {"domains": before}, {"domains": after})
+            return record.version
+    except StaleDataError as error:
+        raise EditConflict(
+            f"sequence record {record_id} was changed by someone else while you saved; reload"
+        ) from error
+
+
+def accept_architecture(engine: Engine, actor: Actor, construct_name: str) -> dict[str, Any]:
+    """Set a construct's architecture fields from the domains detected in its newest sequence record.
+
+    Detection only proposes (hinge, transmembrane, costimulatory, signalling,
+    binder format, generation); this is the curator's acceptance. Returns the
+    fields that changed, with their new values.
+    """
+    require(actor, "curator", "accept a detected architecture")
+    from catalogue.domains import detect_domains, propose_architecture
+
+    with db.write_session(engine) as session:
+        construct = _live_construct(session, construct_name)
+        record = (
+            session.exec(
+                select(SequenceRecord)
+                .where(SequenceRecord.construct_id == construct.id, SequenceRecord.archived_at.is_(None))
+                .order_by(SequenceRecord.imported_at.desc(), SequenceRecord.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        if record is None:
+            raise InvalidInput(f"construct {construct_name!r} has no sequence record to detect an architecture from")
+        proposal = propose_architecture(detect_domains(record.sequence, record.molecule))  # type: ignore[arg-type]
+        values = {
+            key: proposal[key]
+            for key in ("hinge", "transmembrane", "costimulatory", "signalling", "binder_format", "generation")
+            if proposal.get(key)
+        }
+        for key, suffix in (("hinge", " hinge"), ("transmembrane", " transmembrane")):
+            if key in values and values[key].endswith(suffix):
+                values[key] = values[key][: -len(suffix)]  # "CD8α hinge" is stored as hinge = "CD8α"
+        before = _construct_state(session, construct)
+        if not _apply(construct, values):
+            return {}
+        session.flush()
+        after = _construct_state(session, construct)
+        _audit(
+            session,
+            actor,
+            "accept architecture",
+            "construct",
+            construct_name,
+            before,
+            after,
+            f"from detected domains of {record.file_name} / {record.record_id}",
+        )
+        return {key: after[key] for key in values if before[key] != after[key]}
+
+
+# --- reference binders ------------------------------------------------------------------
+
+
+def import_binders(engine: Engine, actor: Actor, file_name: str, content: bytes) -> FileReport:
+    """Load a Thera-SAbDab export as the reference library that names detected binders."""
+    require(actor, "curator", "import reference binders")
+    from catalogue.binders import parse_therasabdab
+
+    try:
+        binders = parse_therasabdab(content, file_name)
+        with db.write_session(engine) as session:
+            known = {b.name: b for b in session.exec(select(ReferenceBinder)).scalars()}
+            outcomes = []
+            for binder in binders:
+                values = {
+                    k: getattr(binder, k)
+                    for k in ("target", "format", "heavy", "light", "second_heavy", "second_light", "phase", "source")
+                }
+                row = known.get(binder.name)
+                if row is None:
+                    session.add(ReferenceBinder(name=binder.name, **values))
+                    outcomes.append(RecordOutcome(binder.name, "created"))
+                elif _apply(row, values):
+                    outcomes.append(RecordOutcome(binder.name, "updated"))
+                else:
+                    outcomes.append(RecordOutcome(binder.name, "unchanged"))
+            written = [o for o in outcomes if o.outcome != "unchanged"]
+            if written:
+                _audit(
+                    session,
+                    actor,
+                    "import",
+                    "reference_binders",
+                    file_name,
+                    None,
+                    {"binders": len(binders), "written": len(written)},
+                )
+            return FileReport(file_name, records=outcomes)
+    except InvalidInput as error:
+        return FileReport(file_name, error=str(error.located(file=file_name)))

@@ -1,0 +1,435 @@
+"""Trials: registry imports (upsert by registry ID), curators' corrections, links and patients treated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from catalogue import db
+from catalogue.curation.actors import Actor, require
+from catalogue.curation.constructs import _find_target, _live_construct, _target_row
+from catalogue.curation.records import (
+    FileReport,
+    Outcome,
+    RecordOutcome,
+    _apply,
+    _audit,
+    _plain,
+    row_values,
+)
+from catalogue.drafts import (
+    TrialDraft,
+)
+from catalogue.errors import EditConflict, InvalidInput, NotFound
+from catalogue.models import (
+    AuditEvent,
+    Construct,
+    Programme,
+    Target,
+    Trial,
+    TrialConstruct,
+    TrialTarget,
+)
+
+# --- trials -----------------------------------------------------------------------
+
+TRIAL_REGISTRY_FIELDS = (
+    "title", "phases", "overall_status", "conditions", "interventions", "indication",
+    "indication_category", "lead_sponsor", "countries", "start_date", "start_year", "last_update",
+    "enrollment_count", "enrollment_type", "modality", "cell_source", "products", "target_evidence",
+    "record_source", "snapshot_date",
+)  # fmt: skip
+
+
+def _trial_values(draft: TrialDraft) -> dict[str, Any]:
+    values = {
+        "title": draft.title,
+        "phases": sorted(set(draft.phases)) or None,
+        "overall_status": draft.overall_status,
+        "conditions": draft.conditions or None,
+        "interventions": draft.interventions or None,
+        "indication": draft.indication,
+        "indication_category": draft.indication_category,
+        "lead_sponsor": draft.lead_sponsor,
+        "countries": draft.countries or None,
+        "start_date": draft.start_date,
+        "start_year": draft.start_year,
+        "last_update": draft.last_update,
+        "enrollment_count": draft.enrollment_count,
+        "enrollment_type": draft.enrollment_type,
+        "modality": draft.modality,
+        "cell_source": draft.cell_source,
+        "products": draft.products or None,
+        "target_evidence": draft.target_evidence or None,
+        "record_source": draft.record_source,
+        "snapshot_date": draft.snapshot_date,
+    }
+    return values
+
+
+def _validate_trial(draft: TrialDraft) -> None:
+    if not draft.registry_id:
+        raise InvalidInput("a trial needs a registry ID", line=draft.line)
+    if draft.enrollment_count is not None and draft.enrollment_count < 0:
+        raise InvalidInput(
+            f"enrollment {draft.enrollment_count} is negative", record=draft.registry_id, line=draft.line
+        )
+    if draft.enrollment_type not in ("actual", "estimated", "unknown"):
+        raise InvalidInput(
+            f"enrollment type {draft.enrollment_type!r} is not actual, estimated or unknown",
+            record=draft.registry_id,
+            line=draft.line,
+        )
+
+
+@dataclass
+class _TrialContext:
+    """What a batch of trial upserts looks up once: targets and construct names by product."""
+
+    targets: dict[str, Target]
+    constructs_by_product: dict[str, int]
+
+    @classmethod
+    def load(cls, session: Session) -> "_TrialContext":
+        targets = {t.symbol: t for t in session.exec(select(Target)).scalars()}
+        by_product: dict[str, int] = {}
+        for construct in session.exec(select(Construct).where(Construct.archived_at.is_(None))).scalars():
+            for name in [construct.name, *(construct.aliases or [])]:
+                by_product[name.casefold()] = construct.id
+        return cls(targets, by_product)
+
+    def target(self, session: Session, actor: Actor, symbol: str, registry_id: str) -> Target:
+        if symbol not in self.targets:
+            self.targets[symbol] = _target_row(session, symbol, actor, origin=f"classified from trial {registry_id}")
+        return self.targets[symbol]  # keyed by the name asked for, which may be an alias
+
+    def resolve(self, session: Session, symbol: str) -> str:
+        """The catalogue's own symbol for ``symbol`` (an alias resolves; an unknown one stays as it is)."""
+        if symbol in self.targets:
+            return self.targets[symbol].symbol
+        found = _find_target(session, symbol)
+        return found.symbol if found is not None else symbol
+
+    def construct_ids(self, products: Iterable[str]) -> set[int]:
+        return {
+            self.constructs_by_product[p.casefold()] for p in products if p.casefold() in self.constructs_by_product
+        }
+
+
+def _trial_targets(session: Session, trial_id: int) -> list[str]:
+    return sorted(
+        session.exec(
+            select(Target.symbol)
+            .join(TrialTarget, TrialTarget.target_id == Target.id)
+            .where(TrialTarget.trial_id == trial_id)
+        ).scalars()
+    )
+
+
+def _trial_state(session: Session, trial: Trial) -> dict[str, Any]:
+    state = row_values(trial, exclude=("id", "version"))
+    state["targets"] = _trial_targets(session, trial.id)
+    return state
+
+
+def _link_trial(session: Session, actor: Actor, trial: Trial, draft: TrialDraft, context: _TrialContext) -> None:
+    if not trial.targets_curated:
+        session.execute(delete(TrialTarget).where(TrialTarget.trial_id == trial.id))
+        for symbol in sorted(set(draft.targets)):
+            target = context.target(session, actor, symbol, draft.registry_id)
+            session.add(TrialTarget(trial_id=trial.id, target_id=target.id))
+    session.execute(
+        delete(TrialConstruct).where(TrialConstruct.trial_id == trial.id, TrialConstruct.curated.is_(False))
+    )
+    curated = set(
+        session.exec(select(TrialConstruct.construct_id).where(TrialConstruct.trial_id == trial.id)).scalars()
+    )
+    for construct_id in sorted(context.construct_ids(draft.products) - curated):
+        session.add(TrialConstruct(trial_id=trial.id, construct_id=construct_id))
+
+
+def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], context: _TrialContext) -> None:
+    """Insert new trials, their target and construct links and their audit events, in bulk."""
+    if not drafts:
+        return
+    now = datetime.now(timezone.utc)
+    rows = []
+    for draft in drafts:
+        rows.append(
+            {
+                "registry_name": draft.registry,
+                "registry_id": draft.registry_id,
+                "targets_curated": False,
+                "patients_treated": None,
+                "patients_treated_source": None,
+                "patients_treated_date": None,
+                "archived_at": None,
+                "version": 1,
+                **_trial_values(draft),
+            }
+        )
+    ids = dict(session.execute(insert(Trial).returning(Trial.registry_id, Trial.id), rows).all())
+    target_links, construct_links, events = [], [], []
+    for draft, row in zip(drafts, rows):
+        trial_id = ids[draft.registry_id]
+        symbols = sorted({context.target(session, actor, s, draft.registry_id).symbol for s in draft.targets})
+        target_links += [{"trial_id": trial_id, "target_id": context.targets[s].id} for s in symbols]
+        construct_links += [
+            {"trial_id": trial_id, "construct_id": c, "curated": False}
+            for c in sorted(context.construct_ids(draft.products))
+        ]
+        after = {k: _plain(v) for k, v in row.items() if k != "version"} | {"targets": symbols}
+        events.append(
+            {
+                "at": now,
+                "actor": actor.name,
+                "action": "create",
+                "entity_kind": "trial",
+                "entity_key": draft.registry_id,
+                "before": None,
+                "after": after,
+                "summary": None,
+            }
+        )
+    for model, link_rows in ((TrialTarget, target_links), (TrialConstruct, construct_links), (AuditEvent, events)):
+        if link_rows:
+            session.execute(insert(model), link_rows)
+
+
+def _update_trial(
+    session: Session, actor: Actor, draft: TrialDraft, context: _TrialContext, existing: Trial, targets: list[str]
+) -> Outcome:
+    """Update a trial from a registry record; curated fields are kept and an older record is ignored."""
+    if draft.last_update and existing.last_update and draft.last_update < existing.last_update:
+        return "older"
+    values = _trial_values(draft)
+    same_version = bool(draft.last_update) and draft.last_update == existing.last_update
+    if same_version:
+        # The same registry version seen through another file (two snapshots overlap): it may fill in
+        # what we did not know, never overwrite what we have, so re-importing both is a no-op.
+        values = {k: v for k, v in values.items() if v is not None and getattr(existing, k) in (None, "unknown")}
+    for field_name in existing.curated_fields or []:
+        values.pop(field_name, None)  # a curator's correction survives re-import
+    changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
+    wanted = sorted({context.resolve(session, s) for s in draft.targets})
+    targets_differ = not existing.targets_curated and targets != wanted and not (same_version and targets)
+    if not changed and not targets_differ:
+        return "unchanged"
+    before = _trial_state(session, existing)
+    _apply(existing, changed)
+    _link_trial(session, actor, existing, draft, context)
+    session.flush()
+    _audit(session, actor, "update", "trial", draft.registry_id, before, _trial_state(session, existing))
+    return "updated"
+
+
+def _write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> list[RecordOutcome]:
+    for draft in drafts:
+        _validate_trial(draft)
+    context = _TrialContext.load(session)
+    ids = [d.registry_id for d in drafts]
+    existing: dict[str, Trial] = {}
+    targets: dict[int, list[str]] = {}
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for trial in session.exec(select(Trial).where(Trial.registry_id.in_(chunk))).scalars():
+            existing[trial.registry_id] = trial
+            targets[trial.id] = []
+        for trial_id, symbol in session.exec(
+            select(TrialTarget.trial_id, Target.symbol)
+            .join(Target, Target.id == TrialTarget.target_id)
+            .join(Trial, Trial.id == TrialTarget.trial_id)
+            .where(Trial.registry_id.in_(chunk))
+        ):
+            targets[trial_id].append(symbol)
+    outcomes: list[RecordOutcome] = []
+    new: dict[str, TrialDraft] = {}
+    for draft in drafts:
+        trial = existing.get(draft.registry_id)
+        if trial is not None:
+            outcome = _update_trial(session, actor, draft, context, trial, sorted(targets[trial.id]))
+        elif draft.registry_id in new:
+            outcome = "unchanged"  # the same trial twice in one batch (e.g. two overlapping snapshots)
+        else:
+            new[draft.registry_id] = draft
+            outcome = "created"
+        outcomes.append(RecordOutcome(draft.registry_id, outcome, line=draft.line))
+    _insert_trials(session, actor, list(new.values()), context)
+    return outcomes
+
+
+def import_trials(
+    engine: Engine, actor: Actor, file_name: str, content: bytes, *, source: str | None = None
+) -> FileReport:
+    """Import one registry file (CT.gov JSON or CSV, or a trial-monitor snapshot): all of it or nothing."""
+    require(actor, "curator", "import trials")
+    from catalogue.trials import parse_trial_file
+
+    try:
+        drafts = parse_trial_file(content, file_name, source=source)
+        with db.write_session(engine) as session:
+            return FileReport(file_name, records=_write_trials(session, actor, drafts))
+    except InvalidInput as error:
+        return FileReport(file_name, error=str(error.located(file=file_name)))
+
+
+EDITABLE_TRIAL_FIELDS = frozenset(
+    {
+        "title",
+        "phases",
+        "overall_status",
+        "conditions",
+        "indication",
+        "indication_category",
+        "lead_sponsor",
+        "countries",
+        "start_date",
+        "enrollment_count",
+        "enrollment_type",
+        "modality",
+        "cell_source",
+    }
+)
+
+
+def update_trial(
+    engine: Engine, actor: Actor, registry_id: str, changes: dict[str, Any], *, expected_version: int
+) -> dict[str, Any]:
+    """A curator's correction of trial fields; corrected fields are kept on re-import.
+
+    Refused with :class:`EditConflict` (and the newer values) when the trial
+    changed since the editor read ``expected_version``.
+    """
+    require(actor, "curator", "edit trials")
+    unknown = set(changes) - EDITABLE_TRIAL_FIELDS
+    if unknown:
+        raise InvalidInput(f"trial {registry_id!r}: field(s) {', '.join(sorted(unknown))} cannot be edited")
+    if changes.get("enrollment_type", "unknown") not in ("actual", "estimated", "unknown"):
+        raise InvalidInput(f"trial {registry_id!r}: enrollment type must be actual, estimated or unknown")
+    if (changes.get("enrollment_count") or 0) < 0:
+        raise InvalidInput(f"trial {registry_id!r}: enrollment cannot be negative")
+    try:
+        with db.write_session(engine) as session:
+            trial = _live_trial(session, registry_id)
+            if trial.version != expected_version:
+                raise EditConflict(
+                    f"trial {registry_id!r} was changed by someone else (version {trial.version}, you edited "
+                    f"version {expected_version}); reload to see the newer values",
+                    current=_trial_state(session, trial),
+                )
+            before = _trial_state(session, trial)
+            values = dict(changes)
+            if "start_date" in values:
+                values["start_year"] = int(values["start_date"][:4]) if values["start_date"] else None
+            if not _apply(trial, values):
+                return {}
+            trial.curated_fields = sorted(set(trial.curated_fields or []) | set(changes))
+            session.flush()
+            after = _trial_state(session, trial)
+            _audit(session, actor, "update", "trial", registry_id, before, after)
+            return after | {"version": trial.version}
+    except StaleDataError as error:
+        with db.read_session(engine) as session:
+            current = _trial_state(session, _live_trial(session, registry_id))
+        raise EditConflict(
+            f"trial {registry_id!r} was changed by someone else while you saved; reload", current=current
+        ) from error
+
+
+def set_trial_targets(engine: Engine, actor: Actor, registry_id: str, symbols: list[str]) -> Outcome:
+    """A curator's override of a trial's targets; it survives re-import."""
+    require(actor, "curator", "override trial targets")
+    with db.write_session(engine) as session:
+        trial = _live_trial(session, registry_id)
+        before = _trial_state(session, trial) | {"targets_curated": trial.targets_curated}
+        if before["targets"] == sorted(set(symbols)) and trial.targets_curated:
+            return "unchanged"
+        session.execute(delete(TrialTarget).where(TrialTarget.trial_id == trial.id))
+        context = _TrialContext.load(session)
+        for symbol in sorted(set(symbols)):
+            session.add(
+                TrialTarget(trial_id=trial.id, target_id=context.target(session, actor, symbol, registry_id).id)
+            )
+        trial.targets_curated = True
+        session.flush()
+        _audit(session, actor, "override targets", "trial", registry_id, before, _trial_state(session, trial))
+        return "updated"
+
+
+def _live_trial(session: Session, registry_id: str) -> Trial:
+    trial = session.exec(select(Trial).where(Trial.registry_id == registry_id)).scalars().first()
+    if trial is None or trial.archived_at is not None:
+        raise NotFound(f"no trial {registry_id!r}")
+    return trial
+
+
+def link_trial_construct(engine: Engine, actor: Actor, registry_id: str, construct_name: str) -> Outcome:
+    """A curator's link between a trial and a construct; it survives re-import."""
+    require(actor, "curator", "link trials to constructs")
+    with db.write_session(engine) as session:
+        return _link_curated(session, actor, registry_id, construct_name)
+
+
+def _link_curated(session: Session, actor: Actor, registry_id: str, construct_name: str) -> Outcome:
+    trial = _live_trial(session, registry_id)
+    construct = _live_construct(session, construct_name)
+    link = session.get(TrialConstruct, (trial.id, construct.id))
+    if link is not None and link.curated:
+        return "unchanged"
+    if link is None:
+        session.add(TrialConstruct(trial_id=trial.id, construct_id=construct.id, curated=True))
+    else:
+        link.curated = True
+    session.flush()
+    _audit(session, actor, "link", "trial", registry_id, None, {"construct": construct_name})
+    return "created"
+
+
+def set_patients_treated(
+    engine: Engine,
+    actor: Actor,
+    kind: Literal["trial", "construct", "programme"],
+    key: str,
+    patients: int | None,
+    *,
+    source: str | None,
+    as_of: str | None,
+) -> Outcome:
+    """Record how many patients were treated (a curated figure, kept apart from enrollment)."""
+    require(actor, "curator", "record patients treated")
+    if patients is not None:
+        if patients < 0:
+            raise InvalidInput("patients treated cannot be negative")
+        if not source or not source.strip():
+            raise InvalidInput("a patients-treated figure needs its source (publication, news item, registry results)")
+    with db.write_session(engine) as session:
+        return _set_patients(session, actor, kind, key, patients, source, as_of)
+
+
+def _set_patients(session, actor, kind, key, patients, source, as_of) -> Outcome:
+    if kind == "trial":
+        row = _live_trial(session, key)
+    elif kind == "construct":
+        row = _live_construct(session, key)
+    else:
+        row = session.exec(select(Programme).where(Programme.name == key)).scalars().first()
+        if row is None:
+            raise NotFound(f"no programme named {key!r}")
+    before = row_values(row)
+    values = {
+        "patients_treated": patients,
+        "patients_treated_source": source if patients is not None else None,
+        "patients_treated_date": as_of if patients is not None else None,
+    }
+    if not _apply(row, values):
+        return "unchanged"
+    session.flush()
+    _audit(session, actor, "set patients treated", kind, key, before, row_values(row))
+    return "updated"
