@@ -585,27 +585,36 @@ def targets_overview(engine: Engine) -> pd.DataFrame:
     return merged
 
 
-def target_detail(engine: Engine, symbol: str) -> dict[str, Any] | None:
-    """A target's facts, its constructs (architecture), its trials and their indications."""
+def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> dict[str, Any] | None:
+    """A target's facts, its constructs (architecture) and trials (the first ``limit`` of each, by name and
+    newest start; ``construct_count`` and ``trial_count`` give all), and its trials' indications."""
     with engine.connect() as connection:
         row = connection.execute(select(Target).where(Target.symbol == symbol)).first()
         if row is None:
             return None
         target = dict(row._mapping)
         target_id = target.pop("id")
-        construct_ids = list(
-            connection.execute(
-                select(Construct.id)
-                .join(ConstructTarget, ConstructTarget.construct_id == Construct.id)
-                .where(ConstructTarget.target_id == target_id, _live_construct)
-            ).scalars()
+        of_target = (
+            select(Construct.id)
+            .join(ConstructTarget, ConstructTarget.construct_id == Construct.id)
+            .where(ConstructTarget.target_id == target_id, _live_construct)
         )
+        target["construct_count"] = connection.execute(
+            select(func.count()).select_from(of_target.subquery())
+        ).scalar_one()
+        construct_ids = list(connection.execute(of_target.order_by(Construct.name).limit(limit)).scalars())
         target["constructs"] = _construct_rows(connection, construct_ids)
+        trials_of_target = (
+            select(Trial.id)
+            .join(TrialTarget, TrialTarget.trial_id == Trial.id)
+            .where(TrialTarget.target_id == target_id, _live_trial)
+        )
+        target["trial_count"] = connection.execute(
+            select(func.count()).select_from(trials_of_target.subquery())
+        ).scalar_one()
         trial_ids = list(
             connection.execute(
-                select(Trial.id)
-                .join(TrialTarget, TrialTarget.trial_id == Trial.id)
-                .where(TrialTarget.target_id == target_id, _live_trial)
+                trials_of_target.order_by(Trial.start_year.desc().nulls_last(), Trial.registry_id).limit(limit)
             ).scalars()
         )
         target["trials"] = _trial_rows(connection, trial_ids)
@@ -702,9 +711,9 @@ def _construct_filter_clauses(filters: dict[str, str | None]) -> list:
         if key == "target":
             clauses.append(
                 Construct.id.in_(
-                    select(ConstructTarget.construct_id)
-                    .join(Target, Target.id == ConstructTarget.target_id)
-                    .where(Target.symbol == value)
+                    select(ConstructTarget.construct_id).where(
+                        ConstructTarget.target_id == select(Target.id).where(Target.symbol == value).scalar_subquery()
+                    )
                 )
             )
         elif key == "costimulatory":
@@ -959,7 +968,9 @@ def _trial_filter_clauses(filters: dict[str, Any]) -> list:
         if key == "target":
             clauses.append(
                 Trial.id.in_(
-                    select(TrialTarget.trial_id).join(Target, Target.id == TrialTarget.target_id).where(Target.symbol == value)
+                    select(TrialTarget.trial_id).where(
+                        TrialTarget.target_id == select(Target.id).where(Target.symbol == value).scalar_subquery()
+                    )
                 )
             )
         elif key == "phase":

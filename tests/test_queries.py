@@ -88,7 +88,10 @@ def test_target_detail_lists_its_constructs_and_trials(demo_engine):
     trials = sorted(t.registry_id for t, targets in _trials(demo_engine) if "CD19" in targets)
     assert sorted(detail["constructs"]["name"]) == constructs
     assert sorted(detail["trials"]["registry_id"]) == trials
-    assert sum(i["trials"] for i in detail["indications"]) == len(trials)
+    assert sum(i["trials"] for i in detail["indications"]) == len(trials) == detail["trial_count"]
+    assert detail["construct_count"] == len(constructs)
+    first = queries.target_detail(demo_engine, "CD19", limit=3)
+    assert list(first["constructs"]["name"]) == constructs[:3] and first["construct_count"] == len(constructs)
     assert detail["uniprot"] and queries.uniprot_url(detail["uniprot"]).endswith(f"/{detail['uniprot']}/entry")
     assert queries.target_detail(demo_engine, "no such target") is None
 

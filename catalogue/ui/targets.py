@@ -41,14 +41,22 @@ if symbol:
                          column_config={"trials": st.column_config.NumberColumn("Trials")})
         else:
             st.text("No trials.")
-    st.subheader(f"Constructs ({len(target['constructs'])})")
+    st.subheader(f"Constructs ({target['construct_count']})")
     if len(target["constructs"]):
         tables.constructs(target["constructs"], key="target_constructs")
+        if target["construct_count"] > len(target["constructs"]):
+            st.page_link("catalogue/ui/constructs.py", query_params={"target": target["symbol"]},
+                         label=f"All {target['construct_count']} constructs of this target, with filters",
+                         icon=":material/arrow_forward:")
     else:
         widgets.empty_state("No construct targets this antigen yet. Curators add constructs on the Curate page.")
-    st.subheader(f"Trials ({len(target['trials'])})")
+    st.subheader(f"Trials ({target['trial_count']})")
     if len(target["trials"]):
         tables.trials(target["trials"], key="target_trials")
+        if target["trial_count"] > len(target["trials"]):
+            st.page_link("catalogue/ui/trials.py", query_params={"target": target["symbol"]},
+                         label=f"All {target['trial_count']} trials of this target, with filters",
+                         icon=":material/arrow_forward:")
     else:
         widgets.empty_state("No trial of the catalogue targets this antigen. Import registry records on Curate.")
     st.stop()
