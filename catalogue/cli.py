@@ -159,6 +159,8 @@ def _print_mapping(mapping: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
     for key, value in mapping.items():
         if key in skip:
             continue
+        if key == "archived_at":
+            value = value or "no (live)"
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value) if value else "not recorded"
         typer.echo(f"{key:>26}: {_cell(value)}")

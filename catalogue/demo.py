@@ -68,21 +68,50 @@ def read_demo_catalogue() -> DemoCatalogue:
     designs = CONSTRUCTS_DIR / "designs.toml"
     if designs.exists():
         for design in tomllib.loads(designs.read_text(encoding="utf-8")).get("design", []):
-            catalogue.constructs.append(
-                ConstructDraft(
-                    name=design["name"],
-                    targets=list(design.get("targets", [])),
-                    status="reference design",
-                    binder_clone=design.get("binder"),
-                    binder_format=design.get("binder_format"),
-                    hinge=design.get("hinge"),
-                    transmembrane=design.get("transmembrane"),
-                    costimulatory=list(design.get("costimulatory", [])),
-                    signalling=design.get("signalling"),
-                    generation=design.get("generation"),
-                    notes="A reference design assembled from public parts, not a product.",
-                    source=design.get("source", "constructs/designs.toml"),
-                )
-            )
+            catalogue.constructs.append(design_construct(design))
             catalogue.sequence_files.append(DemoSequenceFile(CONSTRUCTS_DIR / design["file"], design["name"]))
     return catalogue
+
+
+def design_construct(design: dict) -> ConstructDraft:
+    """A reference design's construct, its architecture read from the design's own parts list."""
+    from catalogue.errors import InvalidInput
+    from catalogue.parts import part_named
+
+    architecture: dict = {"costimulatory": []}
+    binder_chains = set()
+    markers = []
+    for name in design.get("parts", []):
+        try:
+            part = part_named(name)
+        except InvalidInput:  # not a library part: one of the binder's V domains, e.g. "Belantamab VL"
+            binder_chains.add(name.rsplit(" ", 1)[-1])
+            continue
+        if part.kind == "hinge":
+            architecture["hinge"] = part.label.removesuffix(" hinge")
+        elif part.kind == "transmembrane":
+            architecture["transmembrane"] = part.label.removesuffix(" transmembrane")
+        elif part.kind == "costimulatory":
+            architecture["costimulatory"].append(part.label)
+        elif part.kind == "signalling":
+            architecture["signalling"] = part.label
+        elif part.kind == "marker":
+            markers.append(part.label)
+    binder_format = "scFv" if {"VH", "VL"} <= binder_chains else ("VHH" if binder_chains == {"VHH"} else None)
+    notes = "A reference design assembled from public parts, not a product."
+    if markers:
+        notes += f" Co-expresses {', '.join(markers)}."
+    return ConstructDraft(
+        name=design["name"],
+        targets=list(design.get("targets", [])),
+        status="reference design",
+        binder_clone=design.get("binder"),
+        binder_format=binder_format,
+        hinge=architecture.get("hinge"),
+        transmembrane=architecture.get("transmembrane"),
+        costimulatory=architecture["costimulatory"],
+        signalling=architecture.get("signalling"),
+        generation=1 + len(architecture["costimulatory"]) if architecture.get("signalling") else None,
+        notes=notes,
+        source=f"constructs/designs.toml; parts: {', '.join(design.get('parts', []))}",
+    )

@@ -243,5 +243,8 @@ class AuditEvent(SQLModel, table=True):
     summary: str | None = None
 
 
+# Covering indexes for the per-target counts: live records per construct, live constructs by id.
+Index("ix_sequencerecord_construct_live", SequenceRecord.construct_id, SequenceRecord.archived_at)
+Index("ix_construct_live", Construct.id, Construct.archived_at, Construct.patients_treated)
 Index("ix_auditevent_entity", AuditEvent.entity_kind, AuditEvent.entity_key)
 Index("ix_auditevent_at", AuditEvent.at)

@@ -81,7 +81,7 @@ def stats(engine: Engine) -> dict[str, Any]:
             per_target[symbol]["constructs"] = count
             per_target[symbol]["patients_treated"] = patients
         record_rows = connection.execute(
-            select(Target.symbol, func.count(func.distinct(SequenceRecord.id)))
+            select(Target.symbol, func.count(SequenceRecord.id))  # a record has one construct: no DISTINCT
             .join(ConstructTarget, ConstructTarget.target_id == Target.id)
             .join(Construct, and_(Construct.id == ConstructTarget.construct_id, _live_construct))
             .join(SequenceRecord, and_(SequenceRecord.construct_id == Construct.id, _live_record))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 06:57:07.397186
+Create Date: 2026-11-25 07:10:30.593037
 """
 from alembic import op
 import sqlalchemy as sa
@@ -153,6 +153,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('construct', schema=None) as batch_op:
+        batch_op.create_index('ix_construct_live', ['id', 'archived_at', 'patients_treated'], unique=False)
         batch_op.create_index(batch_op.f('ix_construct_modality'), ['modality'], unique=False)
         batch_op.create_index(batch_op.f('ix_construct_name'), ['name'], unique=True)
         batch_op.create_index(batch_op.f('ix_construct_programme_id'), ['programme_id'], unique=False)
@@ -204,6 +205,7 @@ def upgrade() -> None:
     with op.batch_alter_table('sequencerecord', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sequencerecord_checksum'), ['checksum'], unique=True)
         batch_op.create_index(batch_op.f('ix_sequencerecord_construct_id'), ['construct_id'], unique=False)
+        batch_op.create_index('ix_sequencerecord_construct_live', ['construct_id', 'archived_at'], unique=False)
 
     op.create_table('trialconstruct',
     sa.Column('trial_id', sa.Integer(), nullable=False),
@@ -258,6 +260,7 @@ def downgrade() -> None:
 
     op.drop_table('trialconstruct')
     with op.batch_alter_table('sequencerecord', schema=None) as batch_op:
+        batch_op.drop_index('ix_sequencerecord_construct_live')
         batch_op.drop_index(batch_op.f('ix_sequencerecord_construct_id'))
         batch_op.drop_index(batch_op.f('ix_sequencerecord_checksum'))
 
@@ -274,6 +277,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_construct_programme_id'))
         batch_op.drop_index(batch_op.f('ix_construct_name'))
         batch_op.drop_index(batch_op.f('ix_construct_modality'))
+        batch_op.drop_index('ix_construct_live')
 
     op.drop_table('construct')
     with op.batch_alter_table('trial', schema=None) as batch_op:
