@@ -108,3 +108,15 @@ def test_sqlite_write_transactions_take_the_write_lock_up_front(tmp_path):
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
         other.close()
+
+
+def test_the_audit_trail_is_append_only(engine):
+    from sqlalchemy.exc import DatabaseError
+
+    curation.save_construct(engine, curation.local_operator(), ConstructDraft(name="x", targets=["CD19"]))
+    before = queries.audit_events(engine)
+    for statement in ("UPDATE auditevent SET actor = 'mallory'", "DELETE FROM auditevent"):
+        with pytest.raises(DatabaseError, match="append-only"):
+            with db.write_session(engine) as session:
+                session.execute(text(statement))
+    assert queries.audit_events(engine) == before
