@@ -77,7 +77,7 @@ def rerun_ms(visit: PageVisit, repeats: int) -> dict[str, Any]:
 
     app = _open(visit)
     app.run()  # first run: imports and engine creation, not timed
-    errors = [e.value for e in app.exception]
+    errors = [e.value for e in app.exception] + [f"st.error: {e.value}" for e in app.error]
     cold, warm = [], []
     for _ in range(repeats):
         st.cache_data.clear()
@@ -87,14 +87,36 @@ def rerun_ms(visit: PageVisit, repeats: int) -> dict[str, Any]:
         started = time.perf_counter()
         app.run()
         warm.append((time.perf_counter() - started) * 1000)
-        errors += [e.value for e in app.exception]
+        errors += [e.value for e in app.exception] + [f"st.error: {e.value}" for e in app.error]
     return {"cold_ms": percentile(cold, 0.5), "cold_max_ms": max(cold), "warm_ms": percentile(warm, 0.5),
             "errors": sorted(set(errors))[:3]}
 
 
+def detail_visits(url: str, pages: list[PageVisit]) -> list[PageVisit]:
+    """The detail views the pages open by URL: the most common target, a construct, a trial."""
+    from bench.query_bench import sample_keys
+    from catalogue import db
+
+    engine = db.make_engine(url)
+    try:
+        keys = sample_keys(engine)
+    finally:
+        engine.dispose()
+    scripts = {Path(v.script).stem: v.script for v in pages}
+    wanted = (("targets", "symbol", keys.common_target, "target"), ("constructs", "name", keys.construct, "construct"),
+              ("trials", "id", keys.trial, "trial"))
+    return [PageVisit(f"{stem.capitalize()}: {kind} {value}", scripts[stem], {param: value})
+            for stem, param, value, kind in wanted if stem in scripts]
+
+
 def run(catalogues: dict[str, dict[str, str]], repeats: int, visits: list[PageVisit] | None = None
         ) -> dict[str, dict[str, Any]]:
-    """Rerun every page on every catalogue; ``catalogues`` is {backend: {catalogue label: URL}}."""
+    """Rerun every page on every catalogue; ``catalogues`` is {backend: {catalogue label: URL}}.
+
+    Without ``visits``: every page of app.py, plus the detail views (target, construct, trial)
+    with keys taken from each catalogue.
+    """
+    fixed = visits
     visits = visits if visits is not None else discover_pages()
     if not visits:
         reason = f"{APP.name} is absent or declares no st.Page" if not APP.exists() else "no st.Page in app.py"
@@ -106,8 +128,9 @@ def run(catalogues: dict[str, dict[str, str]], repeats: int, visits: list[PageVi
         per_catalogue: dict[str, dict[str, Any]] = {}
         for label, url in urls.items():
             per_page = {}
+            page_visits = visits if fixed is not None else visits + detail_visits(url, visits)
             with database(url):
-                for visit in visits:
+                for visit in page_visits:
                     try:
                         per_page[visit.label] = rerun_ms(visit, repeats)
                     except Exception as error:  # a page that cannot be opened is reported, not fatal

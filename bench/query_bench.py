@@ -26,7 +26,7 @@ from catalogue.models import Construct, ConstructTarget, Domain, Programme, Sequ
 QUERY_P95_BUDGET_MS = 50.0
 # Helpers the pages do not call on their own, or that are not database reads.
 NOT_PAGE_QUERIES = {"row_counts", "chain_domains", "phase_label", "status_label", "registry_url", "uniprot_url",
-                    "sequence_record_draft", "stats_frame"}
+                    "stats_frame"}
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ CASES: tuple[QueryCase, ...] = (
     QueryCase("Targets", "target_detail(most common)", "target_detail", lambda f, e, k: f(e, k.common_target)),
     QueryCase("Targets", "target_detail(least common)", "target_detail", lambda f, e, k: f(e, k.rare_target)),
     QueryCase("Constructs", "construct_facets()", "construct_facets", lambda f, e, k: f(e)),
+    QueryCase("Constructs", "construct_page(limit=0: the total)", "construct_page", lambda f, e, k: f(e, limit=0)),
     QueryCase("Constructs", "construct_page(first page)", "construct_page", lambda f, e, k: f(e, limit=50, offset=0)),
     QueryCase("Constructs", "construct_page(target, costim)", "construct_page",
               lambda f, e, k: f(e, limit=50, offset=0, target=k.common_target, costimulatory="4-1BB")),
@@ -114,7 +115,10 @@ CASES: tuple[QueryCase, ...] = (
     QueryCase("Constructs", "sequence_history()", "sequence_history", lambda f, e, k: f(e, k.construct)),
     QueryCase("Constructs", "sequence_record()", "sequence_record", lambda f, e, k: f(e, k.sequence_record)),
     QueryCase("Constructs", "original_file()", "original_file", lambda f, e, k: f(e, k.sequence_record)),
+    QueryCase("Constructs", "sequence_record_draft()", "sequence_record_draft",
+              lambda f, e, k: f(e, k.sequence_record)),
     QueryCase("Trials", "trial_facets()", "trial_facets", lambda f, e, k: f(e)),
+    QueryCase("Trials", "trial_page(limit=0: the total)", "trial_page", lambda f, e, k: f(e, limit=0)),
     QueryCase("Trials", "trial_page(first page)", "trial_page", lambda f, e, k: f(e, limit=50, offset=0)),
     QueryCase("Trials", "trial_page(target, phase, status)", "trial_page",
               lambda f, e, k: f(e, limit=50, offset=0, target=k.common_target, phase="Phase 1",
@@ -129,7 +133,8 @@ CASES: tuple[QueryCase, ...] = (
     QueryCase("Sign-in", "has_accounts()", "has_accounts", lambda f, e, k: f(e)),
     QueryCase("Sign-in", "account_credentials()", "account_credentials", lambda f, e, k: f(e, "nobody")),
     QueryCase("Sign-in", "account_by_email()", "account_by_email", lambda f, e, k: f(e, "nobody@example.org")),
-    QueryCase("Audit", "audit_events(limit 200)", "audit_events", lambda f, e, k: f(e, limit=200)),
+    QueryCase("Audit", "audit_events(limit 500)", "audit_events",
+              lambda f, e, k: f(e, entity_kind=None, since=None, until=None, limit=500, exclude_kinds=())),
     QueryCase("Audit", "audit_kinds()", "audit_kinds", lambda f, e, k: f(e)),
     QueryCase("Admin", "accounts()", "accounts", lambda f, e, k: f(e)),
 )
@@ -157,7 +162,11 @@ def run_cases(engine: Engine, repeats: int) -> dict[str, dict[str, Any]]:
         if function is None:
             measured[case.label] = {"page": case.page, "missing": True}
             continue
-        samples = repeat_ms(lambda: case.call(function, engine, keys), repeats)
+        try:
+            samples = repeat_ms(lambda: case.call(function, engine, keys), repeats)
+        except Exception as error:  # a query whose signature changed is reported, not fatal
+            measured[case.label] = {"page": case.page, "failed": f"{type(error).__name__}: {error}"[:300]}
+            continue
         measured[case.label] = {"page": case.page, "p50_ms": percentile(samples, 0.5),
                                 "p95_ms": percentile(samples, 0.95), "max_ms": max(samples),
                                 "calls": len(samples)}
@@ -178,8 +187,8 @@ def run(engines: dict[str, Engine], repeats: int, label: str) -> dict[str, dict[
         row: list[Any] = [case.page, case.label]
         for backend in engines:
             entry = results[backend]["queries"][case.label]
-            if entry.get("missing"):
-                row += ["missing", ""]
+            if entry.get("missing") or entry.get("failed"):
+                row += ["missing" if entry.get("missing") else "FAILED", entry.get("failed", "")[:60]]
             else:
                 over = " OVER" if entry["p95_ms"] > QUERY_P95_BUDGET_MS else ""
                 row += [entry["p50_ms"], f"{entry['p95_ms']:.1f}{over}"]
