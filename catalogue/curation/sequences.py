@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
@@ -23,6 +23,7 @@ from catalogue.curation.records import (
     RecordOutcome,
     _apply,
     _audit,
+    _plain,
     row_values,
 )
 from catalogue.drafts import (
@@ -33,6 +34,7 @@ from catalogue.drafts import (
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound
 from catalogue.models import (
+    AuditEvent,
     Construct,
     Domain,
     ReferenceBinder,
@@ -170,66 +172,67 @@ def import_sequences(
 
 
 def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences, construct_name: str | None):
-    outcomes = []
-    for draft in prepared.drafts:
-        present = (
-            session.exec(select(SequenceRecord).where(SequenceRecord.checksum == draft.checksum)).scalars().first()
+    """Insert a file's new records with their domains and audit events, in bulk; report each record."""
+    drafts = prepared.drafts
+    present: dict[str, str] = {}  # checksum -> where the sequence already is
+    checksums = [d.checksum for d in drafts]
+    for chunk_start in range(0, len(checksums), 500):
+        rows = session.execute(
+            select(SequenceRecord.checksum, SequenceRecord.file_name, SequenceRecord.record_id, Construct.name)
+            .join(Construct, Construct.id == SequenceRecord.construct_id)
+            .where(SequenceRecord.checksum.in_(checksums[chunk_start : chunk_start + 500]))
         )
-        if present is not None:
-            owner = session.get(Construct, present.construct_id)
-            outcomes.append(
-                RecordOutcome(
-                    draft.record_id,
-                    "already present",
-                    f"same sequence as {present.file_name} / {present.record_id} of {owner.name}",
-                    line=draft.line,
-                )
-            )
+        for checksum, file_name, record_id, owner in rows:
+            present[checksum] = f"same sequence as {file_name} / {record_id} of {owner}"
+    construct_ids: dict[str, int] = {}
+    now = datetime.now(timezone.utc)
+    outcomes, new_drafts, rows = [], [], []
+    for draft in drafts:
+        if draft.checksum in present:
+            outcomes.append(RecordOutcome(draft.record_id, "already present", present[draft.checksum], line=draft.line))
             continue
         name = construct_name or draft.record_id
-        construct = session.exec(select(Construct).where(Construct.name == name)).scalars().first()
-        if construct is None:
-            _upsert_construct(session, actor, ConstructDraft(name=name, source=f"sequence file {prepared.file_name}"))
-            construct = session.exec(select(Construct).where(Construct.name == name)).scalars().one()
-        record = _add_sequence_record(session, actor, construct, draft)
-        outcomes.append(
-            RecordOutcome(
-                draft.record_id,
-                "created",
-                f"{record.length} {'aa' if record.molecule == 'protein' else 'nt'}, "
-                f"{len(draft.domains)} domains, attached to {construct.name}",
-                line=draft.line,
-            )
-        )
+        if name not in construct_ids:
+            construct_ids[name] = _construct_id(session, actor, name, prepared.file_name)
+        present[draft.checksum] = f"same sequence as {draft.file_name} / {draft.record_id} of {name}"
+        new_drafts.append((draft, name))
+        rows.append({
+            "construct_id": construct_ids[name], "file_name": draft.file_name, "record_id": draft.record_id,
+            "description": draft.description, "format": draft.format, "molecule": draft.molecule,
+            "topology": draft.topology, "length": draft.length, "sequence": draft.sequence,
+            "checksum": draft.checksum, "original_bytes": draft.raw, "warnings": draft.warnings or None,
+            "imported_at": now, "imported_by": actor.name, "curated_at": None, "curated_by": None,
+            "archived_at": None, "version": 1,
+        })  # fmt: skip
+        unit = "aa" if draft.molecule == "protein" else "nt"
+        outcomes.append(RecordOutcome(draft.record_id, "created",
+                                      f"{draft.length} {unit}, {len(draft.domains)} domains, attached to {name}",
+                                      line=draft.line))
+    if not rows:
+        return outcomes
+    ids = dict(session.execute(insert(SequenceRecord).returning(SequenceRecord.checksum, SequenceRecord.id), rows).all())
+    domain_rows, events = [], []
+    for (draft, name), row in zip(new_drafts, rows):
+        record_id = ids[draft.checksum]
+        domain_rows += [{"sequence_record_id": record_id, "position": position, **asdict(domain)}
+                        for position, domain in enumerate(draft.domains)]
+        after = {k: _plain(v) for k, v in row.items() if k not in ("sequence", "original_bytes", "version")}
+        after |= {"construct": name, "domains": len(draft.domains)}
+        events.append({"at": now, "actor": actor.name, "action": "import", "entity_kind": "sequence_record",
+                       "entity_key": f"{name}/{draft.record_id}", "before": None, "after": after, "summary": None})
+    if domain_rows:
+        session.execute(insert(Domain), domain_rows)
+    session.execute(insert(AuditEvent), events)
     return outcomes
 
 
-def _add_sequence_record(session: Session, actor: Actor, construct: Construct, draft: SequenceDraft) -> SequenceRecord:
-    record = SequenceRecord(
-        construct_id=construct.id,
-        file_name=draft.file_name,
-        record_id=draft.record_id,
-        description=draft.description,
-        format=draft.format,
-        molecule=draft.molecule,
-        topology=draft.topology,
-        length=draft.length,
-        sequence=draft.sequence,
-        checksum=draft.checksum,
-        original_bytes=draft.raw,
-        warnings=draft.warnings or None,
-        imported_by=actor.name,
-    )
-    session.add(record)
-    session.flush()
-    for position, domain in enumerate(draft.domains):
-        session.add(Domain(sequence_record_id=record.id, position=position, **asdict(domain)))
-    session.flush()
-    after = row_values(record, exclude=("id", "sequence", "original_bytes"))
-    after["construct"] = construct.name
-    after["domains"] = len(draft.domains)
-    _audit(session, actor, "import", "sequence_record", f"{construct.name}/{draft.record_id}", None, after)
-    return record
+def _construct_id(session: Session, actor: Actor, name: str, file_name: str) -> int:
+    """The construct the records attach to, created (and audited) when it does not exist yet."""
+    construct_id = session.exec(select(Construct.id).where(Construct.name == name)).scalars().first()
+    if construct_id is None:
+        _upsert_construct(session, actor, ConstructDraft(name=name, source=f"sequence file {file_name}"))
+        construct_id = session.exec(select(Construct.id).where(Construct.name == name)).scalars().one()
+    return construct_id
 
 
 def set_curated_domains(
