@@ -11,12 +11,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from catalogue import db
+from catalogue import config, db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.constructs import (
     _construct_state,
     _live_construct,
-    _upsert_construct,
 )
 from catalogue.curation.records import (
     FileReport,
@@ -28,7 +27,6 @@ from catalogue.curation.records import (
 )
 from catalogue.drafts import (
     DOMAIN_KINDS,
-    ConstructDraft,
     DomainDraft,
     SequenceDraft,
 )
@@ -40,6 +38,7 @@ from catalogue.models import (
     ReferenceBinder,
     SequenceRecord,
 )
+from catalogue.sequences import apply_annotations, parse_gtf, parse_sequence_file
 
 # --- sequence records ---------------------------------------------------------------
 
@@ -68,9 +67,6 @@ def prepare_sequences(
     With a ``binder_library`` (see :func:`reference_binder_library`), each detected
     VH, VL or VHH is named by its closest known therapeutic antibody.
     """
-    from catalogue import config
-    from catalogue.sequences import apply_annotations, parse_gtf, parse_sequence_file
-
     if len(content) > config.max_upload_bytes():
         raise InvalidInput(
             f"the file is {len(content)} bytes, over the upload cap of {config.max_upload_bytes()}", file=file_name
@@ -184,16 +180,15 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
         )
         for checksum, file_name, record_id, owner in rows:
             present[checksum] = f"same sequence as {file_name} / {record_id} of {owner}"
-    construct_ids: dict[str, int] = {}
     now = datetime.now(timezone.utc)
+    wanted = {construct_name or d.record_id for d in drafts if d.checksum not in present}
+    construct_ids = _construct_ids(session, actor, sorted(wanted), prepared.file_name, now)
     outcomes, new_drafts, rows = [], [], []
     for draft in drafts:
         if draft.checksum in present:
             outcomes.append(RecordOutcome(draft.record_id, "already present", present[draft.checksum], line=draft.line))
             continue
         name = construct_name or draft.record_id
-        if name not in construct_ids:
-            construct_ids[name] = _construct_id(session, actor, name, prepared.file_name)
         present[draft.checksum] = f"same sequence as {draft.file_name} / {draft.record_id} of {name}"
         new_drafts.append((draft, name))
         rows.append({
@@ -210,29 +205,41 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
                                       line=draft.line))
     if not rows:
         return outcomes
-    ids = dict(session.execute(insert(SequenceRecord).returning(SequenceRecord.checksum, SequenceRecord.id), rows).all())
+    ids = dict(session.execute(insert(SequenceRecord.__table__).returning(SequenceRecord.checksum, SequenceRecord.id), rows).all())
     domain_rows, events = [], []
     for (draft, name), row in zip(new_drafts, rows):
         record_id = ids[draft.checksum]
-        domain_rows += [{"sequence_record_id": record_id, "position": position, **asdict(domain)}
+        domain_rows += [{"sequence_record_id": record_id, "position": position, **vars(domain)}
                         for position, domain in enumerate(draft.domains)]
         after = {k: _plain(v) for k, v in row.items() if k not in ("sequence", "original_bytes", "version")}
         after |= {"construct": name, "domains": len(draft.domains)}
         events.append({"at": now, "actor": actor.name, "action": "import", "entity_kind": "sequence_record",
                        "entity_key": f"{name}/{draft.record_id}", "before": None, "after": after, "summary": None})
     if domain_rows:
-        session.execute(insert(Domain), domain_rows)
-    session.execute(insert(AuditEvent), events)
+        session.execute(insert(Domain.__table__), domain_rows)
+    session.execute(insert(AuditEvent.__table__), events)
     return outcomes
 
 
-def _construct_id(session: Session, actor: Actor, name: str, file_name: str) -> int:
-    """The construct the records attach to, created (and audited) when it does not exist yet."""
-    construct_id = session.exec(select(Construct.id).where(Construct.name == name)).scalars().first()
-    if construct_id is None:
-        _upsert_construct(session, actor, ConstructDraft(name=name, source=f"sequence file {file_name}"))
-        construct_id = session.exec(select(Construct.id).where(Construct.name == name)).scalars().one()
-    return construct_id
+def _construct_ids(session: Session, actor: Actor, names: list[str], file_name: str, now) -> dict[str, int]:
+    """Ids of the constructs the records attach to; missing ones are created (and audited) in bulk."""
+    ids: dict[str, int] = {}
+    for chunk_start in range(0, len(names), 500):
+        chunk = names[chunk_start : chunk_start + 500]
+        ids.update(session.execute(select(Construct.name, Construct.id).where(Construct.name.in_(chunk))).all())
+    missing = [name for name in names if name not in ids]
+    if not missing:
+        return ids
+    source = f"sequence file {file_name}"
+    rows = [{"name": name, "modality": "CAR-T", "source": source, "version": 1} for name in missing]
+    ids.update(session.execute(insert(Construct.__table__).returning(Construct.name, Construct.id), rows).all())
+    session.execute(insert(AuditEvent.__table__), [
+        {"at": now, "actor": actor.name, "action": "create", "entity_kind": "construct", "entity_key": name,
+         "before": None, "after": {"name": name, "modality": "CAR-T", "source": source, "targets": []},
+         "summary": f"created for the records of {file_name}"}
+        for name in missing
+    ])  # fmt: skip
+    return ids
 
 
 def set_curated_domains(

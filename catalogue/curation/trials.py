@@ -175,7 +175,7 @@ def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], con
                 **_trial_values(draft),
             }
         )
-    ids = dict(session.execute(insert(Trial).returning(Trial.registry_id, Trial.id), rows).all())
+    ids = dict(session.execute(insert(Trial.__table__).returning(Trial.registry_id, Trial.id), rows).all())
     target_links, construct_links, events = [], [], []
     for draft, row in zip(drafts, rows):
         trial_id = ids[draft.registry_id]
@@ -200,7 +200,7 @@ def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], con
         )
     for model, link_rows in ((TrialTarget, target_links), (TrialConstruct, construct_links), (AuditEvent, events)):
         if link_rows:
-            session.execute(insert(model), link_rows)
+            session.execute(insert(model.__table__), link_rows)  # Core: no ORM bookkeeping
 
 
 def _update_trial(
