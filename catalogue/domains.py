@@ -321,12 +321,19 @@ class _PartAligner:
                 continue
             target = protein
             for _ in range(4):  # a part may occur more than once (e.g. two 2A peptides)
-                hit = self._best(part, target)
+                hit = self._exact(part, target) or self._best(part, target)
                 if hit is None:
                     break
                 found.append(hit)
                 target = target[: hit.start - 1] + "X" * (hit.end - hit.start + 1) + target[hit.end :]
         return found
+
+    def _exact(self, part: ReferencePart, protein: str) -> PartHit | None:
+        """A verbatim occurrence: the best local alignment there is, found without aligning."""
+        at = protein.find(part.sequence)
+        if at < 0:
+            return None
+        return PartHit(part, at + 1, at + len(part.sequence), float(self.self_scores[part.name]), 100.0, 1.0)
 
     def _best(self, part: ReferencePart, protein: str) -> PartHit | None:
         short = len(part.sequence) < 25
