@@ -7,13 +7,8 @@ the results document to have the keys BENCHMARKS.md and the summary read.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-# bench/ is a top-level package of the repository, not part of the installed catalogue package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import import_bench, large_catalogue, page_bench, query_bench, trials_bench
 from bench.databases import BenchDatabases
