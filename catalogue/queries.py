@@ -1111,3 +1111,34 @@ def audit_kinds(engine: Engine) -> list[str]:
         return list(
             connection.execute(select(AuditEvent.entity_kind).group_by(AuditEvent.entity_kind).order_by(AuditEvent.entity_kind)).scalars()
         )
+
+
+# --- Curate: pickers and the archive ----------------------------------------------------------
+
+
+def target_symbols(engine: Engine) -> list[str]:
+    """Symbols of every target the catalogue knows, sorted (the choices for a trial's curated targets)."""
+    with engine.connect() as connection:
+        return list(connection.execute(select(Target.symbol).order_by(Target.symbol)).scalars())
+
+
+def trial_choices(engine: Engine) -> dict[str, str | None]:
+    """Live trials' registry IDs with their titles, by registry ID (for pickers in Curate)."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(Trial.registry_id, Trial.title).where(_live_trial).order_by(Trial.registry_id))
+        return {registry_id: title for registry_id, title in rows}
+
+
+def archived_records(engine: Engine) -> pd.DataFrame:
+    """Archived constructs and trials, most recently archived first: kind, key, description, archived_at."""
+    with engine.connect() as connection:
+        constructs = connection.execute(
+            select(Construct.name, Construct.modality, Construct.archived_at).where(Construct.archived_at.is_not(None))
+        ).all()
+        trials = connection.execute(
+            select(Trial.registry_id, Trial.title, Trial.archived_at).where(Trial.archived_at.is_not(None))
+        ).all()
+    rows = [("construct", name, modality, at) for name, modality, at in constructs]
+    rows += [("trial", registry_id, title, at) for registry_id, title, at in trials]
+    frame = pd.DataFrame(rows, columns=["kind", "key", "description", "archived_at"])
+    return frame.sort_values(["archived_at", "kind", "key"], ascending=[False, True, True], ignore_index=True)

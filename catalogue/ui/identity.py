@@ -3,8 +3,10 @@
 Three cases, checked in this order:
 
 1. Streamlit's native sign-in (OIDC) is configured (an ``[auth]`` section in
-   ``.streamlit/secrets.toml``): the signed-in person's email is mapped to an
-   account (``Account.email``); without a matching account they are a viewer.
+   ``.streamlit/secrets.toml``) and Authlib is installed (``streamlit[auth]``):
+   the signed-in person's email is mapped to an account (``Account.email``);
+   without a matching account they are a viewer. Without Authlib the app says
+   so in the sidebar and falls back to local accounts (case 3).
 2. The database has no account at all (a single-user embedded install, the
    default after ``catalogue init``): the visitor acts as the local operator,
    an admin, so the quick start can curate.
@@ -19,6 +21,7 @@ The app hides what a role may not do; the service layer
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,8 +34,8 @@ from catalogue.ui import store
 
 IDLE_LIMIT = timedelta(hours=8)
 GUEST = curation.Actor("guest", "viewer")
-_ACCOUNT_KEY = "signed_in_account"
-_SEEN_KEY = "signed_in_last_seen"
+ACCOUNT_KEY = "signed_in_account"  # session state: the signed-in local account's name
+LAST_SEEN_KEY = "signed_in_last_seen"  # session state: time.time() of the session's last activity
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,26 @@ class Visitor:
         return self.actor.role == "admin"
 
 
-def oidc_configured() -> bool:
-    """Whether ``.streamlit/secrets.toml`` configures Streamlit's native (OIDC) sign-in."""
+def _auth_section_present() -> bool:
     try:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all
         return False
+
+
+def authlib_installed() -> bool:
+    """Whether Authlib, which ``st.login`` needs (``pip install streamlit[auth]``), is installed."""
+    return importlib.util.find_spec("authlib") is not None
+
+
+def oidc_configured() -> bool:
+    """Whether Streamlit's native (OIDC) sign-in is configured in ``.streamlit/secrets.toml`` and usable."""
+    return _auth_section_present() and authlib_installed()
+
+
+def oidc_unavailable() -> bool:
+    """Single sign-on is configured but Authlib is missing: the app uses local accounts instead."""
+    return _auth_section_present() and not authlib_installed()
 
 
 def current_visitor() -> Visitor:
@@ -72,18 +89,21 @@ def current_visitor() -> Visitor:
         return Visitor(GUEST, "guest")
     if not queries.has_accounts(engine):
         return Visitor(curation.local_operator(), "local operator")
-    name = st.session_state.get(_ACCOUNT_KEY)
+    name = st.session_state.get(ACCOUNT_KEY)
     if name is None:
         return Visitor(GUEST, "guest")
-    if time.time() - st.session_state.get(_SEEN_KEY, 0) > IDLE_LIMIT.total_seconds():
+    if time.time() - st.session_state.get(LAST_SEEN_KEY, 0) > IDLE_LIMIT.total_seconds():
         sign_out()
-        st.session_state["sign_in_notice"] = "Your session expired after 8 hours without activity: sign in again."
+        hours = IDLE_LIMIT.total_seconds() / 3600
+        st.session_state["sign_in_notice"] = (
+            f"Your session expired after {hours:g} hours without activity: sign in again."
+        )
         return Visitor(GUEST, "guest")
     account = queries.account_credentials(engine, name)
     if account is None:  # archived or removed meanwhile
         sign_out()
         return Visitor(GUEST, "guest")
-    st.session_state[_SEEN_KEY] = time.time()
+    st.session_state[LAST_SEEN_KEY] = time.time()
     return Visitor(curation.Actor(account["name"], account["role"]), "signed in")
 
 
@@ -92,14 +112,15 @@ def sign_in(name: str, password: str) -> bool:
     account = queries.account_credentials(store.engine(), name.strip())
     if account is None or not verify_password(account["password_hash"], password):
         return False
-    st.session_state[_ACCOUNT_KEY] = account["name"]
-    st.session_state[_SEEN_KEY] = time.time()
+    st.session_state[ACCOUNT_KEY] = account["name"]
+    st.session_state[LAST_SEEN_KEY] = time.time()
     return True
 
 
 def sign_out() -> None:
-    st.session_state.pop(_ACCOUNT_KEY, None)
-    st.session_state.pop(_SEEN_KEY, None)
+    """End the local sign-in of this session."""
+    st.session_state.pop(ACCOUNT_KEY, None)
+    st.session_state.pop(LAST_SEEN_KEY, None)
 
 
 def sidebar(visitor: Visitor) -> None:
@@ -125,6 +146,9 @@ def sidebar(visitor: Visitor) -> None:
                 if st.button("Sign in", key="oidc_sign_in"):
                     st.login()
             return
+        if oidc_unavailable():
+            st.caption("Single sign-on is configured, but Authlib is not installed "
+                       "(`pip install streamlit[auth]`): sign in with a local account.")
         if visitor.how == "signed in":
             st.text(f"{visitor.actor.name} ({visitor.actor.role})")
             if st.button("Sign out", key="sign_out"):

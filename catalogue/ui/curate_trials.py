@@ -1,0 +1,231 @@
+"""Curate › Trials: import registry files, and correct one trial (fields, targets, linked constructs).
+
+Corrections, target overrides and curated links are kept when the registry
+record is imported again; every save goes through :mod:`catalogue.curation`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import streamlit as st
+
+from catalogue import curation, queries
+from catalogue.drafts import MODALITIES
+from catalogue.errors import EditConflict
+from catalogue.ui import identity, saves, store, widgets
+
+TRIAL_TYPES = ["csv", "json"]
+PHASE_CODES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
+STATUS_CODES = (
+    "NOT_YET_RECRUITING", "RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING", "SUSPENDED",
+    "TERMINATED", "COMPLETED", "WITHDRAWN", "UNKNOWN",
+)  # fmt: skip  (ClinicalTrials.gov overall status codes)
+ENROLLMENT_TYPES = ("actual", "estimated", "unknown")
+CELL_SOURCES = ("autologous", "allogeneic")
+LINE_LIST_FIELDS = ("conditions", "countries")  # one value a line: values may contain commas ("Korea, Republic of")
+TEXT_FIELDS = ("title", "indication", "indication_category", "lead_sponsor", "start_date")
+_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def import_files(visitor: identity.Visitor) -> None:
+    """Upload ClinicalTrials.gov or trial-monitor files and import them whole or not at all."""
+    st.caption("ClinicalTrials.gov JSON or CSV exports, or a trial-monitor snapshot CSV. Each file is imported "
+               "whole or not at all; corrected fields, target overrides and curated links survive re-import.")
+    trial_files = st.file_uploader("Trial files", type=TRIAL_TYPES, accept_multiple_files=True, key="trial_files")
+    record_source = st.text_input("Where the files come from (optional)", key="trial_source")
+    if trial_files and st.button("Import trials", type="primary", key="import_trials"):
+        progress = st.progress(0.0, text="Importing…")
+        reports = []
+        for number, upload in enumerate(trial_files, start=1):
+            progress.progress((number - 1) / len(trial_files),
+                              text=f"Importing {upload.name} ({number}/{len(trial_files)})")
+            try:
+                reports.append(curation.import_trials(store.engine(), visitor.actor, upload.name, upload.getvalue(),
+                                                      source=record_source.strip() or None))
+            except Exception as error:
+                saves.failure(error)
+        progress.progress(1.0, text=f"Imported {len(trial_files)} file(s)")
+        store.written()
+        st.session_state["trial_reports"] = reports
+
+
+def _options(known: tuple[str, ...], current: str | None) -> list[str]:
+    return list(known) + ([current] if current and current not in known else [])
+
+
+def _lines(value: str) -> list[str] | None:
+    return [line.strip() for line in value.splitlines() if line.strip()] or None
+
+
+def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[str, Any] | None:
+    """The correction form; returns the changed fields on submit (``None`` when not submitted)."""
+    if st.session_state.get("trial_form_for") != (registry_id, version):  # another trial or version: start afresh
+        for field in curation.EDITABLE_TRIAL_FIELDS:
+            st.session_state.pop(f"trial_{field}", None)
+        st.session_state["trial_form_for"] = (registry_id, version)
+    with st.form(f"trial_form_{registry_id}_{version}", border=False):
+        values: dict[str, Any] = {}
+        values["title"] = st.text_input("Title", shown["title"] or "", key="trial_title")
+        left, middle, right = st.columns(3)
+        values["phases"] = left.multiselect(
+            "Phases", _options(PHASE_CODES, None) + [p for p in shown["phases"] or [] if p not in PHASE_CODES],
+            default=shown["phases"] or [], format_func=lambda code: queries.phase_label([code]), key="trial_phases")
+        statuses = _options(STATUS_CODES, shown["overall_status"])
+        values["overall_status"] = middle.selectbox(
+            "Overall status", statuses, format_func=queries.status_label, key="trial_overall_status",
+            index=statuses.index(shown["overall_status"]) if shown["overall_status"] else None,
+            placeholder=queries.NOT_RECORDED)
+        values["start_date"] = right.text_input("Start date", shown["start_date"] or "", key="trial_start_date",
+                                                placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
+        values["indication"] = left.text_input("Indication", shown["indication"] or "", key="trial_indication")
+        values["indication_category"] = middle.text_input("Indication category", shown["indication_category"] or "",
+                                                          key="trial_indication_category")
+        values["lead_sponsor"] = right.text_input("Lead sponsor", shown["lead_sponsor"] or "", key="trial_lead_sponsor")
+        count = left.number_input("Enrollment (registry count)", min_value=0, step=1, value=shown["enrollment_count"],
+                                  placeholder=queries.NOT_RECORDED, key="trial_enrollment_count")
+        values["enrollment_count"] = int(count) if count is not None else None
+        values["enrollment_type"] = middle.selectbox(
+            "Enrollment type", ENROLLMENT_TYPES, index=ENROLLMENT_TYPES.index(shown["enrollment_type"] or "unknown"),
+            key="trial_enrollment_type")
+        modalities = _options(MODALITIES, shown["modality"])
+        values["modality"] = right.selectbox(
+            "Modality", modalities, index=modalities.index(shown["modality"]) if shown["modality"] else None,
+            placeholder=queries.NOT_RECORDED, key="trial_modality")
+        sources = _options(CELL_SOURCES, shown["cell_source"])
+        values["cell_source"] = left.selectbox(
+            "Cell source", sources, index=sources.index(shown["cell_source"]) if shown["cell_source"] else None,
+            placeholder=queries.NOT_RECORDED, key="trial_cell_source")
+        lists_left, lists_right = st.columns(2)
+        values["conditions"] = lists_left.text_area("Conditions (one a line)", "\n".join(shown["conditions"] or []),
+                                                    key="trial_conditions")
+        values["countries"] = lists_right.text_area("Countries (one a line)", "\n".join(shown["countries"] or []),
+                                                    key="trial_countries")
+        submitted = st.form_submit_button("Save corrections", type="primary", key="save_trial_fields")
+    if not submitted:
+        return None
+    changes = {}
+    for field, value in values.items():
+        if field in LINE_LIST_FIELDS:
+            value = _lines(value)
+        elif field == "phases":
+            value = sorted(value) or None
+        elif isinstance(value, str):
+            value = value.strip() or None
+        old = shown[field]
+        if isinstance(old, list):
+            old = (sorted(old) if field == "phases" else old) or None
+        if value != old:
+            changes[field] = value
+    return changes
+
+
+def _correct_fields(visitor: identity.Visitor, registry_id: str) -> None:
+    version_key = f"trial_version::{registry_id}"
+    if version_key not in st.session_state:
+        detail = store.read("trial_detail", registry_id)
+        st.session_state[version_key] = (detail["version"], detail)
+    version, shown = st.session_state[version_key]
+    corrected = ", ".join(shown["curated_fields"] or []) or "none yet"
+    st.caption(f"Editing version {version}. Corrected fields are kept when the registry record is re-imported "
+               f"(corrected so far: {widgets.escaped(corrected)}). If someone saves a newer version first, your save "
+               "is refused and the newer values are shown.")
+    changes = _trial_form(registry_id, shown, version)
+    _save_corrections(visitor, registry_id, shown, version, changes)
+    saves.reload_button("trial", version_key)
+
+
+def _save_corrections(visitor: identity.Visitor, registry_id: str, shown: dict[str, Any], version: int,
+                      changes: dict[str, Any] | None) -> None:
+    version_key = f"trial_version::{registry_id}"
+    if changes is None:
+        return
+    if not changes:
+        st.info("Nothing changed.")
+        return
+    if changes.get("start_date") and not _ISO_DATE.match(changes["start_date"]):
+        st.error(f"Start date {changes['start_date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD; nothing was written.")
+        return
+    try:
+        after = curation.update_trial(store.engine(), visitor.actor, registry_id, changes, expected_version=version)
+    except EditConflict as error:
+        saves.conflict(error, fields=sorted(curation.EDITABLE_TRIAL_FIELDS), seen=shown, key="trial")
+        saves.stale("trial", version_key)
+        return
+    except Exception as error:
+        saves.failure(error)
+        return
+    del st.session_state[version_key]
+    if not after:
+        st.info("Nothing changed.")
+        return
+    saves.saved("trial_fields", f"Saved {widgets.escaped(registry_id)} as version {after['version']}; these "
+                "corrections are kept on re-import.", [(field, after[field]) for field in sorted(changes)])
+    st.rerun()
+
+
+def _override_targets(visitor: identity.Visitor, registry_id: str, detail: dict[str, Any]) -> None:
+    st.markdown("**Targets**")
+    note = ("a curator's override" if detail["targets_curated"] else "inferred from the registry text")
+    st.caption(f"Now {widgets.escaped(widgets.shown(detail['targets']))} ({note}). Saving replaces them; the "
+               "override survives re-import.")
+    chosen = st.multiselect("Targets", store.read("target_symbols"), default=detail["targets"],
+                            key=f"trial_targets_{registry_id}", label_visibility="collapsed",
+                            placeholder="Choose targets")
+    if st.button("Save targets", key="save_trial_targets"):
+        try:
+            outcome = curation.set_trial_targets(store.engine(), visitor.actor, registry_id, chosen)
+        except Exception as error:
+            saves.failure(error)
+            return
+        st.session_state.pop(f"trial_version::{registry_id}", None)  # the trial's version moved on
+        saves.saved("trial_targets", f"{widgets.escaped(registry_id)}: targets {outcome}.",
+                    [("targets", sorted(set(chosen))), ("kept on re-import", "yes")])
+        st.rerun()
+
+
+def _link_construct(visitor: identity.Visitor, registry_id: str, detail: dict[str, Any]) -> None:
+    st.markdown("**Linked constructs**")
+    linked = [f"{c['name']} ({'curated' if c['curated'] else 'by product name'})" for c in detail["constructs"]]
+    st.caption(f"Now {widgets.escaped(', '.join(linked) or 'none')}. A curated link survives re-import.")
+    linked_names = {c["name"] for c in detail["constructs"] if c["curated"]}
+    names = [n for n in store.read("construct_names") if n not in linked_names]
+    name = st.selectbox("Construct", names, index=None, placeholder="Choose a construct", key="link_construct",
+                        label_visibility="collapsed")
+    if st.button("Link construct", key="save_trial_link", disabled=name is None):
+        try:
+            outcome = curation.link_trial_construct(store.engine(), visitor.actor, registry_id, name)
+        except Exception as error:
+            saves.failure(error)
+            return
+        saves.saved("trial_link", f"{widgets.escaped(registry_id)} linked to {widgets.escaped(name)} ({outcome}); "
+                    "the link is kept on re-import.")
+        st.rerun()
+
+
+def correct_trial(visitor: identity.Visitor) -> None:
+    """Choose a trial, then correct its fields, override its targets or link it to a construct."""
+    choices = store.read("trial_choices")
+    if not choices:
+        widgets.empty_state("No trials yet: import registry files below, or load the demo.")
+        return
+    registry_id = st.selectbox(
+        "Trial", list(choices), index=None, placeholder="Choose a trial (type to search by registry ID)",
+        format_func=lambda key: f"{key} · {(choices.get(key) or 'title not recorded')[:90]}", key="trial_choice")
+    for slot in ("trial_fields", "trial_targets", "trial_link"):
+        saves.show(slot)
+    if registry_id is None:
+        return
+    detail = store.read("trial_detail", registry_id)
+    if detail is None:
+        st.warning(f"No trial {registry_id!r} any more.")
+        return
+    with st.container(border=True):
+        st.markdown("**Fields**")
+        _correct_fields(visitor, registry_id)
+    left, right = st.columns(2)
+    with left.container(border=True):
+        _override_targets(visitor, registry_id, detail)
+    with right.container(border=True):
+        _link_construct(visitor, registry_id, detail)
