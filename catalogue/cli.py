@@ -297,6 +297,19 @@ def _read(path: Path) -> bytes:
         raise InvalidInput(f"cannot read the file: {error.strerror}", file=str(path)) from error
 
 
+def _import_each(paths: list[Path], import_one) -> list[curation.FileReport]:
+    """Import files one by one (each all or nothing); an unreadable file is reported, the others go on."""
+    reports = []
+    for path in paths:
+        try:
+            content = _read(path)
+        except InvalidInput as error:
+            reports.append(curation.FileReport(str(path), error=str(error)))
+            continue
+        reports.append(import_one(path, content))
+    return reports
+
+
 @import_app.command("sequences")
 def import_sequences(
     ctx: typer.Context,
@@ -310,17 +323,13 @@ def import_sequences(
     """Import sequence files; each file all or nothing."""
     context = _context(ctx)
     gtf = _read(annotations) if annotations else None
-    reports = []
-    for path in paths:
-        try:
-            content = _read(path)
-        except InvalidInput as error:
-            reports.append(curation.FileReport(str(path), error=str(error)))
-            continue
-        reports.append(curation.import_sequences(
+
+    def import_one(path: Path, content: bytes) -> curation.FileReport:
+        return curation.import_sequences(
             context.engine, context.actor, path.name, content, construct=construct, annotations=gtf,
-            annotations_name=annotations.name if annotations else None, molecule=molecule, detect=detect))
-    _report(reports, as_json)
+            annotations_name=annotations.name if annotations else None, molecule=molecule, detect=detect)
+
+    _report(_import_each(paths, import_one), as_json)
 
 
 @import_app.command("trials")
@@ -332,15 +341,11 @@ def import_trials(
 ) -> None:
     """Import trial records; each file all or nothing. Re-importing changes only what changed."""
     context = _context(ctx)
-    reports = []
-    for path in paths:
-        try:
-            content = _read(path)
-        except InvalidInput as error:
-            reports.append(curation.FileReport(str(path), error=str(error)))
-            continue
-        reports.append(curation.import_trials(context.engine, context.actor, path.name, content, source=source))
-    _report(reports, as_json)
+
+    def import_one(path: Path, content: bytes) -> curation.FileReport:
+        return curation.import_trials(context.engine, context.actor, path.name, content, source=source)
+
+    _report(_import_each(paths, import_one), as_json)
 
 
 @import_app.command("binders")

@@ -19,6 +19,7 @@ from catalogue.curation.records import (
     Outcome,
     _apply,
     _audit,
+    check_version,
     row_values,
 )
 from catalogue.drafts import (
@@ -80,6 +81,23 @@ def _target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> 
     return target
 
 
+def _upsert_by_key(session: Session, actor: Actor, model, kind: str, key_field: str, key: str, values: dict) -> Outcome:
+    """Create the row whose ``key_field`` is ``key``, or bring it up to ``values``; audit what changed."""
+    row = session.exec(select(model).where(getattr(model, key_field) == key)).scalars().first()
+    if row is None:
+        row = model(**{key_field: key}, **values)
+        session.add(row)
+        session.flush()
+        _audit(session, actor, "create", kind, key, None, row_values(row))
+        return "created"
+    before = row_values(row)
+    if not _apply(row, values):
+        return "unchanged"
+    session.flush()
+    _audit(session, actor, "update", kind, key, before, row_values(row))
+    return "updated"
+
+
 def _upsert_target(session: Session, actor: Actor, draft: TargetDraft) -> Outcome:
     values = {
         "gene_symbol": draft.gene_symbol,
@@ -88,19 +106,7 @@ def _upsert_target(session: Session, actor: Actor, draft: TargetDraft) -> Outcom
         "note": draft.note,
         "source": draft.source,
     }
-    target = session.exec(select(Target).where(Target.symbol == draft.symbol)).scalars().first()
-    if target is None:
-        target = Target(symbol=draft.symbol, **values)
-        session.add(target)
-        session.flush()
-        _audit(session, actor, "create", "target", draft.symbol, None, row_values(target))
-        return "created"
-    before = row_values(target)
-    if not _apply(target, values):
-        return "unchanged"
-    session.flush()
-    _audit(session, actor, "update", "target", draft.symbol, before, row_values(target))
-    return "updated"
+    return _upsert_by_key(session, actor, Target, "target", "symbol", draft.symbol, values)
 
 
 def save_target(engine: Engine, actor: Actor, draft: TargetDraft) -> Outcome:
@@ -113,19 +119,7 @@ def save_target(engine: Engine, actor: Actor, draft: TargetDraft) -> Outcome:
 
 def _upsert_programme(session: Session, actor: Actor, draft: ProgrammeDraft) -> Outcome:
     values = {k: v for k, v in asdict(draft).items() if k != "name"}
-    programme = session.exec(select(Programme).where(Programme.name == draft.name)).scalars().first()
-    if programme is None:
-        programme = Programme(name=draft.name, **values)
-        session.add(programme)
-        session.flush()
-        _audit(session, actor, "create", "programme", draft.name, None, row_values(programme))
-        return "created"
-    before = row_values(programme)
-    if not _apply(programme, values):
-        return "unchanged"
-    session.flush()
-    _audit(session, actor, "update", "programme", draft.name, before, row_values(programme))
-    return "updated"
+    return _upsert_by_key(session, actor, Programme, "programme", "name", draft.name, values)
 
 
 # --- constructs -------------------------------------------------------------------
@@ -238,12 +232,9 @@ def update_construct(
     try:
         with db.write_session(engine) as session:
             construct = _live_construct(session, name)
-            if construct.version != expected_version:
-                raise EditConflict(
-                    f"construct {name!r} was changed by someone else (version {construct.version}, "
-                    f"you edited version {expected_version}); reload to see the newer values",
-                    current=_construct_state(session, construct),
-                )
+            check_version(
+                "construct", name, construct.version, expected_version, lambda: _construct_state(session, construct)
+            )
             draft = ConstructDraft(
                 name=name,
                 targets=changes.get("targets", construct_targets(session, construct)),

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from catalogue.curation.actors import Actor
+from catalogue.errors import EditConflict
 from catalogue.models import (
     AuditEvent,
 )
@@ -104,3 +105,16 @@ def _apply(row: Any, values: dict[str, Any]) -> bool:
             setattr(row, key, value)
             changed = True
     return changed
+
+
+def check_version(kind: str, key: str, current: int | None, expected: int, newer_values) -> None:
+    """Refuse a stale edit: the row is at ``current`` but the editor saw ``expected``.
+
+    ``newer_values`` is called only on conflict, to show the editor what changed.
+    """
+    if current != expected:
+        raise EditConflict(
+            f"{kind} {key!r} was changed by someone else (version {current}, you edited version {expected}); "
+            "reload to see the newer values",
+            current=newer_values(),
+        )

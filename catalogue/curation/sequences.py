@@ -23,6 +23,7 @@ from catalogue.curation.records import (
     _apply,
     _audit,
     _plain,
+    check_version,
     row_values,
 )
 from catalogue.drafts import (
@@ -200,21 +201,42 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
             "archived_at": None, "version": 1,
         })  # fmt: skip
         unit = "aa" if draft.molecule == "protein" else "nt"
-        outcomes.append(RecordOutcome(draft.record_id, "created",
-                                      f"{draft.length} {unit}, {len(draft.domains)} domains, attached to {name}",
-                                      line=draft.line))
+        outcomes.append(
+            RecordOutcome(
+                draft.record_id,
+                "created",
+                f"{draft.length} {unit}, {len(draft.domains)} domains, attached to {name}",
+                line=draft.line,
+            )
+        )
     if not rows:
         return outcomes
-    ids = dict(session.execute(insert(SequenceRecord.__table__).returning(SequenceRecord.checksum, SequenceRecord.id), rows).all())
+    ids = dict(
+        session.execute(
+            insert(SequenceRecord.__table__).returning(SequenceRecord.checksum, SequenceRecord.id), rows
+        ).all()
+    )
     domain_rows, events = [], []
     for (draft, name), row in zip(new_drafts, rows):
         record_id = ids[draft.checksum]
-        domain_rows += [{"sequence_record_id": record_id, "position": position, **vars(domain)}
-                        for position, domain in enumerate(draft.domains)]
+        domain_rows += [
+            {"sequence_record_id": record_id, "position": position, **vars(domain)}
+            for position, domain in enumerate(draft.domains)
+        ]
         after = {k: _plain(v) for k, v in row.items() if k not in ("sequence", "original_bytes", "version")}
         after |= {"construct": name, "domains": len(draft.domains)}
-        events.append({"at": now, "actor": actor.name, "action": "import", "entity_kind": "sequence_record",
-                       "entity_key": f"{name}/{draft.record_id}", "before": None, "after": after, "summary": None})
+        events.append(
+            {
+                "at": now,
+                "actor": actor.name,
+                "action": "import",
+                "entity_kind": "sequence_record",
+                "entity_key": f"{name}/{draft.record_id}",
+                "before": None,
+                "after": after,
+                "summary": None,
+            }
+        )
     if domain_rows:
         session.execute(insert(Domain.__table__), domain_rows)
     session.execute(insert(AuditEvent.__table__), events)
@@ -258,12 +280,13 @@ def set_curated_domains(
             if record is None or record.archived_at is not None:
                 raise NotFound(f"no sequence record {record_id}")
             key = f"{session.get(Construct, record.construct_id).name}/{record.record_id}"
-            if record.version != expected_version:
-                raise EditConflict(
-                    f"sequence record {key} was changed by someone else (version {record.version}, "
-                    f"you edited version {expected_version}); reload",
-                    current=row_values(record, exclude=("id", "sequence", "original_bytes")),
-                )
+            check_version(
+                "sequence record",
+                key,
+                record.version,
+                expected_version,
+                lambda: row_values(record, exclude=("id", "sequence", "original_bytes")),
+            )
             for domain in domains:
                 if domain.kind not in DOMAIN_KINDS:
                     raise InvalidInput(f"{key}: domain kind {domain.kind!r} is not one of {', '.join(DOMAIN_KINDS)}")

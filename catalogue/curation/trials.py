@@ -22,6 +22,7 @@ from catalogue.curation.records import (
     _apply,
     _audit,
     _plain,
+    check_version,
     row_values,
 )
 from catalogue.drafts import (
@@ -318,12 +319,7 @@ def update_trial(
     try:
         with db.write_session(engine) as session:
             trial = _live_trial(session, registry_id)
-            if trial.version != expected_version:
-                raise EditConflict(
-                    f"trial {registry_id!r} was changed by someone else (version {trial.version}, you edited "
-                    f"version {expected_version}); reload to see the newer values",
-                    current=_trial_state(session, trial),
-                )
+            check_version("trial", registry_id, trial.version, expected_version, lambda: _trial_state(session, trial))
             before = _trial_state(session, trial)
             values = dict(changes)
             if "start_date" in values:
