@@ -151,6 +151,8 @@ def test_a_curators_trial_correction_survives_reimport_and_stale_edits_conflict(
     assert trial["title"].endswith("(updated)") and trial["indication"] == "classical HL"
     with pytest.raises(InvalidInput):
         curation.update_trial(engine, curator, "NCT04008394", {"registry_id": "x"}, expected_version=trial["version"])
+    with pytest.raises(InvalidInput, match="start date"):
+        curation.update_trial(engine, curator, "NCT04008394", {"start_date": "abcd"}, expected_version=trial["version"])
 
 
 def test_curated_domains_are_validated_versioned_and_audited(engine, accounts, shared_data):

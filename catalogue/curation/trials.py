@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -314,6 +315,9 @@ def update_trial(
         raise InvalidInput(f"trial {registry_id!r}: field(s) {', '.join(sorted(unknown))} cannot be edited")
     if changes.get("enrollment_type", "unknown") not in ("actual", "estimated", "unknown"):
         raise InvalidInput(f"trial {registry_id!r}: enrollment type must be actual, estimated or unknown")
+    start_date = changes.get("start_date")
+    if start_date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(start_date)):
+        raise InvalidInput(f"trial {registry_id!r}: start date {start_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
     if (changes.get("enrollment_count") or 0) < 0:
         raise InvalidInput(f"trial {registry_id!r}: enrollment cannot be negative")
     try:
