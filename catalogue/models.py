@@ -229,6 +229,17 @@ class Account(SQLModel, table=True):
     archived_at: datetime | None = Field(default=None, sa_column=_timestamp())
 
 
+class CatalogueState(SQLModel, table=True):
+    """One row: the catalogue's revision, raised by every write transaction that changes something.
+
+    Readers compare it to decide whether cached results are still current (in this process or in
+    another app instance on the same database).
+    """
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+
+
 class AuditEvent(SQLModel, table=True):
     """One write: who, when, what, and the values before and after."""
 
@@ -246,5 +257,8 @@ class AuditEvent(SQLModel, table=True):
 # Covering indexes for the per-target counts: live records per construct, live constructs by id.
 Index("ix_sequencerecord_construct_live", SequenceRecord.construct_id, SequenceRecord.archived_at)
 Index("ix_construct_live", Construct.id, Construct.archived_at, Construct.patients_treated)
+# The browse tables' default orders, live rows only.
+Index("ix_construct_live_name", Construct.archived_at, Construct.name)
+Index("ix_trial_live_order", Trial.archived_at, Trial.start_year, Trial.registry_id)
 Index("ix_auditevent_entity", AuditEvent.entity_kind, AuditEvent.entity_key)
 Index("ix_auditevent_at", AuditEvent.at)

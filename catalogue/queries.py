@@ -8,6 +8,10 @@ estimated, unknown) and never added to patients treated.
 
 from __future__ import annotations
 
+import copy
+import functools
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +20,7 @@ from sqlalchemy import String, and_, case, cast, false, func, or_, select
 from sqlalchemy.engine import Engine
 
 from catalogue.models import (
+    CatalogueState,
     Account,
     AuditEvent,
     Construct,
@@ -44,6 +49,63 @@ _live_trial = Trial.archived_at.is_(None)
 _live_record = SequenceRecord.archived_at.is_(None)
 
 
+# --- the revision-keyed cache -------------------------------------------------------------
+#
+# Whole-catalogue aggregates (portfolio, per-target counts, facets, pages of the browse tables)
+# cost tens to hundreds of milliseconds on a large catalogue. Every write transaction raises the
+# catalogue revision (one row, CatalogueState), so a result computed at revision R stays correct
+# until the revision changes, in this process or in any other instance on the same database.
+# Checking costs one primary-key read.
+
+CACHE_SIZE = 512
+_cache: OrderedDict[tuple, tuple[int, Any]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def catalogue_revision(engine: Engine) -> int:
+    """The catalogue's revision: it changes whenever a write changes something."""
+    with engine.connect() as connection:
+        revision = connection.execute(select(CatalogueState.revision).where(CatalogueState.id == 1)).scalar()
+    return revision or 0
+
+
+def _fresh(value: Any) -> Any:
+    """A copy callers may change without changing the cached value."""
+    if isinstance(value, pd.DataFrame):
+        return value.copy()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value[:1]):
+        return list(value)
+    return copy.deepcopy(value)
+
+
+def revision_cached(function):
+    """Cache ``function(engine, ...)`` per database, arguments and catalogue revision."""
+
+    @functools.wraps(function)
+    def cached(engine: Engine, *args: Any, **kwargs: Any) -> Any:
+        revision = catalogue_revision(engine)  # read first: the result is at least this new
+        key = (str(engine.url), function.__name__, args, tuple(sorted(kwargs.items())))
+        with _cache_lock:
+            hit = _cache.get(key)
+            if hit is not None and hit[0] == revision:
+                _cache.move_to_end(key)
+                return _fresh(hit[1])
+        value = function(engine, *args, **kwargs)
+        with _cache_lock:
+            _cache[key] = (revision, value)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+        return _fresh(value)
+
+    cached.uncached = function  # type: ignore[attr-defined]
+    return cached
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
 def _enrollment_sums(column_source):
     def total(kind: str):
         return func.coalesce(
@@ -59,6 +121,7 @@ def _add_patients(a: int | None, b: int | None) -> int | None:
     return (a or 0) + (b or 0)
 
 
+@revision_cached
 def stats(engine: Engine) -> dict[str, Any]:
     """Per target and in total: constructs, sequence records, trials, enrollment by type, patients treated.
 
@@ -405,6 +468,7 @@ def _json_value(text: str | None) -> Any:
 # --- programmes and the portfolio ------------------------------------------------------------
 
 
+@revision_cached
 def programmes(engine: Engine) -> list[dict[str, Any]]:
     """Every programme with its own reported figures (patients treated is a programme total)."""
     with engine.connect() as connection:
@@ -489,6 +553,7 @@ def _trial_target_rows(connection, trial_clause, *columns) -> list[tuple]:
     )
 
 
+@revision_cached
 def portfolio(engine: Engine, programme: str | None = None) -> dict[str, Any]:
     """What the Portfolio page shows, for one programme or (``None``) the whole catalogue.
 
@@ -569,6 +634,7 @@ def portfolio(engine: Engine, programme: str | None = None) -> dict[str, Any]:
 # --- targets -------------------------------------------------------------------------------
 
 
+@revision_cached
 def targets_overview(engine: Engine) -> pd.DataFrame:
     """One row per target: its facts and the counts of :func:`stats` (same numbers)."""
     frame = stats_frame(engine)
@@ -585,6 +651,7 @@ def targets_overview(engine: Engine) -> pd.DataFrame:
     return merged
 
 
+@revision_cached
 def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> dict[str, Any] | None:
     """A target's facts, its constructs (architecture) and trials (the first ``limit`` of each, by name and
     newest start; ``construct_count`` and ``trial_count`` give all), and its trials' indications."""
@@ -723,6 +790,7 @@ def _construct_filter_clauses(filters: dict[str, str | None]) -> list:
     return clauses
 
 
+@revision_cached
 def construct_page(
     engine: Engine, *, limit: int = 50, offset: int = 0, **filters: str | None
 ) -> TablePage:
@@ -741,6 +809,7 @@ def construct_page(
         return TablePage(_construct_rows(connection, ids), total, limit, offset)
 
 
+@revision_cached
 def construct_facets(engine: Engine) -> dict[str, list[str]]:
     """The values each construct filter can take (only values some live construct has)."""
     with engine.connect() as connection:
@@ -874,6 +943,7 @@ def constructs_sharing_binder(engine: Engine, name: str) -> pd.DataFrame:
     return pd.DataFrame([dict(r._mapping) for r in rows], columns=["name", "kind", "label", "binder_checksum"])
 
 
+@revision_cached
 def construct_names(engine: Engine) -> list[str]:
     """Names of all live constructs, sorted (for pickers in Curate)."""
     with engine.connect() as connection:
@@ -990,6 +1060,7 @@ def _trial_filter_clauses(filters: dict[str, Any]) -> list:
     return clauses
 
 
+@revision_cached
 def trial_page(engine: Engine, *, limit: int = 50, offset: int = 0, **filters: Any) -> TablePage:
     """Trials matching ``filters`` (see :data:`TRIAL_FILTERS`), newest start first, one page of them.
 
@@ -1011,6 +1082,7 @@ def trial_page(engine: Engine, *, limit: int = 50, offset: int = 0, **filters: A
         return TablePage(_trial_rows(connection, ids), total, limit, offset)
 
 
+@revision_cached
 def trial_facets(engine: Engine) -> dict[str, Any]:
     """The values each trial filter can take: targets, phases, statuses (code → words), indications,
     countries, sponsors, and the first and last start year."""
@@ -1116,12 +1188,14 @@ def audit_kinds(engine: Engine) -> list[str]:
 # --- Curate: pickers and the archive ----------------------------------------------------------
 
 
+@revision_cached
 def target_symbols(engine: Engine) -> list[str]:
     """Symbols of every target the catalogue knows, sorted (the choices for a trial's curated targets)."""
     with engine.connect() as connection:
         return list(connection.execute(select(Target.symbol).order_by(Target.symbol)).scalars())
 
 
+@revision_cached
 def trial_choices(engine: Engine) -> dict[str, str | None]:
     """Live trials' registry IDs with their titles, by registry ID (for pickers in Curate)."""
     with engine.connect() as connection:

@@ -120,3 +120,20 @@ def test_the_audit_trail_is_append_only(engine):
             with db.write_session(engine) as session:
                 session.execute(text(statement))
     assert queries.audit_events(engine) == before
+
+
+def test_every_changing_write_raises_the_revision_and_cached_reads_follow_it(engine):
+    url = engine.url.render_as_string(hide_password=False)
+    other_instance = db.make_engine(url)  # a second app instance on the same database
+    actor = curation.local_operator()
+    start = queries.catalogue_revision(engine)
+    assert queries.stats(engine)["totals"]["constructs"] == 0  # now cached at this revision
+    curation.save_construct(other_instance, actor, ConstructDraft(name="anti-CD7", targets=["CD7"]))
+    assert queries.catalogue_revision(engine) == start + 1  # one write transaction, one step
+    assert queries.stats(engine)["totals"]["constructs"] == 1  # the cache noticed at once
+    curation.save_construct(other_instance, actor, ConstructDraft(name="anti-CD7", targets=["CD7"]))
+    assert queries.catalogue_revision(engine) == start + 1  # nothing changed, nothing raised
+    cached = queries.stats(engine)
+    cached["totals"]["constructs"] = 99  # callers get copies
+    assert queries.stats(engine)["totals"]["constructs"] == 1
+    other_instance.dispose()

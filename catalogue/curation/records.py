@@ -7,13 +7,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from sqlalchemy import insert, update
 from sqlmodel import Session
 
 from catalogue.curation.actors import Actor
 from catalogue.errors import EditConflict
-from catalogue.models import (
-    AuditEvent,
-)
+from catalogue.models import AuditEvent, CatalogueState
 
 Outcome = Literal["created", "updated", "unchanged", "older", "already present"]
 
@@ -35,6 +34,22 @@ def row_values(row: Any, *, exclude: Iterable[str] = ("id",)) -> dict[str, Any]:
     return {column.key: _plain(getattr(row, column.key)) for column in row.__table__.columns if column.key not in skip}
 
 
+def note_change(session: Session) -> None:
+    """Raise the catalogue revision, once per write transaction, so that cached reads go stale."""
+    if not session.info.get("revision_raised"):
+        session.execute(
+            update(CatalogueState).where(CatalogueState.id == 1).values(revision=CatalogueState.revision + 1)
+        )
+        session.info["revision_raised"] = True
+
+
+def audit_rows(session: Session, events: list[dict]) -> None:
+    """Record many audit events at once (bulk imports), as plain rows."""
+    if events:
+        note_change(session)
+        session.execute(insert(AuditEvent.__table__), events)
+
+
 def _audit(
     session: Session,
     actor: Actor,
@@ -49,6 +64,7 @@ def _audit(
         changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
         before = {k: before.get(k) for k in sorted(changed)}
         after = {k: after.get(k) for k in sorted(changed)}
+    note_change(session)
     session.add(
         AuditEvent(
             actor=actor.name,

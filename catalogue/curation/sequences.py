@@ -23,6 +23,7 @@ from catalogue.curation.records import (
     _apply,
     _audit,
     _plain,
+    audit_rows,
     check_version,
     row_values,
 )
@@ -33,7 +34,6 @@ from catalogue.drafts import (
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound
 from catalogue.models import (
-    AuditEvent,
     Construct,
     Domain,
     ReferenceBinder,
@@ -239,7 +239,7 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
         )
     if domain_rows:
         session.execute(insert(Domain.__table__), domain_rows)
-    session.execute(insert(AuditEvent.__table__), events)
+    audit_rows(session, events)
     return outcomes
 
 
@@ -255,7 +255,7 @@ def _construct_ids(session: Session, actor: Actor, names: list[str], file_name: 
     source = f"sequence file {file_name}"
     rows = [{"name": name, "modality": "CAR-T", "source": source, "version": 1} for name in missing]
     ids.update(session.execute(insert(Construct.__table__).returning(Construct.name, Construct.id), rows).all())
-    session.execute(insert(AuditEvent.__table__), [
+    audit_rows(session, [
         {"at": now, "actor": actor.name, "action": "create", "entity_kind": "construct", "entity_key": name,
          "before": None, "after": {"name": name, "modality": "CAR-T", "source": source, "targets": []},
          "summary": f"created for the records of {file_name}"}

@@ -23,6 +23,7 @@ from catalogue.curation.records import (
     _apply,
     _audit,
     _plain,
+    audit_rows,
     check_version,
     row_values,
 )
@@ -31,7 +32,6 @@ from catalogue.drafts import (
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound
 from catalogue.models import (
-    AuditEvent,
     Construct,
     Programme,
     Target,
@@ -200,9 +200,10 @@ def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], con
                 "summary": None,
             }
         )
-    for model, link_rows in ((TrialTarget, target_links), (TrialConstruct, construct_links), (AuditEvent, events)):
+    for model, link_rows in ((TrialTarget, target_links), (TrialConstruct, construct_links)):
         if link_rows:
             session.execute(insert(model.__table__), link_rows)  # Core: no ORM bookkeeping
+    audit_rows(session, events)
 
 
 def _update_trial(

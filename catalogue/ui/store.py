@@ -1,8 +1,10 @@
 """The app's database engine and cached reads.
 
 The engine is made once per database URL (``st.cache_resource``); query
-results are cached per URL and arguments (``st.cache_data``) for a minute and
-cleared after every write the app makes, so a curator sees their change at once.
+results are cached per URL, catalogue revision and arguments (``st.cache_data``).
+Every write raises the catalogue revision, so a change made here or in another
+app instance on the same database shows at the next rerun; the cache is also
+cleared after every write the app makes.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from catalogue import config, db, queries
 
-READ_TTL_SECONDS = 60
+READ_TTL_SECONDS = 3600  # results are keyed on the catalogue revision; the TTL only bounds memory
 
 
 def database_url() -> str:
@@ -34,13 +36,15 @@ def engine() -> Engine:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=512)
-def _read(url: str, query: str, args: tuple, kwargs: tuple) -> Any:
+def _read(url: str, revision: int, query: str, args: tuple, kwargs: tuple) -> Any:
     return getattr(queries, query)(_engine(url), *args, **dict(kwargs))
 
 
 def read(query: str, *args: Any, **kwargs: Any) -> Any:
-    """``catalogue.queries.<query>(engine, *args, **kwargs)``, cached for this database."""
-    return _read(database_url(), query, args, tuple(sorted(kwargs.items())))
+    """``catalogue.queries.<query>(engine, *args, **kwargs)``, cached for this database at its current revision."""
+    url = database_url()
+    revision = queries.catalogue_revision(_engine(url))
+    return _read(url, revision, query, args, tuple(sorted(kwargs.items())))
 
 
 def written() -> None:
