@@ -278,10 +278,11 @@ def construct_detail(engine: Engine, name: str) -> dict[str, Any] | None:
 def chain_domains(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The construct's domains in order, in protein coordinates of its CAR/TCR chain.
 
-    Taken from the first record that has detected domains (else annotated
-    ones); for DNA records the protein coordinates of the detected chain are used.
+    Taken from the first record with curated domains (a curator's correction
+    wins), else detected ones, else annotated ones; for DNA records the protein
+    coordinates of the detected chain are used.
     """
-    for wanted in ("detected", "curated", "annotated"):
+    for wanted in ("curated", "detected", "annotated"):
         for record in records:
             chosen = [d for d in record["domains"] if d["source"] == wanted]
             if not chosen:

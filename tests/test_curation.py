@@ -165,8 +165,10 @@ def test_curated_domains_are_validated_versioned_and_audited(engine, accounts, s
     hinge = DomainDraft(kind="hinge", label="CD28 hinge (curated)", start=271, end=309)
     new_version = curation.set_curated_domains(engine, curator, record["id"], [hinge], expected_version=record["version"])
     assert new_version == record["version"] + 1
-    stored = queries.construct_detail(engine, "axi-cel")["sequence_records"][0]["domains"]
+    detail = queries.construct_detail(engine, "axi-cel")
+    stored = detail["sequence_records"][0]["domains"]
     assert [d["label"] for d in stored if d["source"] == "curated"] == ["CD28 hinge (curated)"]
+    assert detail["domains"] == [{"kind": "hinge", "label": "CD28 hinge (curated)", "start": 271, "end": 309}]
     with pytest.raises(EditConflict):
         curation.set_curated_domains(engine, curator, record["id"], [], expected_version=record["version"])
     with pytest.raises(InvalidInput, match="outside"):
