@@ -211,7 +211,7 @@ def _save_domains(visitor: identity.Visitor, construct: str, record: dict[str, A
 def curate_domains(visitor: identity.Visitor) -> None:
     """Choose a construct and one of its sequence records, then edit that record's curated domains."""
     st.caption("Curated domains sit beside the annotated and detected ones, which are never changed; the "
-               "construct's domain map prefers detected domains, then curated, then annotated.")
+               "construct's domain map prefers curated domains, then detected, then annotated.")
     saves.show("domains")
     name = st.selectbox("Construct", store.read("construct_names"), index=None, key="domains_construct",
                         placeholder="Choose a construct with a sequence record")
