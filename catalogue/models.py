@@ -257,8 +257,5 @@ class AuditEvent(SQLModel, table=True):
 # Covering indexes for the per-target counts: live records per construct, live constructs by id.
 Index("ix_sequencerecord_construct_live", SequenceRecord.construct_id, SequenceRecord.archived_at)
 Index("ix_construct_live", Construct.id, Construct.archived_at, Construct.patients_treated)
-# The browse tables' default orders, live rows only.
-Index("ix_construct_live_name", Construct.archived_at, Construct.name)
-Index("ix_trial_live_order", Trial.archived_at, Trial.start_year, Trial.registry_id)
 Index("ix_auditevent_entity", AuditEvent.entity_kind, AuditEvent.entity_key)
 Index("ix_auditevent_at", AuditEvent.at)
