@@ -20,9 +20,9 @@ from sqlalchemy import String, and_, case, cast, false, func, or_, select
 from sqlalchemy.engine import Engine
 
 from catalogue.models import (
-    CatalogueState,
     Account,
     AuditEvent,
+    CatalogueState,
     Construct,
     ConstructTarget,
     Domain,

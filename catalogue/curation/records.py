@@ -7,9 +7,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlmodel import Session
 
+from catalogue import db
 from catalogue.curation.actors import Actor
 from catalogue.errors import EditConflict
 from catalogue.models import AuditEvent, CatalogueState
@@ -47,7 +48,7 @@ def audit_rows(session: Session, events: list[dict]) -> None:
     """Record many audit events at once (bulk imports), as plain rows."""
     if events:
         note_change(session)
-        session.execute(insert(AuditEvent.__table__), events)
+        db.insert_rows(session, AuditEvent.__table__, events)
 
 
 def _audit(

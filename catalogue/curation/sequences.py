@@ -238,7 +238,7 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
             }
         )
     if domain_rows:
-        session.execute(insert(Domain.__table__), domain_rows)
+        db.insert_rows(session, Domain.__table__, domain_rows)
     audit_rows(session, events)
     return outcomes
 

@@ -202,7 +202,7 @@ def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], con
         )
     for model, link_rows in ((TrialTarget, target_links), (TrialConstruct, construct_links)):
         if link_rows:
-            session.execute(insert(model.__table__), link_rows)  # Core: no ORM bookkeeping
+            db.insert_rows(session, model.__table__, link_rows)
     audit_rows(session, events)
 
 
