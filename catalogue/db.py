@@ -116,6 +116,26 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
             ])
 
 
+def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:
+    """Insert rows (as :func:`insert_rows`) and return their new primary keys, in the rows' order.
+
+    On PostgreSQL the keys are drawn from the table's sequence first, then the
+    rows go in by COPY; on SQLite an INSERT ... RETURNING in parameter order.
+    """
+    if not rows:
+        return []
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(connection.execute(statement, rows).scalars())
+    ids = list(connection.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) FROM generate_series(1, %(count)s)",
+        {"table": table.name, "count": len(rows)},
+    ).scalars())
+    insert_rows(session, table, [{"id": key, **row} for key, row in zip(ids, rows)])
+    return ids
+
+
 # --- migrations -----------------------------------------------------------------
 
 

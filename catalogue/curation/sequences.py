@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
@@ -212,9 +212,7 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
     if not rows:
         return outcomes
     ids = dict(
-        session.execute(
-            insert(SequenceRecord.__table__).returning(SequenceRecord.checksum, SequenceRecord.id), rows
-        ).all()
+        zip([row["checksum"] for row in rows], db.insert_rows_returning_ids(session, SequenceRecord.__table__, rows))
     )
     domain_rows, events = [], []
     for (draft, name), row in zip(new_drafts, rows):
@@ -254,7 +252,7 @@ def _construct_ids(session: Session, actor: Actor, names: list[str], file_name: 
         return ids
     source = f"sequence file {file_name}"
     rows = [{"name": name, "modality": "CAR-T", "source": source, "version": 1} for name in missing]
-    ids.update(session.execute(insert(Construct.__table__).returning(Construct.name, Construct.id), rows).all())
+    ids.update(zip(missing, db.insert_rows_returning_ids(session, Construct.__table__, rows)))
     audit_rows(session, [
         {"at": now, "actor": actor.name, "action": "create", "entity_kind": "construct", "entity_key": name,
          "before": None, "after": {"name": name, "modality": "CAR-T", "source": source, "targets": []},

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
@@ -177,7 +177,7 @@ def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], con
                 **_trial_values(draft),
             }
         )
-    ids = dict(session.execute(insert(Trial.__table__).returning(Trial.registry_id, Trial.id), rows).all())
+    ids = dict(zip([d.registry_id for d in drafts], db.insert_rows_returning_ids(session, Trial.__table__, rows)))
     target_links, construct_links, events = [], [], []
     for draft, row in zip(drafts, rows):
         trial_id = ids[draft.registry_id]
