@@ -945,10 +945,13 @@ def constructs_sharing_binder(engine: Engine, name: str) -> pd.DataFrame:
 
 
 @revision_cached
-def construct_names(engine: Engine) -> list[str]:
-    """Names of all live constructs, sorted (for pickers in Curate)."""
+def construct_names(engine: Engine, search: str | None = None, limit: int | None = None) -> list[str]:
+    """Names of live constructs, sorted; those containing ``search`` (any case), at most ``limit`` (pickers)."""
+    query = select(Construct.name).where(_live_construct).order_by(Construct.name).limit(limit)
+    if search:
+        query = query.where(func.lower(Construct.name).contains(search.strip().lower(), autoescape=True))
     with engine.connect() as connection:
-        return list(connection.execute(select(Construct.name).where(_live_construct).order_by(Construct.name)).scalars())
+        return list(connection.execute(query).scalars())
 
 
 # --- trials: the filterable, paginated table ---------------------------------------------------
@@ -1197,11 +1200,16 @@ def target_symbols(engine: Engine) -> list[str]:
 
 
 @revision_cached
-def trial_choices(engine: Engine) -> dict[str, str | None]:
-    """Live trials' registry IDs with their titles, by registry ID (for pickers in Curate)."""
+def trial_choices(engine: Engine, search: str | None = None, limit: int | None = None) -> dict[str, str | None]:
+    """Live trials' registry IDs with their titles, by registry ID; those whose ID or title contains
+    ``search`` (any case), at most ``limit`` (pickers in Curate)."""
+    query = select(Trial.registry_id, Trial.title).where(_live_trial).order_by(Trial.registry_id).limit(limit)
+    if search:
+        term = search.strip().lower()
+        query = query.where(or_(func.lower(Trial.registry_id).contains(term, autoescape=True),
+                                func.lower(Trial.title).contains(term, autoescape=True)))
     with engine.connect() as connection:
-        rows = connection.execute(select(Trial.registry_id, Trial.title).where(_live_trial).order_by(Trial.registry_id))
-        return {registry_id: title for registry_id, title in rows}
+        return {registry_id: title for registry_id, title in connection.execute(query)}
 
 
 def archived_records(engine: Engine) -> pd.DataFrame:

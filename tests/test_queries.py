@@ -242,3 +242,15 @@ def test_audit_filters(engine):
     assert queries.audit_events(engine, until="2000-01-01") == []
     assert queries.audit_events(engine, exclude_kinds=("account",)) == []
     assert queries.audit_kinds(engine) == ["account"]
+
+
+def test_pickers_search_names_and_titles_and_are_bounded(demo_engine):
+    every = queries.construct_names(demo_engine)
+    found = queries.construct_names(demo_engine, search="CEL")
+    assert found == [name for name in every if "cel" in name.lower()] and "tisa-cel" in found
+    assert queries.construct_names(demo_engine, limit=3) == every[:3]
+    assert queries.construct_names(demo_engine, search="%") == []  # a wildcard is searched for literally
+    trials = queries.trial_choices(demo_engine, search="lupus")
+    assert trials and all("lupus" in (title or "").lower() or "lupus" in rid.lower() for rid, title in trials.items())
+    assert list(queries.trial_choices(demo_engine, search="nct04662099")) == ["NCT04662099"]
+    assert len(queries.trial_choices(demo_engine, limit=5)) == 5

@@ -61,14 +61,14 @@ with patients_tab:
                "registry results). It is kept apart from registry enrollment, never derived from it, and kept "
                "when trials are imported again.")
     kind = st.radio("Recorded on", ["trial", "construct", "programme"], horizontal=True, key="patients_kind")
+    if kind == "construct":
+        key = st.selectbox("Construct", widgets.construct_options("patients_construct"), index=None)
+    elif kind == "programme":
+        key = st.selectbox("Programme", [p["name"] for p in store.read("programmes")], index=None)
+    else:
+        key = st.selectbox("Trial", list(widgets.trial_options("patients_trial")), index=None,
+                           placeholder="Choose a trial")
     with st.form("patients_form", clear_on_submit=False):
-        if kind == "construct":
-            key = st.selectbox("Construct", store.read("construct_names"), index=None)
-        elif kind == "programme":
-            key = st.selectbox("Programme", [p["name"] for p in store.read("programmes")], index=None)
-        else:
-            key = st.selectbox("Trial", list(store.read("trial_choices")), index=None,
-                               placeholder="Choose a trial (type to search by registry ID)")
         left, right = st.columns(2)
         patients = left.number_input("Patients treated", min_value=0, step=1, value=None, placeholder="a count")
         as_of = right.text_input("As of (date of the figure)", placeholder="YYYY-MM-DD or YYYY-MM")

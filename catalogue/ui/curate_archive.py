@@ -19,10 +19,10 @@ def archive(visitor: identity.Visitor) -> None:
     saves.show("archive")
     kind = st.radio("Archive a", ["construct", "trial"], horizontal=True, key="archive_kind")
     if kind == "construct":
-        options = store.read("construct_names")
+        options = widgets.construct_options("archive_construct")
         format_key = str
     else:
-        titles = store.read("trial_choices")
+        titles = widgets.trial_options("archive_trial")
         options = list(titles)
         format_key = lambda key: f"{key} · {(titles.get(key) or 'title not recorded')[:90]}"
     key = st.selectbox(kind.capitalize(), options, index=None, placeholder=f"Choose a {kind}", key="archive_choice",

@@ -113,9 +113,10 @@ def _accept_architecture(visitor: identity.Visitor, name: str) -> None:
 
 def edit_construct(visitor: identity.Visitor) -> None:
     """Choose a construct, then edit its fields or accept its detected architecture."""
-    names = store.read("construct_names")
+    names = widgets.construct_options("edit")
     if not names:
-        widgets.empty_state("No constructs yet: upload a sequence file (it creates one) or load the demo.")
+        widgets.empty_state("No construct matches the search, or there are none yet: upload a sequence file "
+                            "(it creates one) or load the demo.")
         return
     name = st.selectbox("Construct", names, index=None, placeholder="Choose a construct (type to search)",
                         key="edit_choice")

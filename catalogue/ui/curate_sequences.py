@@ -84,7 +84,7 @@ def upload(visitor: identity.Visitor) -> None:
         construct_name = None
         new_construct = None
         if mode == "An existing construct":
-            construct_name = st.selectbox("Construct", store.read("construct_names"), key="attach_existing",
+            construct_name = st.selectbox("Construct", widgets.construct_options("attach_existing"), key="attach_existing",
                                           index=None, placeholder="Choose a construct")
         elif mode == "A new construct":
             left, middle, right = st.columns(3)
@@ -213,7 +213,7 @@ def curate_domains(visitor: identity.Visitor) -> None:
     st.caption("Curated domains sit beside the annotated and detected ones, which are never changed; the "
                "construct's domain map prefers curated domains, then detected, then annotated.")
     saves.show("domains")
-    name = st.selectbox("Construct", store.read("construct_names"), index=None, key="domains_construct",
+    name = st.selectbox("Construct", widgets.construct_options("domains_construct"), index=None, key="domains_construct",
                         placeholder="Choose a construct with a sequence record")
     if not name:
         return

@@ -190,7 +190,7 @@ def _link_construct(visitor: identity.Visitor, registry_id: str, detail: dict[st
     linked = [f"{c['name']} ({'curated' if c['curated'] else 'by product name'})" for c in detail["constructs"]]
     st.caption(f"Now {widgets.escaped(', '.join(linked) or 'none')}. A curated link survives re-import.")
     linked_names = {c["name"] for c in detail["constructs"] if c["curated"]}
-    names = [n for n in store.read("construct_names") if n not in linked_names]
+    names = [n for n in widgets.construct_options("link_construct") if n not in linked_names]
     name = st.selectbox("Construct", names, index=None, placeholder="Choose a construct", key="link_construct",
                         label_visibility="collapsed")
     if st.button("Link construct", key="save_trial_link", disabled=name is None):
@@ -206,9 +206,10 @@ def _link_construct(visitor: identity.Visitor, registry_id: str, detail: dict[st
 
 def correct_trial(visitor: identity.Visitor) -> None:
     """Choose a trial, then correct its fields, override its targets or link it to a construct."""
-    choices = store.read("trial_choices")
+    choices = widgets.trial_options("trial_choice")
     if not choices:
-        widgets.empty_state("No trials yet: import registry files below, or load the demo.")
+        widgets.empty_state("No trial matches the search, or there are none yet: import registry files below, "
+                            "or load the demo.")
         return
     registry_id = st.selectbox(
         "Trial", list(choices), index=None, placeholder="Choose a trial (type to search by registry ID)",

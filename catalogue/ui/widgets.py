@@ -12,6 +12,7 @@ import streamlit as st
 
 from catalogue.charts import plotly_config
 from catalogue.queries import NOT_RECORDED
+from catalogue.ui import store
 
 ANY = "Any"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:])")
@@ -130,3 +131,22 @@ def reset_page(param: str = "page") -> None:
 
 def empty_state(message: str) -> None:
     st.info(message, icon=":material/info:")
+
+
+PICKER_LIMIT = 200
+
+
+def _search_box(noun: str, key: str, container) -> str | None:
+    term = container.text_input(f"Find a {noun}", key=f"{key}_find", placeholder=f"part of the {noun}'s name",
+                                help=f"Lists at most {PICKER_LIMIT} {noun}s; type to narrow the list.")
+    return term.strip() or None
+
+
+def construct_options(key: str, *, container=st) -> list[str]:
+    """Construct names for a picker: at most PICKER_LIMIT, matching a search box shown above it."""
+    return store.read("construct_names", search=_search_box("construct", key, container), limit=PICKER_LIMIT)
+
+
+def trial_options(key: str, *, container=st) -> dict[str, str | None]:
+    """Registry IDs with titles for a picker: at most PICKER_LIMIT, matching a search box shown above it."""
+    return store.read("trial_choices", search=_search_box("trial", key, container), limit=PICKER_LIMIT)
