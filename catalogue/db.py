@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, event
+from sqlalchemy import JSON, DateTime, event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -93,27 +94,48 @@ def read_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def _driver_values(table, columns: list[str], sqlite: bool):
+    """Per column, how a Python value becomes what the driver takes (JSON text; SQLite's datetime text)."""
+    converters = []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, JSON):
+            converters.append(lambda v: None if v is None else json.dumps(v))
+        elif sqlite and isinstance(column_type, DateTime):
+            # the text SQLAlchemy's SQLite dialect writes and reads back (UTC, no offset)
+            converters.append(lambda v: None if v is None else v.astimezone(timezone.utc).strftime(
+                "%Y-%m-%d %H:%M:%S.%f"))
+        else:
+            converters.append(None)
+    return converters
+
+
 def insert_rows(session: Session, table, rows: list[dict]) -> None:
     """Insert many rows into ``table`` in the session's transaction, as fast as the database allows.
 
-    PostgreSQL gets one COPY (a single round trip, no SQL to parse per row);
-    SQLite an executemany. Every row must have the same keys.
+    PostgreSQL gets one COPY (a single round trip, no SQL to parse per row); SQLite one driver-level
+    executemany. Both skip SQLAlchemy's per-row parameter processing: values are converted here, by
+    column type. Every row must have the same keys.
     """
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), rows)
-        return
     columns = list(rows[0])
-    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    sqlite = connection.dialect.name == "sqlite"
+    converters = _driver_values(table, columns, sqlite)
+    values = (
+        [convert(row[c]) if convert else row[c] for c, convert in zip(columns, converters)] for row in rows
+    )
     quote = connection.dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    column_list = ", ".join(quote(c) for c in columns)
+    if sqlite:
+        statement = f"INSERT INTO {quote(table.name)} ({column_list}) VALUES ({', '.join('?' * len(columns))})"
+        connection.connection.driver_connection.executemany(statement, values)
+        return
+    statement = f"COPY {quote(table.name)} ({column_list}) FROM STDIN"
     with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([
-                json.dumps(row[c]) if c in json_columns and row[c] is not None else row[c] for c in columns
-            ])
+        for row in values:
+            copy.write_row(row)
 
 
 def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:
