@@ -666,34 +666,47 @@ def _genbank_domains(features: list[SeqFeature], length: int, topology: Topology
         if location is None:
             raise InvalidInput(f"the location of {feature.type} feature #{number + 1} cannot be parsed",
                                file=where["file"], record=where["record"], line=_feature_line(features, number, text))
-        parts = location.parts if isinstance(location, CompoundLocation) else (location,)
-        if any(part.end > length or part.start < 0 for part in parts):
+        compound = isinstance(location, CompoundLocation)
+        if compound:
+            outside = any(part.end > length or part.start < 0 for part in location.parts)
+        else:
+            outside = location.end > length or location.start < 0
+        if outside:
             raise InvalidInput(
                 f"{feature.type} feature at {_location_text(feature)} lies outside the {length}-long sequence",
                 file=where["file"], record=where["record"], line=_feature_line(features, number, text))
-        qualifiers = feature.qualifiers
-        if feature.type in _NON_PART_FEATURES or not ("label" in qualifiers or "product" in qualifiers
-                                                      or "note" in qualifiers) or len(location) == 0:
+        if feature.type in _NON_PART_FEATURES:
             continue
-        label_values = (qualifiers.get("label") or qualifiers.get("product") or qualifiers.get("gene")
-                        or qualifiers.get("note"))
-        if not ("label" in qualifiers or "product" in qualifiers or "note" in qualifiers) or not label_values:
+        qualifiers = feature.qualifiers
+        notes = qualifiers.get("note")
+        label_values = qualifiers.get("label") or qualifiers.get("product")
+        from_note = False
+        if not label_values:
+            if "label" not in qualifiers and "product" not in qualifiers and notes is None:
+                continue  # a feature that names nothing is not a part
+            label_values = qualifiers.get("gene") or notes
+            from_note = label_values is notes
+        if not label_values or (not compound and location.end == location.start):
             continue
         label = " ".join(str(label_values[0]).split())
-        if label_values is qualifiers.get("note"):
+        if from_note:
             label = label.split("; ")[0]  # NCBI notes: "Walker A motif; other site"
-        note = " ".join(str(qualifiers["note"][0]).split()) if qualifiers.get("note") else None
-        fields = _kind_note(note)
+        note = " ".join(str(notes[0]).split()) if notes else None
+        fields = _kind_note(note) if note and note.startswith(KIND_NOTE_PREFIX) else {}
         if fields.get("kind"):
             kind = fields["kind"]
         elif feature.type == "sig_peptide":
             kind = "signal_peptide"
         else:
             kind = kind_from_label(label)
-        start, end = _span(location, length, topology)
-        identity = _number(fields.get("identity"))
-        domains.append(DomainDraft(kind=kind, label=label, start=start, end=end, strand=_strand(location),
-                                   source="annotated", identity=identity, reference=fields.get("reference"),
+        if compound:
+            start, end = _span(location, length, topology)
+        else:
+            start, end = int(location.start) + 1, int(location.end)
+        strand = location.strand
+        domains.append(DomainDraft(kind=kind, label=label, start=start, end=end,
+                                   strand=strand if strand in (1, -1) else None, source="annotated",
+                                   identity=_number(fields.get("identity")), reference=fields.get("reference"),
                                    note=note))
     return domains
 
