@@ -141,19 +141,21 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
 def insert_rows_returning_ids(session: Session, table, rows: list[dict]) -> list[int]:
     """Insert rows (as :func:`insert_rows`) and return their new primary keys, in the rows' order.
 
-    On PostgreSQL the keys are drawn from the table's sequence first, then the
-    rows go in by COPY; on SQLite an INSERT ... RETURNING in parameter order.
+    PostgreSQL draws the keys from the table's sequence; SQLite continues from the largest key, which is
+    safe because write transactions hold SQLite's write lock from their first statement (BEGIN IMMEDIATE).
+    The rows then go in with their keys, in bulk.
     """
     if not rows:
         return []
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-        return list(connection.execute(statement, rows).scalars())
-    ids = list(connection.exec_driver_sql(
-        "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) FROM generate_series(1, %(count)s)",
-        {"table": table.name, "count": len(rows)},
-    ).scalars())
+    if connection.dialect.name == "sqlite":
+        largest = connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table.name}").scalar_one()
+        ids = list(range(largest + 1, largest + 1 + len(rows)))
+    else:
+        ids = list(connection.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) FROM generate_series(1, %(count)s)",
+            {"table": table.name, "count": len(rows)},
+        ).scalars())
     insert_rows(session, table, [{"id": key, **row} for key, row in zip(ids, rows)])
     return ids
 
