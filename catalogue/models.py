@@ -135,7 +135,7 @@ class Domain(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     sequence_record_id: int = Field(foreign_key="sequencerecord.id", index=True, ondelete="CASCADE")
     position: int = 0  # order along the chain
-    kind: str = Field(max_length=30, index=True)
+    kind: str = Field(max_length=30)
     label: str
     start: int
     end: int
