@@ -118,40 +118,6 @@ def safe_file_stem(text: str, fallback: str) -> str:
     return stem or fallback
 
 
-def stored_drafts(engine) -> list[tuple[str, int, SequenceDraft]]:
-    """Every live sequence record as (construct name, record ID number, draft with its domains)."""
-    from sqlalchemy import select
-
-    from catalogue.models import Construct, Domain, SequenceRecord
-
-    drafts: list[tuple[str, int, SequenceDraft]] = []
-    with engine.connect() as connection:
-        records = connection.execute(
-            select(SequenceRecord, Construct.name)
-            .join(Construct, Construct.id == SequenceRecord.construct_id)
-            .where(SequenceRecord.archived_at.is_(None), Construct.archived_at.is_(None))
-            .order_by(Construct.name, SequenceRecord.id)
-        ).all()
-        domains: dict[int, list[DomainDraft]] = {}
-        for row in connection.execute(select(Domain).order_by(Domain.sequence_record_id, Domain.position)):
-            domain = row._mapping
-            domains.setdefault(domain["sequence_record_id"], []).append(DomainDraft(
-                kind=domain["kind"], label=domain["label"], start=domain["start"], end=domain["end"],
-                strand=domain["strand"], source=domain["source"], protein_start=domain["protein_start"],
-                protein_end=domain["protein_end"], frame=domain["frame"], identity=domain["identity"],
-                score=domain["score"], reference=domain["reference"], binder_checksum=domain["binder_checksum"],
-                note=domain["note"]))
-        for row in records:
-            record = row._mapping
-            draft = SequenceDraft(
-                file_name=record["file_name"], record_id=record["record_id"], format=record["format"],
-                molecule=record["molecule"], sequence=record["sequence"], topology=record["topology"],
-                description=record["description"], checksum=record["checksum"],
-                domains=domains.get(record["id"], []), warnings=list(record["warnings"] or []))
-            drafts.append((record["name"], record["id"], draft))
-    return drafts
-
-
 def export_catalogue(engine, directory) -> list:
     """Write every sequence record as GenBank (domains as features) and FASTA under ``directory``.
 
@@ -160,6 +126,8 @@ def export_catalogue(engine, directory) -> list:
     Returns the paths written.
     """
     from pathlib import Path
+
+    from catalogue.queries import stored_drafts
 
     root = Path(directory)
     written = []

@@ -873,14 +873,11 @@ def sequence_record(engine: Engine, record_id: int) -> dict[str, Any] | None:
     return record
 
 
-def sequence_record_draft(engine: Engine, record_id: int):
-    """A stored record as a :class:`~catalogue.drafts.SequenceDraft` (what the exporters write)."""
+def _stored_draft(record: dict[str, Any], domains: list[dict[str, Any]]):
+    """A stored record and its domains as a :class:`~catalogue.drafts.SequenceDraft` (what the exporters write)."""
     from catalogue.drafts import DomainDraft, SequenceDraft
 
-    record = sequence_record(engine, record_id)
-    if record is None:
-        return None
-    domain_fields = {f for f in DomainDraft.__dataclass_fields__}
+    domain_fields = set(DomainDraft.__dataclass_fields__)
     return SequenceDraft(
         file_name=record["file_name"],
         record_id=record["record_id"],
@@ -890,9 +887,33 @@ def sequence_record_draft(engine: Engine, record_id: int):
         topology=record["topology"],
         description=record["description"],
         checksum=record["checksum"],
-        domains=[DomainDraft(**{k: v for k, v in d.items() if k in domain_fields}) for d in record["domains"]],
+        domains=[DomainDraft(**{k: v for k, v in d.items() if k in domain_fields}) for d in domains],
         warnings=list(record["warnings"] or []),
     )
+
+
+def sequence_record_draft(engine: Engine, record_id: int):
+    """One stored record as a SequenceDraft."""
+    record = sequence_record(engine, record_id)
+    return None if record is None else _stored_draft(record, record["domains"])
+
+
+def stored_drafts(engine: Engine) -> list[tuple[str, int, Any]]:
+    """Every live sequence record as (construct name, record ID number, SequenceDraft), for export."""
+    with engine.connect() as connection:
+        records = connection.execute(
+            select(SequenceRecord, Construct.name.label("construct_name"))
+            .join(Construct, Construct.id == SequenceRecord.construct_id)
+            .where(_live_record, _live_construct)
+            .order_by(Construct.name, SequenceRecord.id)
+        ).all()
+        domains: dict[int, list[dict[str, Any]]] = {}
+        for row in connection.execute(select(Domain).order_by(Domain.sequence_record_id, Domain.position)):
+            domains.setdefault(row.sequence_record_id, []).append(dict(row._mapping))
+    return [
+        (row.construct_name, row.id, _stored_draft(row._mapping, domains.get(row.id, [])))
+        for row in records
+    ]
 
 
 def original_file(engine: Engine, record_id: int) -> tuple[str, bytes] | None:
