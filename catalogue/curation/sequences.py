@@ -177,7 +177,7 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
         rows = session.execute(
             select(SequenceRecord.checksum, SequenceRecord.file_name, SequenceRecord.record_id, Construct.name)
             .join(Construct, Construct.id == SequenceRecord.construct_id)
-            .where(SequenceRecord.checksum.in_(checksums[chunk_start : chunk_start + 500]))
+            .where(db.one_of(session, SequenceRecord.checksum, checksums[chunk_start : chunk_start + 500]))
         )
         for checksum, file_name, record_id, owner in rows:
             present[checksum] = f"same sequence as {file_name} / {record_id} of {owner}"
@@ -246,7 +246,7 @@ def _construct_ids(session: Session, actor: Actor, names: list[str], file_name: 
     ids: dict[str, int] = {}
     for chunk_start in range(0, len(names), 500):
         chunk = names[chunk_start : chunk_start + 500]
-        ids.update(session.execute(select(Construct.name, Construct.id).where(Construct.name.in_(chunk))).all())
+        ids.update(session.execute(select(Construct.name, Construct.id).where(db.one_of(session, Construct.name, chunk))).all())
     missing = [name for name in names if name not in ids]
     if not missing:
         return ids

@@ -242,14 +242,14 @@ def _write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> l
     targets: dict[int, list[str]] = {}
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
-        for trial in session.exec(select(Trial).where(Trial.registry_id.in_(chunk))).scalars():
+        for trial in session.exec(select(Trial).where(db.one_of(session, Trial.registry_id, chunk))).scalars():
             existing[trial.registry_id] = trial
             targets[trial.id] = []
         for trial_id, symbol in session.exec(
             select(TrialTarget.trial_id, Target.symbol)
             .join(Target, Target.id == TrialTarget.target_id)
             .join(Trial, Trial.id == TrialTarget.trial_id)
-            .where(Trial.registry_id.in_(chunk))
+            .where(db.one_of(session, Trial.registry_id, chunk))
         ):
             targets[trial_id].append(symbol)
     outcomes: list[RecordOutcome] = []
