@@ -324,12 +324,17 @@ def import_sequences(
     context = _context(ctx)
     gtf = _read(annotations) if annotations else None
 
-    def import_one(path: Path, content: bytes) -> curation.FileReport:
-        return curation.import_sequences(
-            context.engine, context.actor, path.name, content, construct=construct, annotations=gtf,
-            annotations_name=annotations.name if annotations else None, molecule=molecule, detect=detect)
+    def contents():
+        for path in paths:
+            try:
+                yield path.name, _read(path)
+            except InvalidInput as error:
+                yield str(path), error
 
-    _report(_import_each(paths, import_one), as_json)
+    reports = curation.import_sequence_files(
+        context.engine, context.actor, contents(), construct=construct, annotations=gtf,
+        annotations_name=annotations.name if annotations else None, molecule=molecule, detect=detect)
+    _report(reports, as_json)
 
 
 @import_app.command("trials")

@@ -177,17 +177,21 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
 
     file_name = "Axicel_HM852952_protein_translated.fasta"
     content = (shared_data / "sequences" / file_name).read_bytes()
+    second = "Axicel_HM852952.fasta"  # two files: the import parses them in a second process
     _visit(at, "Curate")
-    at.file_uploader(key="sequence_files").set_value([(file_name, content, "text/plain")]).run()
+    at.file_uploader(key="sequence_files").set_value([
+        (file_name, content, "text/plain"),
+        (second, (shared_data / "sequences" / second).read_bytes(), "text/plain"),
+    ]).run()
     assert not at.exception
-    preview = at.dataframe[0].value
-    assert list(preview["molecule"]) == ["protein"] and preview["domains"][0] > 0
+    previews = [frame.value for frame in at.dataframe if "molecule" in frame.value.columns]
+    assert [list(p["molecule"]) for p in previews] == [["protein"], ["DNA"]] and previews[0]["domains"][0] > 0
     at.radio(key="attach_mode").set_value("A new construct").run()
     at.text_input(key="attach_new_name").input("FMC63-28z from HM852952").run()
     at.text_input(key="attach_new_targets").input("CD19").run()
     at.button(key="save_sequences").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert any("1 created" in s.value for s in at.success)
+    assert len([s for s in at.success if "1 created" in s.value]) == 2, [s.value for s in at.success]
 
     with Session(engine) as session:
         record = session.exec(select(SequenceRecord).where(SequenceRecord.file_name == file_name)).scalars().one()
@@ -195,6 +199,7 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
         assert record.original_bytes.startswith(b">")
     detail = queries.construct_detail(engine, "FMC63-28z from HM852952")
     assert detail["targets"] == ["CD19"] and detail["sequence_records"][0]["domains"]
+    assert sorted(r["file_name"] for r in detail["sequence_records"]) == sorted([file_name, second])
     # the new construct is on the Constructs page at once (the cache was cleared after the write)
     _visit(at, "Constructs", name="FMC63-28z from HM852952")
     assert at.get("plotly_chart")

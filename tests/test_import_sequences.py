@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 from catalogue import curation, queries
+from conftest import REPO_ROOT
 from catalogue.drafts import ConstructDraft
 
 CILTA_KINDS = ["signal_peptide", "vhh", "linker", "vhh", "hinge", "transmembrane", "costimulatory", "signalling"]
@@ -126,3 +128,86 @@ def test_a_viewer_cannot_import(engine, shared_data):
         curation.import_sequences(engine, viewer, path.name, path.read_bytes())
     with pytest.raises(curation.PermissionDenied):
         curation.save_construct(engine, viewer, ConstructDraft(name="x"))
+
+
+def _database_content(engine) -> dict:
+    """What an import leaves: row counts, and per construct its records with their domains."""
+    content = {"counts": queries.row_counts(engine)}
+    for name in sorted(queries.construct_names(engine)):
+        records = queries.construct_detail(engine, name)["sequence_records"]
+        content[name] = [(r["file_name"], r["record_id"], r["checksum"],
+                          [(d["kind"], d["label"], d["start"], d["end"], d["source"]) for d in r["domains"]])
+                         for r in records]
+    return content
+
+
+def test_many_files_import_as_they_would_one_by_one(engine, shared_data, tmp_path, request):
+    """The batch import (parsing in a second process, one file ahead of the writes) changes nothing in outcome:
+    the same reports, in order, and the same records and domains as importing the files one by one."""
+    from catalogue import db
+    from conftest import new_database_url
+
+    sequences = shared_data / "sequences"
+    files = [(name, (sequences / name).read_bytes()) for name in (
+        "Axicel_HM852952.fasta", "P2A.gb", "EGFR.gb", "Tisacel_patentUS9499629B2.fasta", "T2A.gb")]
+    files.insert(2, ("broken.gb", b"LOCUS       broken     10 bp    DNA     linear\nORIGIN\n        1 acgtnnxxzz\n//\n"))
+    files.insert(4, ("missing.fasta", curation.InvalidInput("cannot read the file: No such file", file="missing.fasta")))
+    files.append(("axicel-again.fa", files[0][1].replace(b"\n", b"\r\n").lower()))  # a sequence already imported
+    actor = curation.local_operator()
+    seen = []
+    reports = curation.import_sequence_files(engine, actor, iter(files), detect=True, on_report=seen.append)
+    assert seen == reports and [r.file for r in reports] == [name for name, _ in files]
+    assert [r.ok for r in reports] == [True, True, False, True, False, True, True, True]
+    assert "broken.gb" in reports[2].error and "line" in reports[2].error
+    assert reports[4].error == "missing.fasta: cannot read the file: No such file"
+    assert [r.outcome for r in reports[-1].records] == ["already present"]
+    assert "Axicel_HM852952.fasta" in reports[-1].records[0].detail
+
+    other = db.make_engine(new_database_url(engine.dialect.name, tmp_path / "one-by-one", request))
+    db.upgrade(other)
+    try:
+        singles = []
+        for name, content in files:
+            if isinstance(content, curation.InvalidInput):
+                singles.append(curation.FileReport(name, error=str(content)))
+            else:
+                singles.append(curation.import_sequences(other, actor, name, content, detect=True))
+        assert [r.as_dict() for r in reports] == [r.as_dict() for r in singles]
+        assert _database_content(engine) == _database_content(other)
+    finally:
+        other.dispose()
+
+
+def test_the_parsing_process_needs_no_main_guard_in_the_calling_script(engine, shared_data, tmp_path):
+    """A script without `if __name__ == "__main__"` imports two files: the parsing process does not re-run it."""
+    url = engine.url.render_as_string(hide_password=False)
+    sequences = shared_data / "sequences"
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from catalogue import curation, db\n"
+        f"engine = db.make_engine({url!r})\n"
+        f"files = [(p.name, p.read_bytes()) for p in (Path({str(sequences / 'P2A.gb')!r}), "
+        f"Path({str(sequences / 'T2A.gb')!r}))]\n"
+        "reports = curation.import_sequence_files(engine, curation.local_operator(), files, detect=False)\n"
+        "print([r.counts() for r in reports])\n")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[{'created': 1}, {'created': 1}]"
+
+
+def test_a_parsing_process_that_dies_is_reported_not_waited_for(shared_data):
+    from catalogue.parsing_process import ParsingProcess, ParsingProcessFailed
+    from catalogue.preparation import ReadOptions
+
+    content = (shared_data / "sequences" / "P2A.gb").read_bytes()
+    here = curation.prepare_sequences("P2A.gb", content, detect=False)
+    with ParsingProcess(ReadOptions(detect=False)) as parser:
+        parser.submit("P2A.gb", content)
+        assert parser.result() == here  # a working round trip first
+        parser._process.kill()
+        parser._process.wait()
+        with pytest.raises(ParsingProcessFailed, match=r"^the parsing process stopped.* \(exit code -9\)$"):
+            parser.submit("T2A.gb", content)
+            parser.result()

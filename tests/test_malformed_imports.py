@@ -49,3 +49,19 @@ def test_every_malformed_file_is_refused_and_changes_nothing(engine, corpus, mon
         assert report.error.startswith(gtf_name or built.file_name), (case_id, report.error)
         assert "Traceback" not in report.error
     assert (queries.row_counts(engine), database_checksum(engine)) == before
+
+
+def test_the_corpus_as_one_batch_gives_each_file_the_same_refusal(engine, corpus):
+    """import_sequence_files parses in a second process: the errors cross it unchanged and nothing is written."""
+    actor = curation.local_operator()
+    curation.load_demo(engine, actor)
+    plain = [(case_id, built) for case_id, built in corpus if not built.gtf and not built.options]
+    assert len(plain) >= 30
+    before = (queries.row_counts(engine), database_checksum(engine))
+    one_by_one = [curation.import_sequences(engine, actor, built.file_name, built.content).error
+                  for _, built in plain]
+    reports = curation.import_sequence_files(engine, actor, [(built.file_name, built.content) for _, built in plain])
+    assert [r.file for r in reports] == [built.file_name for _, built in plain]
+    assert [r.error for r in reports] == one_by_one
+    assert all(error for error in one_by_one)
+    assert (queries.row_counts(engine), database_checksum(engine)) == before

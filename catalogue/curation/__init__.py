@@ -38,11 +38,10 @@ from catalogue.curation.constructs import (
 from catalogue.curation.demo_catalogue import describe_outcomes, load_demo
 from catalogue.curation.records import FileReport, Outcome, RecordOutcome, row_values
 from catalogue.curation.sequences import (
-    PreparedSequences,
     accept_architecture,
     import_binders,
+    import_sequence_files,
     import_sequences,
-    prepare_sequences,
     reference_binder_library,
     set_curated_domains,
 )
@@ -56,13 +55,14 @@ from catalogue.curation.trials import (
     update_trial,
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound, PermissionDenied
+from catalogue.preparation import PreparedSequences, prepare_sequences
 
 __all__ = [
     "LOCAL_OPERATOR", "ROLES", "ROLE_RANK", "Actor", "Role", "actor_for", "local_operator", "require",
     "CONSTRUCT_FIELDS", "EDITABLE_CONSTRUCT_FIELDS", "construct_targets", "save_construct", "save_target",
     "set_archived", "update_construct", "describe_outcomes", "load_demo", "FileReport", "Outcome",
     "RecordOutcome", "row_values", "PreparedSequences", "accept_architecture", "import_binders",
-    "import_sequences", "prepare_sequences", "reference_binder_library", "set_curated_domains",
+    "import_sequence_files", "import_sequences", "prepare_sequences", "reference_binder_library", "set_curated_domains",
     "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
     "set_trial_targets", "update_trial", "add_account", "set_role",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",

@@ -11,8 +11,9 @@ from catalogue.curation.constructs import (
     _upsert_programme,
     _upsert_target,
 )
-from catalogue.curation.sequences import _write_sequences, prepare_sequences
+from catalogue.curation.sequences import _write_sequences
 from catalogue.curation.trials import _link_curated, _set_patients, _write_trials
+from catalogue.preparation import prepare_sequences
 
 # --- the demo catalogue -------------------------------------------------------------------
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -11,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from catalogue import config, db
+from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.constructs import (
     _construct_state,
@@ -30,7 +33,6 @@ from catalogue.curation.records import (
 from catalogue.drafts import (
     DOMAIN_KINDS,
     DomainDraft,
-    SequenceDraft,
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound
 from catalogue.models import (
@@ -39,75 +41,10 @@ from catalogue.models import (
     ReferenceBinder,
     SequenceRecord,
 )
-from catalogue.sequences import apply_annotations, parse_gtf, parse_sequence_file
+from catalogue.parsing_process import ParsingProcess
+from catalogue.preparation import PreparedSequences, ReadOptions, prepare_file
 
 # --- sequence records ---------------------------------------------------------------
-
-
-@dataclass
-class PreparedSequences:
-    """A file's records, parsed, annotated and run through domain detection; not yet written."""
-
-    file_name: str
-    drafts: list[SequenceDraft]
-
-
-def prepare_sequences(
-    file_name: str,
-    content: bytes,
-    *,
-    annotations: bytes | None = None,
-    annotations_name: str | None = None,
-    molecule: str | None = None,
-    detect: bool = True,
-    max_length: int | None = None,
-    binder_library: list | None = None,
-) -> PreparedSequences:
-    """Parse, validate and detect domains (no database): what Curate previews and import writes.
-
-    With a ``binder_library`` (see :func:`reference_binder_library`), each detected
-    VH, VL or VHH is named by its closest known therapeutic antibody.
-    """
-    if len(content) > config.max_upload_bytes():
-        raise InvalidInput(
-            f"the file is {len(content)} bytes, over the upload cap of {config.max_upload_bytes()}", file=file_name
-        )
-    drafts = parse_sequence_file(
-        content,
-        file_name,
-        molecule=molecule,  # type: ignore[arg-type]
-        max_length=max_length or config.max_sequence_length(),
-    )
-    if annotations is not None:
-        gtf_name = annotations_name or "annotations.gtf"
-        drafts = apply_annotations(drafts, parse_gtf(annotations, gtf_name), gtf_name)
-    if detect:
-        from catalogue.domains import detect_domains, header_content_warnings
-
-        for draft in drafts:
-            result = detect_domains(draft.sequence, draft.molecule)
-            if binder_library:
-                _name_binders(draft, result, binder_library)
-            draft.domains.extend(result.domains)
-            draft.warnings.extend(header_content_warnings(draft.description or "", result))
-    return PreparedSequences(file_name, drafts)
-
-
-def _name_binders(draft: SequenceDraft, result, library: list) -> None:
-    from catalogue.binders import closest_binder
-
-    for index, domain in enumerate(result.domains):
-        if domain.kind not in ("vh", "vl", "vhh") or domain.protein_start is None:
-            continue
-        chain = result.chains[result.chain_of_domain[index]]
-        protein = chain.protein[domain.protein_start - 1 : domain.protein_end]
-        match = closest_binder(protein, domain.kind, library)
-        if match is None:
-            continue
-        domain.identity = match.identity
-        target = f", target {match.target}" if match.target else ""
-        named = f"closest known therapeutic: {match.name} ({match.chain}{target}), {match.identity:.1f}% identity"
-        domain.note = f"{domain.note}; {named}" if domain.note else named
 
 
 def reference_binder_library(engine: Engine) -> list:
@@ -150,22 +87,93 @@ def import_sequences(
     a construct named after the record. A sequence already in the catalogue,
     under any file name, is reported as already present and adds nothing.
     """
+    return import_sequence_files(engine, actor, [(file_name, content)], construct=construct, annotations=annotations,
+                                 annotations_name=annotations_name, molecule=molecule, detect=detect)[0]
+
+
+def import_sequence_files(
+    engine: Engine,
+    actor: Actor,
+    files: Iterable[tuple[str, bytes | InvalidInput]],
+    *,
+    construct: str | None = None,
+    annotations: bytes | None = None,
+    annotations_name: str | None = None,
+    molecule: str | None = None,
+    detect: bool = True,
+    on_report: Callable[[FileReport], None] | None = None,
+) -> list[FileReport]:
+    """Import sequence files in order, each all or nothing, as :func:`import_sequences` would one by one.
+
+    ``files`` gives each file's name and content, or the :class:`InvalidInput` saying why it could not
+    be read (reported; the other files go on). With two files or more, parsing and detection run in a
+    second process (:mod:`catalogue.parsing_process`), up to :data:`PARSED_AHEAD` files ahead, while
+    this process writes: writes stay one at a time, in file order and one transaction per file, so a
+    sequence repeated in a later file is reported as already present. ``on_report`` is called as each
+    file's report is ready.
+    """
     require(actor, "curator", "import sequence records")
+    options = ReadOptions(annotations, annotations_name, molecule, detect,
+                          reference_binder_library(engine) if detect else None)
+    reports = []
+    for file_name, prepared in _prepared_in_order(files, options):
+        if isinstance(prepared, InvalidInput):
+            report = FileReport(file_name, error=str(prepared.located(file=file_name)))
+        else:
+            report = _written_file(engine, actor, prepared, construct)
+        reports.append(report)
+        if on_report is not None:
+            on_report(report)
+    return reports
+
+
+# How far the parsing process may run ahead of the writes: one file being parsed, one parsed and waiting.
+PARSED_AHEAD = 2
+
+
+def _prepared_in_order(files: Iterable[tuple[str, bytes | InvalidInput]],
+                       options: ReadOptions) -> Iterator[tuple[str, PreparedSequences | InvalidInput]]:
+    """Each file's name with its prepared records or the error that stops it, in order."""
+    items = iter(files)
+    first = list(itertools.islice(items, 2))
+    if len(first) < 2:  # one file: not worth a second process
+        for file_name, content in first:
+            yield file_name, content if isinstance(content, InvalidInput) else _prepared_here(file_name, content,
+                                                                                               options)
+        return
+    with ParsingProcess(options) as parser:
+        pending: deque[tuple[str, InvalidInput | None]] = deque()  # None: the parsing process answers
+        for file_name, content in itertools.chain(first, items):
+            if isinstance(content, InvalidInput):
+                pending.append((file_name, content))
+            else:
+                parser.submit(file_name, content)
+                pending.append((file_name, None))
+            if len(pending) > PARSED_AHEAD:
+                yield _next_prepared(pending, parser)
+        while pending:
+            yield _next_prepared(pending, parser)
+
+
+def _prepared_here(file_name: str, content: bytes, options: ReadOptions) -> PreparedSequences | InvalidInput:
     try:
-        library = reference_binder_library(engine) if detect else None
-        prepared = prepare_sequences(
-            file_name,
-            content,
-            annotations=annotations,
-            annotations_name=annotations_name,
-            molecule=molecule,
-            detect=detect,
-            binder_library=library,
-        )
-        with db.write_session(engine) as session:
-            return FileReport(file_name, records=_write_sequences(session, actor, prepared, construct))
+        return prepare_file(file_name, content, options)
     except InvalidInput as error:
-        return FileReport(file_name, error=str(error.located(file=file_name)))
+        return error
+
+
+def _next_prepared(pending: deque, parser: ParsingProcess) -> tuple[str, PreparedSequences | InvalidInput]:
+    file_name, unreadable = pending.popleft()
+    return file_name, unreadable or parser.result()
+
+
+def _written_file(engine: Engine, actor: Actor, prepared: PreparedSequences, construct: str | None) -> FileReport:
+    """A prepared file's records written in one transaction; its report."""
+    try:
+        with db.write_session(engine) as session:
+            return FileReport(prepared.file_name, records=_write_sequences(session, actor, prepared, construct))
+    except InvalidInput as error:
+        return FileReport(prepared.file_name, error=str(error.located(file=prepared.file_name)))
 
 
 def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences, construct_name: str | None):
@@ -246,7 +254,8 @@ def _construct_ids(session: Session, actor: Actor, names: list[str], file_name: 
     ids: dict[str, int] = {}
     for chunk_start in range(0, len(names), 500):
         chunk = names[chunk_start : chunk_start + 500]
-        ids.update(session.execute(select(Construct.name, Construct.id).where(db.one_of(session, Construct.name, chunk))).all())
+        lookup = select(Construct.name, Construct.id).where(db.one_of(session, Construct.name, chunk))
+        ids.update(session.execute(lookup).all())
     missing = [name for name in names if name not in ids]
     if not missing:
         return ids

@@ -100,18 +100,20 @@ def upload(visitor: identity.Visitor) -> None:
                         name=construct_name, targets=new_construct[0], modality=new_construct[1],
                         source="created in Curate with an uploaded sequence file"))
                     st.info(f"Construct {widgets.escaped(construct_name)}: {outcome}.")
-                progress = st.progress(0.0, text="Importing…")
-                reports = []
-                for number, file in enumerate(uploads, start=1):
-                    progress.progress((number - 1) / len(uploads),
-                                      text=f"Importing {file.name} ({number}/{len(uploads)})")
-                    reports.append(curation.import_sequences(
-                        store.engine(), visitor.actor, file.name, file.getvalue(), construct=construct_name,
-                        annotations=gtf_bytes, annotations_name=gtf.name if gtf else None,
-                    ))
-                progress.progress(1.0, text=f"Imported {len(uploads)} file(s)")
+                progress = st.progress(0.0, text=f"Importing {len(uploads)} file(s)…")
+
+                def imported(report) -> None:
+                    done = len(st.session_state["sequence_reports"]) + 1
+                    st.session_state["sequence_reports"].append(report)
+                    progress.progress(done / len(uploads), text=f"Imported {report.file} ({done}/{len(uploads)})")
+
+                st.session_state["sequence_reports"] = []
+                curation.import_sequence_files(
+                    store.engine(), visitor.actor, [(file.name, file.getvalue()) for file in uploads],
+                    construct=construct_name, annotations=gtf_bytes, annotations_name=gtf.name if gtf else None,
+                    on_report=imported,
+                )
                 store.written()
-                st.session_state["sequence_reports"] = reports
             except Exception as error:  # shown as a message; the service layer wrote nothing on error
                 saves.failure(error)
         elif not ready:
