@@ -42,6 +42,7 @@ from catalogue.curation.sequences import (
     import_binders,
     import_sequence_files,
     import_sequences,
+    parsing_processes,
     reference_binder_library,
     set_curated_domains,
 )
@@ -62,7 +63,8 @@ __all__ = [
     "CONSTRUCT_FIELDS", "EDITABLE_CONSTRUCT_FIELDS", "construct_targets", "save_construct", "save_target",
     "set_archived", "update_construct", "describe_outcomes", "load_demo", "FileReport", "Outcome",
     "RecordOutcome", "row_values", "PreparedSequences", "accept_architecture", "import_binders",
-    "import_sequence_files", "import_sequences", "prepare_sequences", "reference_binder_library", "set_curated_domains",
+    "import_sequence_files", "import_sequences", "parsing_processes", "prepare_sequences",
+    "reference_binder_library", "set_curated_domains",
     "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
     "set_trial_targets", "update_trial", "add_account", "set_role",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",

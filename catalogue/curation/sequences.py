@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
@@ -106,9 +108,9 @@ def import_sequence_files(
     """Import sequence files in order, each all or nothing, as :func:`import_sequences` would one by one.
 
     ``files`` gives each file's name and content, or the :class:`InvalidInput` saying why it could not
-    be read (reported; the other files go on). With two files or more, parsing and detection run in a
-    second process (:mod:`catalogue.parsing_process`), up to :data:`PARSED_AHEAD` files ahead, while
-    this process writes: writes stay one at a time, in file order and one transaction per file, so a
+    be read (reported; the other files go on). With two files or more, parsing and detection run in
+    separate processes (:mod:`catalogue.parsing_process`, see :func:`parsing_processes`), ahead of this
+    process's writes: writes stay one at a time, in file order and one transaction per file, so a
     sequence repeated in a later file is reported as already present. ``on_report`` is called as each
     file's report is ready.
     """
@@ -127,8 +129,12 @@ def import_sequence_files(
     return reports
 
 
-# How far the parsing process may run ahead of the writes: one file being parsed, one parsed and waiting.
-PARSED_AHEAD = 2
+def parsing_processes(detect: bool) -> int:
+    """How many parsing processes a many-file import starts: with detection (pyhmmer, alignments) parsing
+    is nearly all the work, so one per core; without it, one core is left to this process's writes and
+    the database server."""
+    cores = os.cpu_count() or 1
+    return max(1, min(4, cores if detect else cores - 1))
 
 
 def _prepared_in_order(files: Iterable[tuple[str, bytes | InvalidInput]],
@@ -141,18 +147,23 @@ def _prepared_in_order(files: Iterable[tuple[str, bytes | InvalidInput]],
             yield file_name, content if isinstance(content, InvalidInput) else _prepared_here(file_name, content,
                                                                                                options)
         return
-    with ParsingProcess(options) as parser:
-        pending: deque[tuple[str, InvalidInput | None]] = deque()  # None: the parsing process answers
+    with contextlib.ExitStack() as stack:
+        parsers = [stack.enter_context(ParsingProcess(options)) for _ in range(parsing_processes(options.detect))]
+        turns = itertools.cycle(parsers)
+        # each entry: the file's name and its error, or the parsing process that will answer for it;
+        # each process has one file in hand and at most one more waiting
+        pending: deque[tuple[str, InvalidInput | ParsingProcess]] = deque()
         for file_name, content in itertools.chain(first, items):
             if isinstance(content, InvalidInput):
                 pending.append((file_name, content))
             else:
+                parser = next(turns)
                 parser.submit(file_name, content)
-                pending.append((file_name, None))
-            if len(pending) > PARSED_AHEAD:
-                yield _next_prepared(pending, parser)
+                pending.append((file_name, parser))
+            if len(pending) > 2 * len(parsers):
+                yield _next_prepared(pending)
         while pending:
-            yield _next_prepared(pending, parser)
+            yield _next_prepared(pending)
 
 
 def _prepared_here(file_name: str, content: bytes, options: ReadOptions) -> PreparedSequences | InvalidInput:
@@ -162,9 +173,9 @@ def _prepared_here(file_name: str, content: bytes, options: ReadOptions) -> Prep
         return error
 
 
-def _next_prepared(pending: deque, parser: ParsingProcess) -> tuple[str, PreparedSequences | InvalidInput]:
-    file_name, unreadable = pending.popleft()
-    return file_name, unreadable or parser.result()
+def _next_prepared(pending: deque) -> tuple[str, PreparedSequences | InvalidInput]:
+    file_name, answer = pending.popleft()
+    return file_name, answer.result() if isinstance(answer, ParsingProcess) else answer
 
 
 def _written_file(engine: Engine, actor: Actor, prepared: PreparedSequences, construct: str | None) -> FileReport:
