@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,19 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         skip_or_fail(f"the shared real-data folder {SHARED_DATA} is absent")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _main_module_restored():
+    """Put back ``sys.modules["__main__"]`` after each test.
+
+    Streamlit's script runner (AppTest runs it in this process) installs the app script as
+    ``__main__``; a later test that starts processes with multiprocessing's spawn would then have
+    each child re-run app.py (against ./data/catalogue.sqlite) before its target.
+    """
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 # --- databases under test ---------------------------------------------------------------
