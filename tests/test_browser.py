@@ -119,3 +119,25 @@ def test_a_construct_page_shows_its_domain_map(browser, demo_app):
     assert plot.locator(".bars .point").count() >= len(record["domains"])
     _shot(page, "construct_domain_map")
     page.close()
+
+
+def test_a_curator_uploads_two_files_and_both_are_imported(browser, demo_app, shared_data):
+    """Two files go through the batch import, whose parsing process must start from a real Streamlit server
+    (there ``__main__`` is app.py, which multiprocessing's children would re-run)."""
+    base, engine, _ = demo_app
+    names = ["P2A.gb", "T2A.gb"]
+    page = browser.new_page(viewport={"width": 1440, "height": 2400})
+    _open(page, base, "curate")
+    page.locator('[data-testid="stFileUploader"]').first.locator('input[type="file"]').set_input_files(
+        [str(shared_data / "sequences" / name) for name in names])
+    page.get_by_text("A construct named after each record").click()
+    page.get_by_role("button", name="Save to the catalogue").click()
+    for name in names:
+        page.get_by_text(f"{name}: 1 created.").wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _shot(page, "curate_two_files")
+    page.close()
+    imported = {r["file_name"] for name in queries.construct_names(engine)
+                for r in queries.construct_detail(engine, name)["sequence_records"]}
+    assert set(names) <= imported
