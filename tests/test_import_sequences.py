@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -211,3 +213,41 @@ def test_a_parsing_process_that_dies_is_reported_not_waited_for(shared_data):
         with pytest.raises(ParsingProcessFailed, match=r"^the parsing process stopped.* \(exit code -9\)$"):
             parser.submit("T2A.gb", content)
             parser.result()
+
+
+def _kill_parsing_processes() -> int:
+    """SIGKILL this process's parsing processes (found in /proc); how many there were."""
+    killed = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0")) == os.getpid() and b"catalogue.parsing_process" in command:
+            os.kill(int(status.parent.name), signal.SIGKILL)
+            killed += 1
+    return killed
+
+
+def test_a_parsing_process_killed_mid_import_leaves_each_file_written_or_reported(engine, shared_data):
+    sequences = shared_data / "sequences"
+    names = ["P2A.gb", "T2A.gb", "EGFR.gb", "Ig-kappa_leader.gb", "cor6_6.gb", "NC_005816.gb"]
+    killed = []
+
+    def kill_after_the_first(report):
+        if not killed:
+            killed.append(_kill_parsing_processes())
+
+    reports = curation.import_sequence_files(engine, curation.local_operator(),
+                                             [(name, (sequences / name).read_bytes()) for name in names],
+                                             detect=False, on_report=kill_after_the_first)
+    assert killed == [curation.parsing_processes(False)]
+    assert [r.file for r in reports] == names
+    written = [r.ok for r in reports]
+    assert written[0] and not written[-1] and written == sorted(written, reverse=True)  # a prefix, then none
+    for report in reports[written.count(True):]:
+        assert report.error.startswith(f"{report.file}: not imported: the parsing process stopped"), report.error
+    stored = {r["file_name"] for name in queries.construct_names(engine)
+              for r in queries.construct_detail(engine, name)["sequence_records"]}
+    assert stored == {r.file for r in reports if r.ok}

@@ -36,14 +36,14 @@ from catalogue.drafts import (
     DOMAIN_KINDS,
     DomainDraft,
 )
-from catalogue.errors import EditConflict, InvalidInput, NotFound
+from catalogue.errors import CatalogueError, EditConflict, InvalidInput, NotFound
 from catalogue.models import (
     Construct,
     Domain,
     ReferenceBinder,
     SequenceRecord,
 )
-from catalogue.parsing_process import ParsingProcess
+from catalogue.parsing_process import ParsingProcess, ParsingProcessFailed
 from catalogue.preparation import PreparedSequences, ReadOptions, prepare_file
 
 # --- sequence records ---------------------------------------------------------------
@@ -121,6 +121,8 @@ def import_sequence_files(
     for file_name, prepared in _prepared_in_order(files, options):
         if isinstance(prepared, InvalidInput):
             report = FileReport(file_name, error=str(prepared.located(file=file_name)))
+        elif isinstance(prepared, CatalogueError):
+            report = FileReport(file_name, error=f"{file_name}: {prepared}")
         else:
             report = _written_file(engine, actor, prepared, construct)
         reports.append(report)
@@ -138,32 +140,42 @@ def parsing_processes(detect: bool) -> int:
 
 
 def _prepared_in_order(files: Iterable[tuple[str, bytes | InvalidInput]],
-                       options: ReadOptions) -> Iterator[tuple[str, PreparedSequences | InvalidInput]]:
-    """Each file's name with its prepared records or the error that stops it, in order."""
+                       options: ReadOptions) -> Iterator[tuple[str, PreparedSequences | CatalogueError]]:
+    """Each file's name with its prepared records or the error that stops it, in order.
+
+    If a parsing process stops (a crash, not bad input), that file and every later one are given its
+    error, and nothing more is read: the files before it are written, and each file is reported.
+    """
     items = iter(files)
-    first = list(itertools.islice(items, 2))
+    wanted = parsing_processes(options.detect)
+    first = list(itertools.islice(items, max(2, wanted)))
     if len(first) < 2:  # one file: not worth a second process
         for file_name, content in first:
             yield file_name, content if isinstance(content, InvalidInput) else _prepared_here(file_name, content,
                                                                                                options)
         return
     with contextlib.ExitStack() as stack:
-        parsers = [stack.enter_context(ParsingProcess(options)) for _ in range(parsing_processes(options.detect))]
+        parsers = [stack.enter_context(ParsingProcess(options)) for _ in range(min(wanted, len(first)))]
         turns = itertools.cycle(parsers)
         # each entry: the file's name and its error, or the parsing process that will answer for it;
         # each process has one file in hand and at most one more waiting
         pending: deque[tuple[str, InvalidInput | ParsingProcess]] = deque()
-        for file_name, content in itertools.chain(first, items):
-            if isinstance(content, InvalidInput):
-                pending.append((file_name, content))
-            else:
-                parser = next(turns)
-                parser.submit(file_name, content)
-                pending.append((file_name, parser))
-            if len(pending) > 2 * len(parsers):
+        try:
+            for file_name, content in itertools.chain(first, items):
+                if isinstance(content, InvalidInput):
+                    pending.append((file_name, content))
+                else:
+                    parser = next(turns)
+                    pending.append((file_name, parser))
+                    parser.submit(file_name, content)
+                if len(pending) > 2 * len(parsers):
+                    yield _next_prepared(pending)
+            while pending:
                 yield _next_prepared(pending)
-        while pending:
-            yield _next_prepared(pending)
+        except ParsingProcessFailed as failure:
+            stopped = CatalogueError(f"not imported: {failure}")
+            for file_name, _ in itertools.chain(pending, items):
+                yield file_name, stopped
 
 
 def _prepared_here(file_name: str, content: bytes, options: ReadOptions) -> PreparedSequences | InvalidInput:
@@ -174,8 +186,11 @@ def _prepared_here(file_name: str, content: bytes, options: ReadOptions) -> Prep
 
 
 def _next_prepared(pending: deque) -> tuple[str, PreparedSequences | InvalidInput]:
-    file_name, answer = pending.popleft()
-    return file_name, answer.result() if isinstance(answer, ParsingProcess) else answer
+    """The oldest pending file's answer; it leaves the queue only once it has one."""
+    file_name, answer = pending[0]
+    prepared = answer.result() if isinstance(answer, ParsingProcess) else answer
+    pending.popleft()
+    return file_name, prepared
 
 
 def _written_file(engine: Engine, actor: Actor, prepared: PreparedSequences, construct: str | None) -> FileReport:
