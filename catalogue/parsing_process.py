@@ -1,17 +1,17 @@
-"""A second process that parses sequence files (and runs detection) ahead of an import's writes.
+"""Processes that parse sequence files (and run detection) ahead of an import's writes.
 
-:func:`catalogue.curation.import_sequence_files` hands each file to this process and writes the
-file before it meanwhile, so that parsing (Biopython, pyhmmer) and writing (the database driver and
-server) use two cores; threads would not, because both halves hold the GIL most of the time.
+:func:`catalogue.curation.import_sequence_files` hands the files to these processes in turn and writes
+each prepared file meanwhile, so that parsing (Biopython, pyhmmer) and writing (the database driver
+and server) use more than one core; threads would not, because both halves hold the GIL most of the
+time.
 
-The process is ``python -m catalogue.parsing_process``, started with :mod:`subprocess`
-rather than :mod:`multiprocessing`, whose spawned children re-run the importing program's main
-script (any script calling the import without an ``if __name__ == "__main__"`` guard would import
-itself again). Messages are pickles over the child's stdin and stdout: first the
-:class:`~catalogue.preparation.ReadOptions`, then ``(file name, content)`` pairs, each
-answered in order by ``("prepared", PreparedSequences)``, ``("invalid", the InvalidInput's fields)``
-or ``("failed", text)``. A
-thread in the child drains stdin, so the parent's writes never wait for the child's answers.
+Each is ``python -m catalogue.parsing_process``, started with :mod:`subprocess` rather than
+:mod:`multiprocessing`, whose spawned children re-run the parent's ``__main__`` script: an unguarded
+calling script would run itself again, and under Streamlit ``__main__`` is app.py. Messages are
+pickles over the child's stdin and stdout: first the :class:`~catalogue.preparation.ReadOptions`,
+then ``(file name, content)`` pairs, each answered in order by ``("prepared", PreparedSequences)``,
+``("invalid", the InvalidInput's fields)`` or ``("failed", text)``. A thread in the child drains
+stdin, so the parent's writes never wait for the child's answers.
 """
 
 from __future__ import annotations
