@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -297,17 +298,19 @@ def _read(path: Path) -> bytes:
         raise InvalidInput(f"cannot read the file: {error.strerror}", file=str(path)) from error
 
 
-def _import_each(paths: list[Path], import_one) -> list[curation.FileReport]:
-    """Import files one by one (each all or nothing); an unreadable file is reported, the others go on."""
-    reports = []
+def _file_contents(paths: list[Path]) -> Iterator[tuple[str, bytes | InvalidInput]]:
+    """Each file's name and bytes, read as they are needed, or (under the path as given) why it cannot be read."""
     for path in paths:
         try:
-            content = _read(path)
+            yield path.name, _read(path)
         except InvalidInput as error:
-            reports.append(curation.FileReport(str(path), error=str(error)))
-            continue
-        reports.append(import_one(path, content))
-    return reports
+            yield str(path), error
+
+
+def _import_each(paths: list[Path], import_one) -> list[curation.FileReport]:
+    """Import files one by one (each all or nothing); an unreadable file is reported, the others go on."""
+    return [curation.FileReport(name, error=str(content)) if isinstance(content, InvalidInput)
+            else import_one(name, content) for name, content in _file_contents(paths)]
 
 
 @import_app.command("sequences")
@@ -324,15 +327,8 @@ def import_sequences(
     context = _context(ctx)
     gtf = _read(annotations) if annotations else None
 
-    def contents():
-        for path in paths:
-            try:
-                yield path.name, _read(path)
-            except InvalidInput as error:
-                yield str(path), error
-
     reports = curation.import_sequence_files(
-        context.engine, context.actor, contents(), construct=construct, annotations=gtf,
+        context.engine, context.actor, _file_contents(paths), construct=construct, annotations=gtf,
         annotations_name=annotations.name if annotations else None, molecule=molecule, detect=detect)
     _report(reports, as_json)
 
@@ -347,8 +343,8 @@ def import_trials(
     """Import trial records; each file all or nothing. Re-importing changes only what changed."""
     context = _context(ctx)
 
-    def import_one(path: Path, content: bytes) -> curation.FileReport:
-        return curation.import_trials(context.engine, context.actor, path.name, content, source=source)
+    def import_one(file_name: str, content: bytes) -> curation.FileReport:
+        return curation.import_trials(context.engine, context.actor, file_name, content, source=source)
 
     _report(_import_each(paths, import_one), as_json)
 

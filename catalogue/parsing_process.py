@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections import deque
 from typing import BinaryIO
 
 from catalogue.errors import CatalogueError, InvalidInput
@@ -44,7 +45,7 @@ class ParsingProcess:
             [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=environment,
         )
-        self._submitted: list[str] = []
+        self._submitted: deque[str] = deque()  # file names awaiting an answer, in order
         self._send(options)
 
     def _send(self, message) -> None:
@@ -60,7 +61,7 @@ class ParsingProcess:
 
     def result(self) -> PreparedSequences | InvalidInput:
         """The next submitted file's records, or the error in its content."""
-        file_name = self._submitted.pop(0)
+        file_name = self._submitted.popleft()
         try:
             status, value = pickle.load(self._process.stdout)
         except (EOFError, OSError, pickle.UnpicklingError):

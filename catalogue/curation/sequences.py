@@ -151,8 +151,7 @@ def _prepared_in_order(files: Iterable[tuple[str, bytes | InvalidInput]],
     first = list(itertools.islice(items, max(2, wanted)))
     if len(first) < 2:  # one file: not worth a second process
         for file_name, content in first:
-            yield file_name, content if isinstance(content, InvalidInput) else _prepared_here(file_name, content,
-                                                                                               options)
+            yield file_name, _prepared_here(file_name, content, options)
         return
     with contextlib.ExitStack() as stack:
         parsers = [stack.enter_context(ParsingProcess(options)) for _ in range(min(wanted, len(first)))]
@@ -178,7 +177,11 @@ def _prepared_in_order(files: Iterable[tuple[str, bytes | InvalidInput]],
                 yield file_name, stopped
 
 
-def _prepared_here(file_name: str, content: bytes, options: ReadOptions) -> PreparedSequences | InvalidInput:
+def _prepared_here(file_name: str, content: bytes | InvalidInput,
+                   options: ReadOptions) -> PreparedSequences | InvalidInput:
+    """A file prepared in this process, or the error that stops it."""
+    if isinstance(content, InvalidInput):
+        return content
     try:
         return prepare_file(file_name, content, options)
     except InvalidInput as error:
