@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from catalogue import db
-from catalogue.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
+from catalogue.db.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
 
 BACKENDS = ("sqlite", "postgresql")
 OUT = Path(__file__).resolve().parent / "out"

@@ -15,8 +15,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalogue.binders import ReferenceBinder, parse_therasabdab
 from catalogue.design import design_construct
+from catalogue.detect.binders import ReferenceBinder, parse_therasabdab
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 THERASABDAB = SHARED_DATA / "binders" / "TheraSAbDab_SeqStruc_OnlineDownload.csv"

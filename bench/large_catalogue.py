@@ -20,7 +20,6 @@ therefore unique placeholders (``bench:...``), not SEGUIDs.
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import time
@@ -35,9 +34,7 @@ from sqlalchemy.engine import Engine
 
 from bench.genbank_corpus import binder_library
 from catalogue import curation, db
-from catalogue.binders import ReferenceBinder
-from catalogue.design import HUMAN_CODONS, STOP_CODON
-from catalogue.models import (
+from catalogue.db.models import (
     Construct,
     ConstructTarget,
     Domain,
@@ -48,7 +45,9 @@ from catalogue.models import (
     TrialConstruct,
     TrialTarget,
 )
-from catalogue.parts import part_named
+from catalogue.design import HUMAN_CODONS, STOP_CODON
+from catalogue.detect.binders import ReferenceBinder
+from catalogue.detect.parts import part_named
 
 CHUNK = 20_000  # rows per insert batch
 TARGET_WEIGHTS = {"CD19": 30, "BCMA": 20, "CD22": 8, "CD20": 6, "GPRC5D": 5, "CD7": 4, "Mesothelin": 4,

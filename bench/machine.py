@@ -32,7 +32,7 @@ def _memory_gib() -> float | None:
 
 def postgres_version() -> str | None:
     """The version of the PostgreSQL server binaries the throwaway server would use."""
-    from catalogue.throwaway_postgres import find_bindir
+    from catalogue.db.throwaway_postgres import find_bindir
 
     bindir = find_bindir()
     if bindir is None:

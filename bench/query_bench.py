@@ -1,11 +1,11 @@
 """Read queries: p50 and p95 of every query a page runs, on a large generated catalogue.
 
-The cases call the functions of :mod:`catalogue.queries` with the arguments the pages
+The cases call the functions of :mod:`catalogue.read` with the arguments the pages
 use (read from ``catalogue/ui/``): the portfolio, target overview and detail (the most
 and a least common target), the construct table (unfiltered, filtered, a deep page),
 construct detail and what the construct page shows beside it, the trial table with
 filters, trial detail, facets, and the identity and audit queries. Budget: p95 at
-most 50 ms. Functions of ``catalogue.queries`` that no case covers are listed, so a new
+most 50 ms. Functions of ``catalogue.read`` that no case covers are listed, so a new
 page query is noticed.
 """
 
@@ -20,8 +20,17 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bench.measure import percentile, repeat_ms, table
-from catalogue import queries
-from catalogue.models import Construct, ConstructTarget, Domain, Programme, SequenceRecord, Target, Trial, TrialTarget
+from catalogue import read
+from catalogue.db.models import (
+    Construct,
+    ConstructTarget,
+    Domain,
+    Programme,
+    SequenceRecord,
+    Target,
+    Trial,
+    TrialTarget,
+)
 
 QUERY_P95_BUDGET_MS = 50.0
 # Helpers the pages do not call on their own, or that are not database reads.
@@ -141,11 +150,11 @@ CASES: tuple[QueryCase, ...] = (
 
 
 def uncovered_functions() -> list[str]:
-    """Public functions of catalogue.queries that take an engine and that no case calls."""
+    """Public functions of catalogue.read that take an engine and that no case calls."""
     covered = {case.function for case in CASES} | NOT_PAGE_QUERIES
     names = []
-    for name, function in inspect.getmembers(queries, inspect.isfunction):
-        if name.startswith("_") or function.__module__ != queries.__name__ or name in covered:
+    for name, function in inspect.getmembers(read, inspect.isfunction):
+        if name.startswith("_") or not function.__module__.startswith(read.__name__ + ".") or name in covered:
             continue
         parameters = list(inspect.signature(function).parameters)
         if parameters and parameters[0] == "engine":
@@ -154,11 +163,11 @@ def uncovered_functions() -> list[str]:
 
 
 def run_cases(engine: Engine, repeats: int) -> dict[str, dict[str, Any]]:
-    """p50/p95 (ms) of every case whose function exists in catalogue.queries."""
+    """p50/p95 (ms) of every case whose function exists in catalogue.read."""
     keys = sample_keys(engine)
     measured: dict[str, dict[str, Any]] = {}
     for case in CASES:
-        function = getattr(queries, case.function, None)
+        function = getattr(read, case.function, None)
         if function is None:
             measured[case.label] = {"page": case.page, "missing": True}
             continue

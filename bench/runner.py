@@ -12,7 +12,7 @@ from bench.databases import BenchDatabases
 from bench.measure import table
 from bench.sizes import Sizes
 from catalogue import curation, db
-from catalogue.throwaway_postgres import ThrowawayPostgres
+from catalogue.db.throwaway_postgres import ThrowawayPostgres
 
 PARTS = ("import", "trials", "queries", "pages", "memory")
 RESULTS = Path(__file__).resolve().parent / "results.json"

@@ -22,7 +22,7 @@ TRIALS_BUDGET_S = 3.0
 
 
 def snapshot_files() -> list[Path]:
-    files = sorted((SHARED_DATA / "trials").glob("*_trials.csv"))
+    files = sorted((SHARED_DATA / "trials").glob("*_2026-08-22_trials.csv"))
     if not files:
         raise FileNotFoundError(f"no *_trials.csv in {SHARED_DATA / 'trials'}")
     return files

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from catalogue.queries import NOT_RECORDED, PHASE_ORDER
+from catalogue.vocabulary import NOT_RECORDED, PHASE_ORDER
 
 # --- palettes ---------------------------------------------------------------------------------
 

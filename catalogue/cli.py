@@ -19,7 +19,7 @@ from typing import Annotated, Any, Optional
 import typer
 from sqlalchemy.engine import Engine
 
-from catalogue import curation, db, queries
+from catalogue import curation, db, read
 from catalogue.errors import CatalogueError, InvalidInput
 
 app = typer.Typer(
@@ -140,7 +140,7 @@ def _cell(value: Any) -> str:
 @app.command()
 def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Per target: constructs, sequence records, trials, enrollment by type, patients treated."""
-    result = queries.stats(_context(ctx).engine)
+    result = read.stats(_context(ctx).engine)
     if as_json:
         emit_json(result)
         return
@@ -170,7 +170,7 @@ def _print_mapping(mapping: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
 @show_app.command("construct")
 def show_construct(ctx: typer.Context, name: str, as_json: JsonOption = False) -> None:
     """Everything known about a construct, with its domains in chain order."""
-    detail = queries.construct_detail(_context(ctx).engine, name)
+    detail = read.construct_detail(_context(ctx).engine, name)
     if detail is None:
         fail(f"no construct named {name!r}", 1)
     if as_json:
@@ -190,7 +190,7 @@ def show_construct(ctx: typer.Context, name: str, as_json: JsonOption = False) -
 @show_app.command("trial")
 def show_trial(ctx: typer.Context, registry_id: str, as_json: JsonOption = False) -> None:
     """Everything known about a trial, with its targets and linked constructs."""
-    detail = queries.trial_detail(_context(ctx).engine, registry_id)
+    detail = read.trial_detail(_context(ctx).engine, registry_id)
     if detail is None:
         fail(f"no trial {registry_id!r}", 1)
     if as_json:
@@ -215,7 +215,7 @@ def audit(
             date.fromisoformat(since)
         except ValueError:
             fail(f"--since {since!r} is not a date (YYYY-MM-DD)", 2)
-    events = queries.audit_events(_context(ctx).engine, entity_kind=kind, entity_key=key, since=since,
+    events = read.audit_events(_context(ctx).engine, entity_kind=kind, entity_key=key, since=since,
                                   limit=limit or None)
     if as_json:
         emit_json(events)
@@ -263,7 +263,7 @@ def user_set_role(ctx: typer.Context, name: str, role: Annotated[str, typer.Opti
 
 @user_app.command("list")
 def user_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    rows = queries.accounts(_context(ctx).engine)
+    rows = read.accounts(_context(ctx).engine)
     if as_json:
         emit_json(rows)
         return
@@ -368,7 +368,7 @@ def fetch_trials(
     Each page is imported as one file would be: all of it or nothing. Exit code 4 when the registry
     cannot be reached.
     """
-    from catalogue.registry_fetch import fetch_studies
+    from catalogue.fetch.clinicaltrials_gov import fetch_studies
 
     context = _context(ctx)
     actor = context.actor

@@ -23,10 +23,10 @@ from Bio.Seq import Seq
 from Bio.SeqFeature import FeatureLocation, SeqFeature
 from Bio.SeqRecord import SeqRecord
 
-from .binders import ReferenceBinder, parse_therasabdab
-from .drafts import DOMAIN_KINDS
-from .errors import InvalidInput
-from .parts import part_named
+from catalogue.detect.binders import ReferenceBinder, parse_therasabdab
+from catalogue.detect.parts import part_named
+from catalogue.drafts import DOMAIN_KINDS
+from catalogue.errors import InvalidInput
 
 NOT_A_PRODUCT = "reference design assembled from public parts, not a product"
 BINDER_TOKEN = re.compile(r"^\{binder(\d*)\}$")

@@ -1,6 +1,6 @@
 """Sequence drafts written back out as GenBank or FASTA text.
 
-The exports read back through :func:`catalogue.sequences.parse_sequence_file`
+The exports read back through :func:`catalogue.parse.sequences.parse_sequence_file`
 to the same sequence, checksum and domains (kind, label, start, end): each
 domain becomes a feature with ``/label`` and a first ``/note`` of the form
 ``catalogue: kind=hinge; source=detected; identity=98.5`` that the parser reads
@@ -20,7 +20,7 @@ from Bio.SeqRecord import SeqRecord
 
 from catalogue.drafts import DomainDraft, SequenceDraft
 from catalogue.errors import InvalidInput
-from catalogue.sequences import CIRCULAR_TOKEN, KIND_NOTE_PREFIX
+from catalogue.parse.sequences import CIRCULAR_TOKEN, KIND_NOTE_PREFIX
 
 FASTA_LINE_WIDTH = 60
 _LOCUS_NAME_WIDTH = 16  # the LOCUS name field of the GenBank format
@@ -127,7 +127,7 @@ def export_catalogue(engine, directory) -> list:
     """
     from pathlib import Path
 
-    from catalogue.queries import stored_drafts
+    from catalogue.read.sequences import stored_drafts
 
     root = Path(directory)
     written = []

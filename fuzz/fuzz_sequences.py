@@ -24,7 +24,8 @@ import atheris
 with atheris.instrument_imports(include=["catalogue", "Bio.GenBank", "Bio.SeqFeature"]):
     from catalogue.errors import InvalidInput
     from catalogue.export import to_fasta, to_genbank
-    from catalogue.sequences import apply_annotations, parse_gtf, parse_sequence_file
+    from catalogue.parse.gtf import apply_annotations, parse_gtf
+    from catalogue.parse.sequences import parse_sequence_file
 
 
 def check_sequence_file(content: bytes, **options) -> list:

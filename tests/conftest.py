@@ -49,7 +49,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL server for the whole test session (skip, or fail under CI, without binaries)."""
-    from catalogue.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
+    from catalogue.db.throwaway_postgres import PostgresUnavailable, ThrowawayPostgres
 
     try:
         server = ThrowawayPostgres().start()

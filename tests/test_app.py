@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from catalogue import curation, db, queries
+from catalogue import curation, db, read
+from catalogue.db.models import SequenceRecord
 from catalogue.drafts import ConstructDraft
 from catalogue.errors import PermissionDenied
-from catalogue.models import SequenceRecord
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGES = {
@@ -79,7 +79,7 @@ def test_every_page_renders_on_the_demo(demo, monkeypatch):
     at = _app(monkeypatch, url).run()
     assert not at.exception
     construct_with_record = next(
-        name for name in queries.construct_names(engine) if queries.construct_detail(engine, name)["sequence_records"]
+        name for name in read.construct_names(engine) if read.construct_detail(engine, name)["sequence_records"]
     )
     visits = [(page, {}) for page in PAGES] + [
         ("Targets", {"symbol": "CD19"}),
@@ -118,7 +118,7 @@ def test_targets_table_counts_equal_stats(demo, monkeypatch):
     url, engine = demo
     at = _visit(_app(monkeypatch, url).run(), "Targets")
     table = at.dataframe[0].value.set_index("target")
-    stats = queries.stats(engine)["targets"]
+    stats = read.stats(engine)["targets"]
     assert set(table.index) == set(stats)
     for symbol, expected in stats.items():
         for key in ("constructs", "sequence_records", "trials", "enrollment_actual", "enrollment_estimated"):
@@ -129,11 +129,11 @@ def test_portfolio_tiles_show_the_query_numbers(demo, monkeypatch):
     url, engine = demo
     at = _visit(_app(monkeypatch, url).run(), "Portfolio")
     tiles = {m.label: m.value for m in at.metric}
-    expected = queries.portfolio(engine)["tiles"]
+    expected = read.portfolio(engine)["tiles"]
     assert tiles["Trials"] == str(expected["trials"])
     assert tiles["Constructs"] == str(expected["constructs"])
     assert tiles["Patients treated (curated)"].replace("\u2009", "") == str(expected["patients_treated"])
-    programme = queries.programmes(engine)[0]
+    programme = read.programmes(engine)[0]
     assert tiles["Programme total, patients treated"] == str(programme["patients_treated"])
     assert programme["patients_treated_source"] in _texts(at).replace("\\", "")
     # a chart's data downloads as CSV
@@ -146,7 +146,7 @@ def test_filters_live_in_the_url(demo, monkeypatch):
     at.selectbox(key="filter_target").select("BCMA").run()
     assert at.query_params["target"] == ["BCMA"] or at.query_params["target"] == "BCMA"
     shown = at.dataframe[0].value
-    assert set(shown["registry_id"]) == set(queries.trial_page(engine, target="BCMA", limit=25).rows["registry_id"])
+    assert set(shown["registry_id"]) == set(read.trial_page(engine, target="BCMA", limit=25).rows["registry_id"])
     # a shared link opens the same view
     again = _visit(_app(monkeypatch, url).run(), "Trials", target="BCMA")
     assert again.selectbox(key="filter_target").value == "BCMA"
@@ -197,7 +197,7 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
         record = session.exec(select(SequenceRecord).where(SequenceRecord.file_name == file_name)).scalars().one()
         assert record.imported_by == "ada"
         assert record.original_bytes.startswith(b">")
-    detail = queries.construct_detail(engine, "FMC63-28z from HM852952")
+    detail = read.construct_detail(engine, "FMC63-28z from HM852952")
     assert detail["targets"] == ["CD19"] and detail["sequence_records"][0]["domains"]
     assert sorted(r["file_name"] for r in detail["sequence_records"]) == sorted([file_name, second])
     # the new construct is on the Constructs page at once (the cache was cleared after the write)
@@ -209,7 +209,7 @@ def test_curator_edit_conflict_shows_the_newer_values(writable_demo, monkeypatch
     url, engine = writable_demo
     at = _visit(_app(monkeypatch, url).run(), "Curate")  # no accounts: the local operator
     at.selectbox(key="edit_choice").select("axi-cel").run()
-    version = queries.construct_detail(engine, "axi-cel")["version"]
+    version = read.construct_detail(engine, "axi-cel")["version"]
     # someone else saves first
     curation.update_construct(engine, curation.local_operator(), "axi-cel", {"vector": "retroviral (MSGV1)"},
                               expected_version=version)
@@ -217,7 +217,7 @@ def test_curator_edit_conflict_shows_the_newer_values(writable_demo, monkeypatch
     form_inputs[0].input("Kite Pharma")
     next(b for b in at.button if b.label == "Save changes").click().run()
     assert any("changed by someone else" in e.value for e in at.error)
-    assert queries.construct_detail(engine, "axi-cel")["developer"] != "Kite Pharma"
+    assert read.construct_detail(engine, "axi-cel")["developer"] != "Kite Pharma"
 
 
 def test_viewer_sees_no_curate_page_and_the_service_refuses(writable_demo, monkeypatch):
@@ -232,18 +232,18 @@ def test_viewer_sees_no_curate_page_and_the_service_refuses(writable_demo, monke
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGES["Curate"])
 
-    before = queries.row_counts(engine)
+    before = read.row_counts(engine)
     viewer = curation.actor_for(engine, "vic")
     with pytest.raises(PermissionDenied):
         curation.save_construct(engine, viewer, ConstructDraft(name="not allowed", targets=["CD19"]))
-    assert queries.row_counts(engine) == before
+    assert read.row_counts(engine) == before
 
 
 def test_record_text_with_html_is_shown_literally(writable_demo, monkeypatch):
     url, engine = writable_demo
     operator = curation.local_operator()
     curation.save_construct(engine, operator, ConstructDraft(name=HOSTILE, notes=HOSTILE, targets=["CD19"]))
-    trial = queries.trial_detail(engine, "NCT02348216")
+    trial = read.trial_detail(engine, "NCT02348216")
     curation.update_trial(engine, operator, "NCT02348216", {"title": HOSTILE}, expected_version=trial["version"])
 
     at = _visit(_app(monkeypatch, url).run(), "Constructs", name=HOSTILE)

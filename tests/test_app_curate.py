@@ -1,7 +1,7 @@
 """The Curate page and sign-in, run headless with AppTest on the demo catalogue.
 
 Each Curate action is performed as a signed-in curator and checked in the
-database (through catalogue.queries) and in the audit trail: one event, by that
+database (through catalogue.read) and in the audit trail: one event, by that
 curator. Sign-in: idle sessions end, viewers never get Curate, only admins restore.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_app import APP, PAGES, _app, _demo_database, _sign_in, _visit
 
-from catalogue import curation, queries
+from catalogue import curation, read
 from catalogue.ui import identity
 
 PASSWORD = "a long passphrase"
@@ -40,12 +40,12 @@ def _signed_in(monkeypatch, url: str, name: str) -> AppTest:
 
 
 def _last_event_id(engine) -> int:
-    events = queries.audit_events(engine, limit=1)
+    events = read.audit_events(engine, limit=1)
     return events[0]["id"] if events else 0
 
 
 def _events_after(engine, event_id: int) -> list[dict]:
-    return [e for e in queries.audit_events(engine) if e["id"] > event_id]
+    return [e for e in read.audit_events(engine) if e["id"] > event_id]
 
 
 def _facts(at: AppTest) -> list[dict]:
@@ -136,7 +136,7 @@ def test_an_admin_restores_and_a_curator_cannot(catalogue, monkeypatch):
     at.button(key="restore_save").click().run()
     _clean(at)
     assert any("restored" in s.value for s in at.success)
-    assert "axi-cel" in queries.construct_names(engine)
+    assert "axi-cel" in read.construct_names(engine)
     (event,) = _events_after(engine, since)
     assert (event["actor"], event["action"], event["entity_key"]) == (ADMIN, "restore", "axi-cel")
 
@@ -147,7 +147,7 @@ def test_an_admin_restores_and_a_curator_cannot(catalogue, monkeypatch):
 def test_a_curator_corrects_a_trial(catalogue, monkeypatch):
     url, engine = catalogue
     at = _signed_in(monkeypatch, url, CURATOR)
-    before = queries.trial_detail(engine, TRIAL)
+    before = read.trial_detail(engine, TRIAL)
     since = _last_event_id(engine)
     at.selectbox(key="trial_choice").select(TRIAL).run()
     assert any(f"Editing version {before['version']}" in c.value for c in at.caption)
@@ -157,7 +157,7 @@ def test_a_curator_corrects_a_trial(catalogue, monkeypatch):
     at.selectbox(key="trial_enrollment_type").select("actual")
     at.button(key="save_trial_fields").click().run()
     _clean(at)
-    after = queries.trial_detail(engine, TRIAL)
+    after = read.trial_detail(engine, TRIAL)
     assert (after["lead_sponsor"], after["enrollment_count"], after["enrollment_type"]) == ("Kite Pharma", 111, "actual")
     assert set(after["curated_fields"]) == {"lead_sponsor", "enrollment_count", "enrollment_type"}
     assert after["title"] == before["title"]
@@ -173,18 +173,18 @@ def test_a_stale_trial_edit_shows_the_conflict_and_writes_nothing(catalogue, mon
     url, engine = catalogue
     at = _signed_in(monkeypatch, url, CURATOR)
     at.selectbox(key="trial_choice").select(TRIAL).run()
-    seen = queries.trial_detail(engine, TRIAL)
+    seen = read.trial_detail(engine, TRIAL)
     # an admin saves first
     curation.update_trial(engine, curation.actor_for(engine, ADMIN), TRIAL, {"indication": "LBCL"},
                           expected_version=seen["version"])
-    newer = queries.trial_detail(engine, TRIAL)
+    newer = read.trial_detail(engine, TRIAL)
     since = _last_event_id(engine)
     at.text_input(key="trial_lead_sponsor").input("Kite Pharma")
     at.button(key="save_trial_fields").click().run()
     assert not at.exception
     assert any("changed by someone else" in e.value for e in at.error)
     assert {"indication": "LBCL"} in _facts(at)  # the newer value: what differs from what the curator saw
-    assert queries.trial_detail(engine, TRIAL) == newer
+    assert read.trial_detail(engine, TRIAL) == newer
     assert _events_after(engine, since) == []
     # loading the newer version lets the edit through
     at.button(key="reload_trial").click().run()
@@ -196,11 +196,11 @@ def test_a_curator_overrides_a_trials_targets(catalogue, monkeypatch):
     at = _signed_in(monkeypatch, url, CURATOR)
     since = _last_event_id(engine)
     at.selectbox(key="trial_choice").select(TRIAL).run()
-    assert queries.trial_detail(engine, TRIAL)["targets"] == ["CD19"]
+    assert read.trial_detail(engine, TRIAL)["targets"] == ["CD19"]
     at.multiselect(key=f"trial_targets_{TRIAL}").set_value(["CD19", "CD22"])
     at.button(key="save_trial_targets").click().run()
     _clean(at)
-    after = queries.trial_detail(engine, TRIAL)
+    after = read.trial_detail(engine, TRIAL)
     assert after["targets"] == ["CD19", "CD22"] and after["targets_curated"]
     assert any("targets updated" in s.value for s in at.success)
     event = _one_event(engine, since, "override targets", "trial", TRIAL)
@@ -216,9 +216,9 @@ def test_a_curator_links_a_trial_to_a_construct(catalogue, monkeypatch):
     at.selectbox(key="link_construct").select(construct).run()
     at.button(key="save_trial_link").click().run()
     _clean(at)
-    links = {c["name"]: c["curated"] for c in queries.trial_detail(engine, TRIAL)["constructs"]}
+    links = {c["name"]: c["curated"] for c in read.trial_detail(engine, TRIAL)["constructs"]}
     assert links[construct] is True
-    assert TRIAL in [t["registry_id"] for t in queries.construct_detail(engine, construct)["trials"]]
+    assert TRIAL in [t["registry_id"] for t in read.construct_detail(engine, construct)["trials"]]
     assert any("linked to" in s.value for s in at.success)
     event = _one_event(engine, since, "link", "trial", TRIAL)
     assert event["after"] == {"construct": construct}
@@ -227,7 +227,7 @@ def test_a_curator_links_a_trial_to_a_construct(catalogue, monkeypatch):
 def test_a_curator_accepts_a_detected_architecture(catalogue, monkeypatch):
     url, engine = catalogue
     name = "ref-CD22-inotuzumab-BBz"  # a reference design with its GenBank record
-    detail = queries.construct_detail(engine, name)
+    detail = read.construct_detail(engine, name)
     # the recorded hinge is lost; the detected architecture brings it back
     curation.update_construct(engine, curation.local_operator(), name, {"hinge": None, "generation": None},
                               expected_version=detail["version"])
@@ -236,7 +236,7 @@ def test_a_curator_accepts_a_detected_architecture(catalogue, monkeypatch):
     at.selectbox(key="edit_choice").select(name).run()
     at.button(key="accept_architecture").click().run()
     _clean(at)
-    after = queries.construct_detail(engine, name)
+    after = read.construct_detail(engine, name)
     assert (after["hinge"], after["generation"]) == (detail["hinge"], detail["generation"])
     assert {"generation": str(detail["generation"]), "hinge": detail["hinge"]} in _facts(at)
     event = _one_event(engine, since, "accept architecture", "construct", name)
@@ -252,9 +252,9 @@ def test_a_curator_archives_a_trial_and_it_leaves_the_browse_pages(catalogue, mo
     at.button(key="archive_save").click().run()
     _clean(at)
     assert any("archived" in s.value for s in at.success)
-    assert TRIAL not in queries.trial_choices(engine)
-    assert TRIAL not in set(queries.trial_page(engine, limit=1000).rows["registry_id"])
-    assert list(queries.archived_records(engine)["key"]) == [TRIAL]
+    assert TRIAL not in read.trial_choices(engine)
+    assert TRIAL not in set(read.trial_page(engine, limit=1000).rows["registry_id"])
+    assert list(read.archived_records(engine)["key"]) == [TRIAL]
     _one_event(engine, since, "archive", "trial", TRIAL)
     _visit(at, "Trials", id=TRIAL)
     assert any("archived" in w.value for w in at.warning)
@@ -263,7 +263,7 @@ def test_a_curator_archives_a_trial_and_it_leaves_the_browse_pages(catalogue, mo
 def test_a_curator_curates_the_domains_of_a_sequence_record(catalogue, monkeypatch):
     url, engine = catalogue
     name = "ref-CD22-inotuzumab-BBz"
-    (record,) = queries.construct_detail(engine, name)["sequence_records"]
+    (record,) = read.construct_detail(engine, name)["sequence_records"]
     at = _signed_in(monkeypatch, url, CURATOR)
     at.selectbox(key="domains_construct").select(name).run()
     (editor,) = at.data_editor
@@ -283,7 +283,7 @@ def test_a_curator_curates_the_domains_of_a_sequence_record(catalogue, monkeypat
         {"kind": "signalling", "label": "CD3ζ (curated)", "start": 1000, "end": 1335}]}
     at.button(key="save_domains").click().run()
     _clean(at)
-    stored = queries.sequence_record(engine, record["id"])
+    stored = read.sequence_record(engine, record["id"])
     curated = [(d["kind"], d["label"], d["start"], d["end"]) for d in stored["domains"] if d["source"] == "curated"]
     assert curated == [("hinge", "CD8α hinge (curated)", 700, 834), ("signalling", "CD3ζ (curated)", 1000, 1335)]
     assert len(stored["domains"]) == len(record["domains"]) + 2  # annotated and detected ones stay
@@ -298,7 +298,7 @@ def test_a_curator_curates_the_domains_of_a_sequence_record(catalogue, monkeypat
 def test_a_stale_domain_edit_is_refused(catalogue, monkeypatch):
     url, engine = catalogue
     name = "ref-CD22-inotuzumab-BBz"
-    (record,) = queries.construct_detail(engine, name)["sequence_records"]
+    (record,) = read.construct_detail(engine, name)["sequence_records"]
     at = _signed_in(monkeypatch, url, CURATOR)
     at.selectbox(key="domains_construct").select(name).run()
     (editor,) = at.data_editor
@@ -313,7 +313,7 @@ def test_a_stale_domain_edit_is_refused(catalogue, monkeypatch):
     assert not at.exception
     assert any("changed by someone else" in e.value for e in at.error)
     assert _events_after(engine, since) == []
-    labels = [d["label"] for d in queries.sequence_record(engine, record["id"])["domains"] if d["source"] == "curated"]
+    labels = [d["label"] for d in read.sequence_record(engine, record["id"])["domains"] if d["source"] == "curated"]
     assert labels == ["admin's hinge"]
     # loading the newer version shows the admin's domains in the editor
     at.button(key="reload_domains").click().run()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from Bio import SeqIO
 
-from catalogue.binders import closest_binder, parse_therasabdab
-from catalogue.domains import detect_domains
+from catalogue.detect.binders import closest_binder, parse_therasabdab
+from catalogue.detect.domains import detect_domains
 from catalogue.errors import InvalidInput
 
 CSV_NAME = "TheraSAbDab_SeqStruc_OnlineDownload.csv"

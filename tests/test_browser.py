@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from catalogue import curation, db, queries
 from browser_support import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, SCREENSHOTS, streamlit_server, wait_for_app
 from conftest import skip_or_fail
+
+from catalogue import curation, db, read
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,7 +42,7 @@ def demo_app(tmp_path_factory, request):
     db.upgrade(engine)
     operator = curation.local_operator()
     curation.load_demo(engine, operator)
-    with_records = [n for n in queries.construct_names(engine) if queries.construct_detail(engine, n)["sequence_records"]]
+    with_records = [n for n in read.construct_names(engine) if read.construct_detail(engine, n)["sequence_records"]]
     if not with_records:
         shared = request.getfixturevalue("shared_data")
         name = "Axicel_HM852952_protein_translated.fasta"
@@ -91,7 +91,7 @@ def test_a_filter_changes_the_url_and_the_table(browser, demo_app):
     page.get_by_role("option", name="BCMA", exact=True).click()
     page.wait_for_url(re.compile(r"target=BCMA"), timeout=15_000)
     wait_for_app(page)
-    expected = queries.trial_page(engine, target="BCMA", limit=0).total
+    expected = read.trial_page(engine, target="BCMA", limit=0).total
     page.get_by_text(f"{expected} matching").wait_for(timeout=15_000)
     _shot(page, "trials_filtered")
     # the link reproduces the view after a reload
@@ -110,7 +110,7 @@ def test_a_construct_page_shows_its_domain_map(browser, demo_app):
     _open(page, base, f"constructs?name={quote(construct)}")
     plot = page.locator(".js-plotly-plot").first
     plot.wait_for(timeout=20_000)
-    record = queries.construct_detail(engine, construct)["sequence_records"][0]
+    record = read.construct_detail(engine, construct)["sequence_records"][0]
     kinds = {d["kind"].replace("_", " ") for d in record["domains"]}
     legend = plot.locator(".legendtext").evaluate_all("items => items.map(item => item.textContent)")
     assert kinds == {text.replace("VHH", "vhh").replace("VH", "vh").replace("VL", "vl") for text in legend}
@@ -138,6 +138,6 @@ def test_a_curator_uploads_two_files_and_both_are_imported(browser, demo_app, sh
     assert page.locator('[data-testid="stException"]').count() == 0
     _shot(page, "curate_two_files")
     page.close()
-    imported = {r["file_name"] for name in queries.construct_names(engine)
-                for r in queries.construct_detail(engine, name)["sequence_records"]}
+    imported = {r["file_name"] for name in read.construct_names(engine)
+                for r in read.construct_detail(engine, name)["sequence_records"]}
     assert set(names) <= imported

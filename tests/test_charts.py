@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from catalogue import charts, curation, queries
+from catalogue import charts, read
 
 UNION = "Union Hospital CAR-T/TCR-T programme"
 
 
 @pytest.fixture(scope="module", params=[None, UNION], ids=["all", "programme"])
 def portfolio(request, demo_engine):
-    return queries.portfolio(demo_engine, request.param)
+    return read.portfolio(demo_engine, request.param)
 
 
 def _stack(figure) -> dict[tuple[str, str], int]:
@@ -47,14 +47,14 @@ def test_patients_bars_are_curated_figures_and_never_enrollment(portfolio, demo_
         assert y == frame.loc[target, "enrollment_estimated"]
     if portfolio["scope"] is None:
         # the whole catalogue: the bars are the same numbers as stats (the CLI's figures)
-        stats = queries.stats(demo_engine)["targets"]
+        stats = read.stats(demo_engine)["targets"]
         for target, y in zip(patients.x, patients.y):
             assert y == stats[target]["patients_treated"]
     # a target with estimated enrollment but no curated figure has no patients bar
     no_figure = [t for t, y in zip(patients.x, patients.y) if y is None]
     for target in no_figure:
         assert frame.loc[target, "enrollment_estimated"] + frame.loc[target, "enrollment_actual"] > 0
-        assert list(patients.customdata)[list(patients.x).index(target)] == queries.NOT_RECORDED
+        assert list(patients.customdata)[list(patients.x).index(target)] == read.NOT_RECORDED
     if portfolio["scope"] is None:
         assert no_figure, "the demo has targets with enrollment and no curated figure (e.g. CD20)"
     assert list(patients.marker.color) == [charts.target_colour(t) for t in patients.x]
@@ -89,10 +89,10 @@ def test_empty_selections_give_an_explained_empty_chart():
 
 def test_domain_map_and_track_from_a_stored_record(demo_engine):
     record_id = next(
-        r["id"] for name in queries.construct_names(demo_engine)
-        for r in queries.construct_detail(demo_engine, name)["sequence_records"] if r["domains"]
+        r["id"] for name in read.construct_names(demo_engine)
+        for r in read.construct_detail(demo_engine, name)["sequence_records"] if r["domains"]
     )
-    record = queries.sequence_record(demo_engine, record_id)
+    record = read.sequence_record(demo_engine, record_id)
     figure = charts.domain_map(record["domains"], record["length"], molecule=record["molecule"])
     assert len(figure.data) == len(record["domains"])
     for trace, domain in zip(figure.data, record["domains"]):

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from catalogue import curation, db, queries
+from catalogue import curation, db, read
 
 CLI = [sys.executable, "-m", "catalogue"]
 
@@ -34,7 +34,7 @@ def test_usage_errors_exit_2_without_a_traceback(url):
 
 def test_a_viewer_is_refused_with_exit_3_and_nothing_changes(url, engine):
     curation.add_account(engine, curation.local_operator(), "vera", "viewer", password="pw-vera")
-    before = queries.row_counts(engine)
+    before = read.row_counts(engine)
     result = run("--user", "vera", "patients", "programme", "x", "5", "--source", "s", url=url)
     assert result.returncode == 3
     assert "viewer" in result.stderr and "Traceback" not in result.stderr
@@ -42,7 +42,7 @@ def test_a_viewer_is_refused_with_exit_3_and_nothing_changes(url, engine):
     assert result.returncode == 3
     result = run("--user", "nobody", "stats", url=url)
     assert result.returncode == 3
-    assert queries.row_counts(engine) == before
+    assert read.row_counts(engine) == before
 
 
 def test_user_add_reads_the_password_from_stdin_and_lists_accounts(url, engine):
@@ -51,8 +51,9 @@ def test_user_add_reads_the_password_from_stdin_and_lists_accounts(url, engine):
     listed = json.loads(run("user", "list", "--json", url=url).stdout)
     assert [(a["name"], a["role"]) for a in listed] == [("carl", "curator")]
     assert "s3cret-carl" not in json.dumps(listed)
-    from catalogue.models import Account
     from sqlalchemy import select
+
+    from catalogue.db.models import Account
 
     with engine.connect() as connection:
         stored = connection.execute(select(Account.password_hash).where(Account.name == "carl")).scalar_one()

@@ -15,7 +15,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from catalogue import curation, db, queries
+from catalogue import curation, db, read
 from catalogue.drafts import ConstructDraft
 from catalogue.errors import EditConflict
 
@@ -40,7 +40,7 @@ def test_two_processes_editing_one_construct_one_wins_one_gets_the_conflict(engi
     admin = curation.local_operator()
     curation.add_account(engine, admin, "carl", "curator", password="pw-carl")
     curation.save_construct(engine, admin, ConstructDraft(name="RD13-02", targets=["CD7"]))
-    version = queries.construct_detail(engine, "RD13-02")["version"]
+    version = read.construct_detail(engine, "RD13-02")["version"]
     barrier, results = CONTEXT.Barrier(2), CONTEXT.Queue()
     workers = [CONTEXT.Process(target=_edit_after_barrier, args=(url, hinge, version, barrier, results))
                for hinge in ("CD8α", "CD28")]
@@ -53,8 +53,8 @@ def test_two_processes_editing_one_construct_one_wins_one_gets_the_conflict(engi
     assert len(saved) == 1, outcomes
     loser = next(h for h in outcomes if h not in saved)
     assert outcomes[loser] == f"conflict: {saved[0]}"  # the loser is shown the winner's value
-    assert queries.construct_detail(engine, "RD13-02")["hinge"] == saved[0]
-    updates = [e for e in queries.audit_events(engine, entity_kind="construct", entity_key="RD13-02")
+    assert read.construct_detail(engine, "RD13-02")["hinge"] == saved[0]
+    updates = [e for e in read.audit_events(engine, entity_kind="construct", entity_key="RD13-02")
                if e["action"] == "update"]
     assert len(updates) == 1 and updates[0]["actor"] == "carl"
 
@@ -78,7 +78,7 @@ def _write_many(url: str, prefix: str, results) -> None:
 def test_two_processes_of_500_writes_lose_nothing_and_never_see_a_lock_error(engine):
     url = engine.url.render_as_string(hide_password=False)
     curation.add_account(engine, curation.local_operator(), "carl", "curator", password="pw-carl")
-    audit_before = queries.row_counts(engine)["auditevent"]
+    audit_before = read.row_counts(engine)["auditevent"]
     results = CONTEXT.Queue()
     workers = [CONTEXT.Process(target=_write_many, args=(url, prefix, results)) for prefix in ("a", "b")]
     started = time.monotonic()
@@ -89,9 +89,9 @@ def test_two_processes_of_500_writes_lose_nothing_and_never_see_a_lock_error(eng
     elapsed = time.monotonic() - started
     errors = dict(results.get(timeout=10) for _ in workers)
     assert errors == {"a": [], "b": []}, {k: v[:3] for k, v in errors.items()}
-    assert queries.stats(engine)["targets"]["CD19"]["constructs"] == 2 * WRITES_PER_PROCESS
+    assert read.stats(engine)["targets"]["CD19"]["constructs"] == 2 * WRITES_PER_PROCESS
     # one audit event per construct created, plus the CD19 target created once by whichever came first
-    assert queries.row_counts(engine)["auditevent"] - audit_before == 2 * WRITES_PER_PROCESS + 1
+    assert read.row_counts(engine)["auditevent"] - audit_before == 2 * WRITES_PER_PROCESS + 1
     assert elapsed < 60, f"{elapsed:.1f} s"
 
 
@@ -124,7 +124,7 @@ def test_kill_9_during_an_import_leaves_each_file_whole_or_absent(engine, shared
     """The import is killed while it holds an open write transaction (seen from outside), twice."""
     url = engine.url.render_as_string(hide_password=False)
     database_path = engine.url.database if engine.dialect.name == "sqlite" else None
-    paths = sorted(str(p) for p in (shared_data / "trials").glob("*_trials.csv"))
+    paths = sorted(str(p) for p in (shared_data / "trials").glob("*_2026-08-22_trials.csv"))
     oncology, rheumatology = 2274, 315
     allowed = {0, oncology, oncology + rheumatology - 2}  # two trials are in both files
     for attempt in range(2):
@@ -136,7 +136,7 @@ def test_kill_9_during_an_import_leaves_each_file_whole_or_absent(engine, shared
             time.sleep(0.005)
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(30)
-        trials = queries.row_counts(engine)["trial"]
+        trials = read.row_counts(engine)["trial"]
         assert trials in allowed, f"attempt {attempt}: {trials} trials is part of a file"
         with engine.connect() as connection:
             if engine.dialect.name == "sqlite":
@@ -151,4 +151,4 @@ def test_kill_9_during_an_import_leaves_each_file_whole_or_absent(engine, shared
     finished = subprocess.run([sys.executable, "-m", "catalogue", "--db", url, "import", "trials", *paths],
                               capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stderr
-    assert queries.row_counts(engine)["trial"] == oncology + rheumatology - 2
+    assert read.row_counts(engine)["trial"] == oncology + rheumatology - 2

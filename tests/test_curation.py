@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from catalogue import curation, demo, queries
+from catalogue import curation, demo, read
 from catalogue.drafts import ConstructDraft, TargetDraft
 from catalogue.errors import EditConflict, InvalidInput, NotFound, PermissionDenied
 
@@ -21,7 +21,7 @@ def accounts(engine):
 
 def test_a_viewers_writes_are_refused_and_change_nothing(engine, accounts):
     viewer = accounts["viewer"]
-    before = queries.row_counts(engine)
+    before = read.row_counts(engine)
     attempts = [
         lambda: curation.save_construct(engine, viewer, ConstructDraft(name="x", targets=["CD19"])),
         lambda: curation.save_target(engine, viewer, TargetDraft(symbol="CD19")),
@@ -33,13 +33,13 @@ def test_a_viewers_writes_are_refused_and_change_nothing(engine, accounts):
     for attempt in attempts:
         with pytest.raises(PermissionDenied):
             attempt()
-    assert queries.row_counts(engine) == before
+    assert read.row_counts(engine) == before
 
 
 def test_a_curator_cannot_manage_accounts(engine, accounts):
     with pytest.raises(PermissionDenied):
         curation.add_account(engine, accounts["curator"], "mallory", "admin", password="x")
-    assert [a["name"] for a in queries.accounts(engine)] == ["carl", "vera"]
+    assert [a["name"] for a in read.accounts(engine)] == ["carl", "vera"]
 
 
 def test_unknown_accounts_cannot_act(engine):
@@ -51,7 +51,7 @@ def test_every_write_leaves_exactly_one_audit_event_with_actor_and_diff(engine, 
     curator = accounts["curator"]
 
     def audit_count():
-        return queries.row_counts(engine)["auditevent"]
+        return read.row_counts(engine)["auditevent"]
 
     start = audit_count()
     curation.save_target(engine, curator, TargetDraft(symbol="CD38", gene_symbol="CD38", source="UniProtKB P28907"))
@@ -63,7 +63,7 @@ def test_every_write_leaves_exactly_one_audit_event_with_actor_and_diff(engine, 
     assert audit_count() == start + 2
     curation.save_construct(engine, curator, ConstructDraft(name="CART-38", targets=["CD38"], hinge="CD28"))
     assert audit_count() == start + 3
-    event = queries.audit_events(engine, entity_kind="construct", entity_key="CART-38", limit=1)[0]
+    event = read.audit_events(engine, entity_kind="construct", entity_key="CART-38", limit=1)[0]
     assert event["actor"] == "carl"
     assert event["action"] == "update"
     assert event["before"] == {"hinge": "CD8α"}
@@ -71,31 +71,31 @@ def test_every_write_leaves_exactly_one_audit_event_with_actor_and_diff(engine, 
 
 
 def test_passwords_never_reach_the_audit_trail(engine, accounts):
-    for event in queries.audit_events(engine):
+    for event in read.audit_events(engine):
         assert "vera-pass-1" not in repr(event) and "carl-pass-1" not in repr(event)
 
 
 def test_a_stale_edit_is_refused_with_the_newer_values(engine, accounts):
     curator = accounts["curator"]
     curation.save_construct(engine, curator, ConstructDraft(name="RD13-02", targets=["CD7"]))
-    version = queries.construct_detail(engine, "RD13-02")["version"]
+    version = read.construct_detail(engine, "RD13-02")["version"]
     saved = curation.update_construct(engine, curator, "RD13-02", {"hinge": "CD8α"}, expected_version=version)
     assert saved["hinge"] == "CD8α" and saved["version"] == version + 1
     with pytest.raises(EditConflict) as conflict:
         curation.update_construct(engine, curator, "RD13-02", {"hinge": "CD28"}, expected_version=version)
     assert conflict.value.current["hinge"] == "CD8α"
-    assert queries.construct_detail(engine, "RD13-02")["hinge"] == "CD8α"
+    assert read.construct_detail(engine, "RD13-02")["hinge"] == "CD8α"
 
 
 def test_archiving_is_soft_and_restoring_needs_an_admin(engine, accounts):
     curator = accounts["curator"]
     curation.save_construct(engine, curator, ConstructDraft(name="TAA05", targets=["FLT3"]))
     assert curation.set_archived(engine, curator, "construct", "TAA05", True) == "updated"
-    assert queries.stats(engine)["targets"]["FLT3"]["constructs"] == 0
+    assert read.stats(engine)["targets"]["FLT3"]["constructs"] == 0
     with pytest.raises(PermissionDenied):
         curation.set_archived(engine, curator, "construct", "TAA05", False)
     curation.set_archived(engine, curation.local_operator(), "construct", "TAA05", False)
-    assert queries.stats(engine)["targets"]["FLT3"]["constructs"] == 1
+    assert read.stats(engine)["targets"]["FLT3"]["constructs"] == 1
 
 
 def test_invalid_construct_input_is_refused_with_a_clear_message(engine):
@@ -103,7 +103,7 @@ def test_invalid_construct_input_is_refused_with_a_clear_message(engine):
         curation.save_construct(engine, curation.local_operator(), ConstructDraft(name="x", modality="CAR-X"))
     with pytest.raises(InvalidInput, match="needs its source"):
         curation.save_construct(engine, curation.local_operator(), ConstructDraft(name="x", patients_treated=3))
-    assert queries.row_counts(engine)["construct"] == 0
+    assert read.row_counts(engine)["construct"] == 0
 
 
 def test_a_failure_halfway_rolls_back_everything(engine, tmp_path, monkeypatch):
@@ -113,10 +113,10 @@ def test_a_failure_halfway_rolls_back_everything(engine, tmp_path, monkeypatch):
     with (broken / "constructs.toml").open("a", encoding="utf-8") as handle:
         handle.write('\n[[construct]]\nname = "orphan"\ntargets = ["CD19"]\ntrials = ["NCT99999999"]\n')
     monkeypatch.setattr(demo, "DEMO_DIR", broken)
-    before = queries.row_counts(engine)
+    before = read.row_counts(engine)
     with pytest.raises(NotFound, match="NCT99999999"):
         curation.load_demo(engine, curation.local_operator())
-    assert queries.row_counts(engine) == before
+    assert read.row_counts(engine) == before
 
 
 def _one_trial(engine, registry_id="NCT04008394"):
@@ -136,7 +136,7 @@ def test_a_curators_trial_correction_survives_reimport_and_stale_edits_conflict(
 
     draft = _one_trial(engine)
     curator = accounts["curator"]
-    version = queries.trial_detail(engine, "NCT04008394")["version"]
+    version = read.trial_detail(engine, "NCT04008394")["version"]
     saved = curation.update_trial(engine, curator, "NCT04008394", {"indication": "classical HL"},
                                   expected_version=version)
     assert saved["indication"] == "classical HL" and saved["curated_fields"] == ["indication"]
@@ -147,7 +147,7 @@ def test_a_curators_trial_correction_survives_reimport_and_stale_edits_conflict(
     with db.write_session(engine) as session:
         outcomes = curation._write_trials(session, curation.local_operator(), [draft])
     assert outcomes[0].outcome == "updated"
-    trial = queries.trial_detail(engine, "NCT04008394")
+    trial = read.trial_detail(engine, "NCT04008394")
     assert trial["title"].endswith("(updated)") and trial["indication"] == "classical HL"
     with pytest.raises(InvalidInput):
         curation.update_trial(engine, curator, "NCT04008394", {"registry_id": "x"}, expected_version=trial["version"])
@@ -161,11 +161,11 @@ def test_curated_domains_are_validated_versioned_and_audited(engine, accounts, s
     curator = accounts["curator"]
     path = shared_data / "sequences" / "Axicel_HM852952_protein_translated.fasta"
     assert curation.import_sequences(engine, curator, path.name, path.read_bytes(), construct="axi-cel").ok
-    record = queries.construct_detail(engine, "axi-cel")["sequence_records"][0]
+    record = read.construct_detail(engine, "axi-cel")["sequence_records"][0]
     hinge = DomainDraft(kind="hinge", label="CD28 hinge (curated)", start=271, end=309)
     new_version = curation.set_curated_domains(engine, curator, record["id"], [hinge], expected_version=record["version"])
     assert new_version == record["version"] + 1
-    detail = queries.construct_detail(engine, "axi-cel")
+    detail = read.construct_detail(engine, "axi-cel")
     stored = detail["sequence_records"][0]["domains"]
     assert [d["label"] for d in stored if d["source"] == "curated"] == ["CD28 hinge (curated)"]
     assert detail["domains"] == [{"kind": "hinge", "label": "CD28 hinge (curated)", "start": 271, "end": 309}]
@@ -175,5 +175,5 @@ def test_curated_domains_are_validated_versioned_and_audited(engine, accounts, s
         curation.set_curated_domains(engine, curator, record["id"],
                                      [DomainDraft(kind="hinge", label="x", start=480, end=999)],
                                      expected_version=new_version)
-    event = queries.audit_events(engine, entity_kind="sequence_record", limit=1)[0]
+    event = read.audit_events(engine, entity_kind="sequence_record", limit=1)[0]
     assert event["action"] == "curate domains" and event["actor"] == "carl"

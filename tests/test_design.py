@@ -10,9 +10,9 @@ import pytest
 from Bio import SeqIO
 
 from catalogue.design import NOT_A_PRODUCT, REFERENCE_DESIGNS, design_construct
-from catalogue.domains import detect_domains
+from catalogue.detect.domains import detect_domains
+from catalogue.detect.parts import part_named, reference_parts
 from catalogue.errors import InvalidInput
-from catalogue.parts import part_named, reference_parts
 
 CONSTRUCTS = Path(__file__).resolve().parent.parent / "constructs"
 INDEX = tomllib.loads((CONSTRUCTS / "designs.toml").read_text(encoding="utf-8"))["design"]

@@ -11,14 +11,14 @@ import pytest
 from Bio import SeqIO
 from seguid import lsseguid
 
-from catalogue.domains import (
+from catalogue.detect.domains import (
     detect_domains,
     find_chains,
     header_content_warnings,
     propose_architecture,
 )
+from catalogue.detect.parts import reference_parts
 from catalogue.drafts import DOMAIN_KINDS
-from catalogue.parts import reference_parts
 
 SCFV_8BBZ = ["signal_peptide", "vl", "linker", "vh", "hinge", "transmembrane", "costimulatory",
              "signalling"]

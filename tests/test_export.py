@@ -19,7 +19,7 @@ def run(url, *args):
 
 def records_by_checksum(engine):
     found = {}
-    from catalogue.queries import stored_drafts
+    from catalogue.read.sequences import stored_drafts
 
     for _, _, draft in stored_drafts(engine):
         found[draft.checksum] = sorted((d.kind, d.label, d.start, d.end) for d in draft.domains)

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from catalogue import curation, queries
 from conftest import REPO_ROOT
+
+from catalogue import curation, read
 from catalogue.drafts import ConstructDraft
 
 CILTA_KINDS = ["signal_peptide", "vhh", "linker", "vhh", "hinge", "transmembrane", "costimulatory", "signalling"]
@@ -24,7 +24,7 @@ def test_a_cilta_cel_file_imports_with_its_architecture_detected(engine, shared_
     report = curation.import_sequences(engine, actor, path.name, path.read_bytes(), construct="cilta-cel")
     assert report.ok, report.error
     assert [r.outcome for r in report.records] == ["created"]
-    detail = queries.construct_detail(engine, "cilta-cel")
+    detail = read.construct_detail(engine, "cilta-cel")
     assert [d["kind"] for d in detail["domains"]] == CILTA_KINDS
     record = detail["sequence_records"][0]
     assert record["file_name"] == path.name and record["length"] == 1467 and record["molecule"] == "DNA"
@@ -38,25 +38,25 @@ def test_the_same_sequence_under_another_name_is_already_present(engine, shared_
     actor = curation.local_operator()
     original = (shared_data / "sequences" / "Axicel_HM852952.fasta").read_bytes()
     assert curation.import_sequences(engine, actor, "Axicel_HM852952.fasta", original, construct="axi-cel").ok
-    before = queries.row_counts(engine)
+    before = read.row_counts(engine)
     renamed = original.replace(b"\n", b"\r\n").lower()  # CRLF, lower case, another file name
     report = curation.import_sequences(engine, actor, "copy.fa", renamed, construct="axi-cel copy")
     assert report.ok
     assert [r.outcome for r in report.records] == ["already present"]
     assert "Axicel_HM852952.fasta" in report.records[0].detail
-    assert queries.row_counts(engine) == before  # not even the construct "axi-cel copy"
+    assert read.row_counts(engine) == before  # not even the construct "axi-cel copy"
 
 
 def test_a_bad_file_writes_nothing_not_even_its_construct(engine, shared_data):
     actor = curation.local_operator()
-    before = queries.row_counts(engine)
+    before = read.row_counts(engine)
     gtf = (shared_data / "sequences" / "lentiviral_vector_tisacel.gtf").read_bytes()
     vector = (shared_data / "sequences" / "lentiviral_vector_tisacel.fasta").read_bytes()
     report = curation.import_sequences(engine, actor, "lentiviral_vector_tisacel.fasta", vector, construct="tisa-cel",
                                        annotations=gtf, annotations_name="lentiviral_vector_tisacel.gtf")
     assert not report.ok
     assert "lentiviral_vector_tisacel.gtf" in report.error and "line" in report.error
-    assert queries.row_counts(engine) == before
+    assert read.row_counts(engine) == before
 
 
 def test_gtf_annotations_are_stored_beside_detected_domains(engine, shared_data):
@@ -66,7 +66,7 @@ def test_gtf_annotations_are_stored_beside_detected_domains(engine, shared_data)
         engine, actor, "Tisacel_patentUS9499629B2.fasta", (sequences / "Tisacel_patentUS9499629B2.fasta").read_bytes(),
         construct="tisa-cel", annotations=(sequences / "Anno_Tisacel.gtf").read_bytes(), annotations_name="Anno_Tisacel.gtf")
     assert report.ok, report.error
-    record = queries.construct_detail(engine, "tisa-cel")["sequence_records"][0]
+    record = read.construct_detail(engine, "tisa-cel")["sequence_records"][0]
     sources = {d["source"] for d in record["domains"]}
     assert sources == {"annotated", "detected"}
     assert len([d for d in record["domains"] if d["source"] == "annotated"]) == 5
@@ -81,7 +81,7 @@ def test_binders_are_named_by_the_closest_therapeutic_once_a_library_is_loaded(e
     assert report.ok, report.error and report.counts()["created"] > 1000
     protein = shared_data / "binders" / "m971_CD22_scFv.fasta"
     assert curation.import_sequences(engine, actor, protein.name, protein.read_bytes(), construct="m971 scFv").ok
-    record = queries.construct_detail(engine, "m971 scFv")["sequence_records"][0]
+    record = read.construct_detail(engine, "m971 scFv")["sequence_records"][0]
     binders = [d for d in record["domains"] if d["kind"] in ("vh", "vl")]
     assert {d["kind"] for d in binders} == {"vh", "vl"}
     for domain in binders:
@@ -96,7 +96,7 @@ def test_constructs_sharing_a_binder_share_its_checksum(engine, shared_data):
         assert curation.import_sequences(engine, actor, name, (sequences / name).read_bytes(), construct=construct).ok
 
     def vh_checksum(name):
-        record = queries.construct_detail(engine, name)["sequence_records"][0]
+        record = read.construct_detail(engine, name)["sequence_records"][0]
         return next(d["binder_checksum"] for d in record["domains"] if d["kind"] == "vh")
 
     assert vh_checksum("axi-cel") == vh_checksum("tisa-cel")  # both carry FMC63
@@ -134,9 +134,9 @@ def test_a_viewer_cannot_import(engine, shared_data):
 
 def _database_content(engine) -> dict:
     """What an import leaves: row counts, and per construct its records with their domains."""
-    content = {"counts": queries.row_counts(engine)}
-    for name in sorted(queries.construct_names(engine)):
-        records = queries.construct_detail(engine, name)["sequence_records"]
+    content = {"counts": read.row_counts(engine)}
+    for name in sorted(read.construct_names(engine)):
+        records = read.construct_detail(engine, name)["sequence_records"]
         content[name] = [(r["file_name"], r["record_id"], r["checksum"],
                           [(d["kind"], d["label"], d["start"], d["end"], d["source"]) for d in r["domains"]])
                          for r in records]
@@ -146,8 +146,9 @@ def _database_content(engine) -> dict:
 def test_many_files_import_as_they_would_one_by_one(engine, shared_data, tmp_path, request):
     """The batch import (parsing in a second process, one file ahead of the writes) changes nothing in outcome:
     the same reports, in order, and the same records and domains as importing the files one by one."""
-    from catalogue import db
     from conftest import new_database_url
+
+    from catalogue import db
 
     sequences = shared_data / "sequences"
     files = [(name, (sequences / name).read_bytes()) for name in (
@@ -200,8 +201,8 @@ def test_the_parsing_process_needs_no_main_guard_in_the_calling_script(engine, s
 
 
 def test_a_parsing_process_that_dies_is_reported_not_waited_for(shared_data):
-    from catalogue.parsing_process import ParsingProcess, ParsingProcessFailed
-    from catalogue.preparation import ReadOptions
+    from catalogue.prepare.files import ReadOptions
+    from catalogue.prepare.process import ParsingProcess, ParsingProcessFailed
 
     content = (shared_data / "sequences" / "P2A.gb").read_bytes()
     here = curation.prepare_sequences("P2A.gb", content, detect=False)
@@ -224,7 +225,7 @@ def _kill_parsing_processes() -> int:
             command = (status.parent / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields.get("PPid", "0")) == os.getpid() and b"catalogue.parsing_process" in command:
+        if int(fields.get("PPid", "0")) == os.getpid() and b"catalogue.prepare.process" in command:
             os.kill(int(status.parent.name), signal.SIGKILL)
             killed += 1
     return killed
@@ -248,6 +249,6 @@ def test_a_parsing_process_killed_mid_import_leaves_each_file_written_or_reporte
     assert written[0] and not written[-1] and written == sorted(written, reverse=True)  # a prefix, then none
     for report in reports[written.count(True):]:
         assert report.error.startswith(f"{report.file}: not imported: the parsing process stopped"), report.error
-    stored = {r["file_name"] for name in queries.construct_names(engine)
-              for r in queries.construct_detail(engine, name)["sequence_records"]}
+    stored = {r["file_name"] for name in read.construct_names(engine)
+              for r in read.construct_detail(engine, name)["sequence_records"]}
     assert stored == {r.file for r in reports if r.ok}

@@ -7,13 +7,13 @@ import json
 import pytest
 from sqlalchemy import update
 
-from catalogue import curation, db, queries
-from catalogue.models import Trial
+from catalogue import curation, db, read
+from catalogue.db.models import Trial
 
 
 @pytest.fixture
 def snapshots(shared_data):
-    return sorted((shared_data / "trials").glob("*_trials.csv"))
+    return sorted((shared_data / "trials").glob("*_2026-08-22_trials.csv"))
 
 
 def import_all(engine, paths, actor=None):
@@ -25,14 +25,14 @@ def test_both_snapshots_import_and_reimport_changes_nothing(engine, snapshots):
     reports = import_all(engine, snapshots)
     assert all(r.ok for r in reports), [r.error for r in reports]
     created = sum(r.counts().get("created", 0) for r in reports)
-    stats = queries.stats(engine)
+    stats = read.stats(engine)
     assert stats["totals"]["trials"] == created
     # 2,274 + 315 rows, two registry IDs in both files
     assert created + sum(r.counts().get("unchanged", 0) + r.counts().get("updated", 0) for r in reports) == 2589
-    before = queries.row_counts(engine)
+    before = read.row_counts(engine)
     again = import_all(engine, snapshots)
     assert all(set(r.counts()) <= {"unchanged", "older"} for r in again), [r.counts() for r in again]
-    assert queries.row_counts(engine) == before  # no rows, no audit events
+    assert read.row_counts(engine) == before  # no rows, no audit events
 
 
 def test_curated_fields_survive_reimport(engine, snapshots):
@@ -41,7 +41,7 @@ def test_curated_fields_survive_reimport(engine, snapshots):
     curation.set_patients_treated(engine, actor, "trial", "NCT04662099", 16, source="a publication", as_of="2024")
     curation.set_trial_targets(engine, actor, "NCT04662099", ["CS1"])
     import_all(engine, snapshots)
-    trial = queries.trial_detail(engine, "NCT04662099")
+    trial = read.trial_detail(engine, "NCT04662099")
     assert trial["patients_treated"] == 16
     assert trial["targets"] == ["CS1"] and trial["targets_curated"]
 
@@ -54,19 +54,19 @@ def test_a_changed_record_is_updated_and_audited_but_an_older_one_is_ignored(eng
                         .values(overall_status="RECRUITING", last_update="1999-01-01"))
     report = import_all(engine, [oncology])[0]
     assert report.counts().get("updated") == 1
-    event = queries.audit_events(engine, entity_kind="trial", entity_key="NCT04007978", limit=1)[0]
+    event = read.audit_events(engine, entity_kind="trial", entity_key="NCT04007978", limit=1)[0]
     assert event["before"]["overall_status"] == "RECRUITING" and event["after"]["overall_status"] == "UNKNOWN"
     with db.write_session(engine) as session:  # now ours is newer than the file: the file must not win
         session.execute(update(Trial).where(Trial.registry_id == "NCT04007978")
                         .values(overall_status="COMPLETED", last_update="2099-01-01"))
     report = import_all(engine, [oncology])[0]
     assert report.counts().get("older") == 1
-    assert queries.trial_detail(engine, "NCT04007978")["overall_status"] == "COMPLETED"
+    assert read.trial_detail(engine, "NCT04007978")["overall_status"] == "COMPLETED"
 
 
 def test_estimated_enrollment_is_never_patients_treated(engine, snapshots):
     import_all(engine, snapshots)
-    stats = queries.stats(engine)
+    stats = read.stats(engine)
     assert stats["totals"]["patients_treated"] is None
     assert stats["totals"]["enrollment_estimated"] > 0
     assert stats["targets"]["CD19"]["patients_treated"] is None
@@ -80,10 +80,10 @@ def test_estimated_enrollment_is_never_patients_treated(engine, snapshots):
     b"[1, 2",
 ])
 def test_malformed_trial_files_change_nothing(engine, content):
-    before = queries.row_counts(engine)
+    before = read.row_counts(engine)
     report = curation.import_trials(engine, curation.local_operator(), "bad.json", content)
     assert not report.ok and report.error.startswith("bad.json")
-    assert queries.row_counts(engine) == before
+    assert read.row_counts(engine) == before
 
 
 def test_trial_links_to_constructs_by_product(engine):
@@ -102,6 +102,6 @@ def test_trial_links_to_constructs_by_product(engine):
     }}
     report = curation.import_trials(engine, actor, "karmma.json", json.dumps(study).encode())
     assert report.ok, report.error
-    trial = queries.trial_detail(engine, "NCT03361748")
+    trial = read.trial_detail(engine, "NCT03361748")
     assert [c["name"] for c in trial["constructs"]] == ["ide-cel"]
     assert trial["targets"] == ["BCMA"] and trial["enrollment_type"] == "actual" and trial["enrollment_count"] == 149

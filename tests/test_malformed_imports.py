@@ -11,9 +11,9 @@ import hashlib
 import pytest
 from sqlalchemy import select
 from sqlmodel import SQLModel
-
-from catalogue import curation, queries
 from test_malformed_sequences import CASES
+
+from catalogue import curation, read
 
 
 def database_checksum(engine) -> str:
@@ -35,7 +35,7 @@ def test_every_malformed_file_is_refused_and_changes_nothing(engine, corpus, mon
     assert len(corpus) >= 40
     actor = curation.local_operator()
     curation.load_demo(engine, actor)
-    before = (queries.row_counts(engine), database_checksum(engine))
+    before = (read.row_counts(engine), database_checksum(engine))
     for case_id, built in corpus:
         gtf, gtf_name = built.gtf if built.gtf else (None, None)
         if "max_length" in built.options:
@@ -48,7 +48,7 @@ def test_every_malformed_file_is_refused_and_changes_nothing(engine, corpus, mon
         assert not report.ok, case_id
         assert report.error.startswith(gtf_name or built.file_name), (case_id, report.error)
         assert "Traceback" not in report.error
-    assert (queries.row_counts(engine), database_checksum(engine)) == before
+    assert (read.row_counts(engine), database_checksum(engine)) == before
 
 
 def test_the_corpus_as_one_batch_gives_each_file_the_same_refusal(engine, corpus):
@@ -57,11 +57,11 @@ def test_the_corpus_as_one_batch_gives_each_file_the_same_refusal(engine, corpus
     curation.load_demo(engine, actor)
     plain = [(case_id, built) for case_id, built in corpus if not built.gtf and not built.options]
     assert len(plain) >= 30
-    before = (queries.row_counts(engine), database_checksum(engine))
+    before = (read.row_counts(engine), database_checksum(engine))
     one_by_one = [curation.import_sequences(engine, actor, built.file_name, built.content).error
                   for _, built in plain]
     reports = curation.import_sequence_files(engine, actor, [(built.file_name, built.content) for _, built in plain])
     assert [r.file for r in reports] == [built.file_name for _, built in plain]
     assert [r.error for r in reports] == one_by_one
     assert all(error for error in one_by_one)
-    assert (queries.row_counts(engine), database_checksum(engine)) == before
+    assert (read.row_counts(engine), database_checksum(engine)) == before

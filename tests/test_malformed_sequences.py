@@ -16,7 +16,8 @@ from typing import Callable
 import pytest
 
 from catalogue.errors import InvalidInput
-from catalogue.sequences import apply_annotations, parse_gtf, parse_sequence_file
+from catalogue.parse.gtf import apply_annotations, parse_gtf
+from catalogue.parse.sequences import parse_sequence_file
 
 
 def real(shared_data: Path, name: str) -> bytes:

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from catalogue import curation, queries
-from catalogue.models import Construct, ConstructTarget, Programme, Target, Trial, TrialConstruct, TrialTarget
+from catalogue import curation, read
+from catalogue.db.models import Construct, ConstructTarget, Programme, Target, Trial, TrialConstruct, TrialTarget
 
 UNION = "Union Hospital CAR-T/TCR-T programme"
 
@@ -32,8 +32,8 @@ def _constructs(engine) -> list[tuple[Construct, list[str]]]:
 
 
 def test_portfolio_of_the_whole_catalogue_matches_stats(demo_engine):
-    portfolio = queries.portfolio(demo_engine)
-    stats = queries.stats(demo_engine)
+    portfolio = read.portfolio(demo_engine)
+    stats = read.stats(demo_engine)
     per_target = portfolio["per_target"].set_index("target")
     with_records = {s for s, row in stats["targets"].items() if row["constructs"] or row["trials"]}
     assert set(per_target.index) == with_records
@@ -62,10 +62,10 @@ def test_portfolio_of_a_programme_counts_its_sponsored_and_linked_trials(demo_en
         own_constructs = {c.id for c in session.exec(select(Construct).where(Construct.programme_id == programme.id)).scalars()}
         linked = {link.trial_id for link in session.exec(select(TrialConstruct)).scalars() if link.construct_id in own_constructs}
     expected = {t.registry_id for t, _ in _trials(demo_engine) if t.id in linked or t.lead_sponsor == programme.sponsor}
-    portfolio = queries.portfolio(demo_engine, UNION)
+    portfolio = read.portfolio(demo_engine, UNION)
     assert portfolio["tiles"]["trials"] == len(expected) > 0
     assert portfolio["tiles"]["constructs"] == len(own_constructs)
-    assert portfolio["tiles"]["trials"] < queries.portfolio(demo_engine)["tiles"]["trials"]
+    assert portfolio["tiles"]["trials"] < read.portfolio(demo_engine)["tiles"]["trials"]
     # the programme's own total is reported beside, never added to the tiles
     (total,) = portfolio["programme_totals"]
     assert total["patients_treated"] == programme.patients_treated
@@ -74,8 +74,8 @@ def test_portfolio_of_a_programme_counts_its_sponsored_and_linked_trials(demo_en
 
 
 def test_targets_overview_has_the_counts_of_stats(demo_engine):
-    overview = queries.targets_overview(demo_engine).set_index("target")
-    stats = queries.stats(demo_engine)["targets"]
+    overview = read.targets_overview(demo_engine).set_index("target")
+    stats = read.stats(demo_engine)["targets"]
     assert set(overview.index) == set(stats)
     for symbol, expected in stats.items():
         for key in ("constructs", "sequence_records", "trials", "enrollment_actual", "enrollment_estimated"):
@@ -83,17 +83,17 @@ def test_targets_overview_has_the_counts_of_stats(demo_engine):
 
 
 def test_target_detail_lists_its_constructs_and_trials(demo_engine):
-    detail = queries.target_detail(demo_engine, "CD19")
+    detail = read.target_detail(demo_engine, "CD19")
     constructs = sorted(c.name for c, targets in _constructs(demo_engine) if "CD19" in targets)
     trials = sorted(t.registry_id for t, targets in _trials(demo_engine) if "CD19" in targets)
     assert sorted(detail["constructs"]["name"]) == constructs
     assert sorted(detail["trials"]["registry_id"]) == trials
     assert sum(i["trials"] for i in detail["indications"]) == len(trials) == detail["trial_count"]
     assert detail["construct_count"] == len(constructs)
-    first = queries.target_detail(demo_engine, "CD19", limit=3)
+    first = read.target_detail(demo_engine, "CD19", limit=3)
     assert list(first["constructs"]["name"]) == constructs[:3] and first["construct_count"] == len(constructs)
-    assert detail["uniprot"] and queries.uniprot_url(detail["uniprot"]).endswith(f"/{detail['uniprot']}/entry")
-    assert queries.target_detail(demo_engine, "no such target") is None
+    assert detail["uniprot"] and read.uniprot_url(detail["uniprot"]).endswith(f"/{detail['uniprot']}/entry")
+    assert read.target_detail(demo_engine, "no such target") is None
 
 
 @pytest.mark.parametrize(
@@ -113,21 +113,21 @@ def test_construct_page_filters_and_counts_like_the_rows(demo_engine, filters):
         return True
 
     expected = sorted(c.name for c, targets in _constructs(demo_engine) if matches(c, targets))
-    page = queries.construct_page(demo_engine, limit=1000, **filters)
+    page = read.construct_page(demo_engine, limit=1000, **filters)
     assert page.total == len(expected) > 0
     assert list(page.rows["name"]) == sorted(page.rows["name"]) and sorted(page.rows["name"]) == expected
 
 
 def test_construct_pages_cover_every_construct_once(demo_engine):
-    total = queries.construct_page(demo_engine, limit=0).total
+    total = read.construct_page(demo_engine, limit=0).total
     names = []
     for offset in range(0, total, 7):
-        names.extend(queries.construct_page(demo_engine, limit=7, offset=offset).rows["name"])
+        names.extend(read.construct_page(demo_engine, limit=7, offset=offset).rows["name"])
     assert len(names) == len(set(names)) == total == len(_constructs(demo_engine))
 
 
 def test_construct_facets_are_values_present(demo_engine):
-    facets = queries.construct_facets(demo_engine)
+    facets = read.construct_facets(demo_engine)
     constructs = _constructs(demo_engine)
     assert set(facets["costimulatory"]) == {d for c, _ in constructs for d in (c.costimulatory or [])}
     assert set(facets["hinge"]) == {c.hinge for c, _ in constructs if c.hinge}
@@ -144,7 +144,7 @@ def test_trial_page_filters_and_counts_like_the_rows(demo_engine, filters):
         for key, value in filters.items():
             if key == "target" and value not in targets:
                 return False
-            if key == "phase" and queries.phase_label(trial.phases) != value:
+            if key == "phase" and read.phase_label(trial.phases) != value:
                 return False
             if key == "status" and trial.overall_status != value:
                 return False
@@ -157,7 +157,7 @@ def test_trial_page_filters_and_counts_like_the_rows(demo_engine, filters):
         return True
 
     expected = sorted(t.registry_id for t, targets in _trials(demo_engine) if matches(t, targets))
-    page = queries.trial_page(demo_engine, limit=1000, **filters)
+    page = read.trial_page(demo_engine, limit=1000, **filters)
     assert page.total == len(expected) > 0
     assert sorted(page.rows["registry_id"]) == expected
     assert all(url == f"https://clinicaltrials.gov/study/{i}" for i, url in zip(page.rows["registry_id"],
@@ -166,31 +166,31 @@ def test_trial_page_filters_and_counts_like_the_rows(demo_engine, filters):
 
 
 def test_trial_facets_offer_every_value_that_filters_something(demo_engine):
-    facets = queries.trial_facets(demo_engine)
+    facets = read.trial_facets(demo_engine)
     for phase in facets["phase"]:
-        assert queries.trial_page(demo_engine, limit=0, phase=phase).total > 0, phase
+        assert read.trial_page(demo_engine, limit=0, phase=phase).total > 0, phase
     for status in facets["status"]:
-        assert queries.trial_page(demo_engine, limit=0, status=status).total > 0, status
+        assert read.trial_page(demo_engine, limit=0, status=status).total > 0, status
     assert facets["years"][0] <= facets["years"][1]
 
 
 def test_unknown_filters_are_refused(demo_engine):
     with pytest.raises(ValueError):
-        queries.construct_page(demo_engine, colour="blue")
+        read.construct_page(demo_engine, colour="blue")
     with pytest.raises(ValueError):
-        queries.trial_page(demo_engine, colour="blue")
+        read.trial_page(demo_engine, colour="blue")
 
 
 def test_labels():
-    assert queries.phase_label(["PHASE2", "PHASE1"]) == "Phase 1/2"
-    assert queries.phase_label(None) == queries.NOT_RECORDED
-    assert queries.status_label("ACTIVE_NOT_RECRUITING") == "Active, not recruiting"
-    assert queries.registry_url("ClinicalTrials.gov", "NCT02348216") == "https://clinicaltrials.gov/study/NCT02348216"
+    assert read.phase_label(["PHASE2", "PHASE1"]) == "Phase 1/2"
+    assert read.phase_label(None) == read.NOT_RECORDED
+    assert read.status_label("ACTIVE_NOT_RECRUITING") == "Active, not recruiting"
+    assert read.registry_url("ClinicalTrials.gov", "NCT02348216") == "https://clinicaltrials.gov/study/NCT02348216"
 
 
 def test_construct_records_binders_and_downloads(engine, shared_data):
     from catalogue import export
-    from catalogue.sequences import parse_sequence_file
+    from catalogue.parse.sequences import parse_sequence_file
 
     actor = curation.local_operator()
     for file_name, construct in (("Axicel_HM852952_protein_translated.fasta", "axi-cel"),
@@ -198,59 +198,59 @@ def test_construct_records_binders_and_downloads(engine, shared_data):
         report = curation.import_sequences(engine, actor, file_name, (shared_data / "sequences" / file_name).read_bytes(),
                                            construct=construct)
         assert report.ok, report.error
-    detail = queries.construct_detail(engine, "axi-cel")
+    detail = read.construct_detail(engine, "axi-cel")
     (record,) = detail["sequence_records"]
-    full = queries.sequence_record(engine, record["id"])
+    full = read.sequence_record(engine, record["id"])
     assert full["construct"] == "axi-cel" and len(full["sequence"]) == full["length"] == record["length"]
     assert len(full["domains"]) == len(record["domains"]) > 0
 
     # both products carry the FMC63 binder: each lists the other
-    sharing = queries.constructs_sharing_binder(engine, "axi-cel")
+    sharing = read.constructs_sharing_binder(engine, "axi-cel")
     assert set(sharing["name"]) == {"tisa-cel"}
     assert set(sharing["kind"]) <= {"vh", "vl"}
 
     # the draft rebuilt from the database exports to a file that reads back to the same record
-    draft = queries.sequence_record_draft(engine, record["id"])
+    draft = read.sequence_record_draft(engine, record["id"])
     (again,) = parse_sequence_file(export.to_fasta(draft).encode(), "again.fasta")
     assert again.sequence == full["sequence"] and again.checksum == full["checksum"]
-    file_name, original = queries.original_file(engine, record["id"])
+    file_name, original = read.original_file(engine, record["id"])
     assert file_name == "Axicel_HM852952_protein_translated.fasta" and original.startswith(b">")
 
-    history = queries.sequence_history(engine, "axi-cel")
+    history = read.sequence_history(engine, "axi-cel")
     assert list(history["record_id"]) == [record["record_id"]] and history["imported_by"][0] == actor.name
 
 
 def test_identity_queries(engine):
-    from catalogue.passwords import verify_password
+    from catalogue.curation.passwords import verify_password
 
-    assert not queries.has_accounts(engine)
+    assert not read.has_accounts(engine)
     curation.add_account(engine, curation.local_operator(), "ada", "curator", password="correct horse", email="Ada@Example.org")
-    assert queries.has_accounts(engine)
-    account = queries.account_credentials(engine, "ada")
+    assert read.has_accounts(engine)
+    account = read.account_credentials(engine, "ada")
     assert account["role"] == "curator" and verify_password(account["password_hash"], "correct horse")
     assert not verify_password(account["password_hash"], "wrong")
-    assert queries.account_by_email(engine, "ada@example.org") == {"name": "ada", "role": "curator"}
-    assert queries.account_credentials(engine, "nobody") is None
+    assert read.account_by_email(engine, "ada@example.org") == {"name": "ada", "role": "curator"}
+    assert read.account_credentials(engine, "nobody") is None
 
 
 def test_audit_filters(engine):
     curation.add_account(engine, curation.local_operator(), "ada", "curator", password="pw")
-    events = queries.audit_events(engine)
+    events = read.audit_events(engine)
     day = events[0]["at"].date().isoformat()
-    assert queries.audit_events(engine, until=day) == events
-    assert queries.audit_events(engine, since=day, until=day) == events
-    assert queries.audit_events(engine, until="2000-01-01") == []
-    assert queries.audit_events(engine, exclude_kinds=("account",)) == []
-    assert queries.audit_kinds(engine) == ["account"]
+    assert read.audit_events(engine, until=day) == events
+    assert read.audit_events(engine, since=day, until=day) == events
+    assert read.audit_events(engine, until="2000-01-01") == []
+    assert read.audit_events(engine, exclude_kinds=("account",)) == []
+    assert read.audit_kinds(engine) == ["account"]
 
 
 def test_pickers_search_names_and_titles_and_are_bounded(demo_engine):
-    every = queries.construct_names(demo_engine)
-    found = queries.construct_names(demo_engine, search="CEL")
+    every = read.construct_names(demo_engine)
+    found = read.construct_names(demo_engine, search="CEL")
     assert found == [name for name in every if "cel" in name.lower()] and "tisa-cel" in found
-    assert queries.construct_names(demo_engine, limit=3) == every[:3]
-    assert queries.construct_names(demo_engine, search="%") == []  # a wildcard is searched for literally
-    trials = queries.trial_choices(demo_engine, search="lupus")
+    assert read.construct_names(demo_engine, limit=3) == every[:3]
+    assert read.construct_names(demo_engine, search="%") == []  # a wildcard is searched for literally
+    trials = read.trial_choices(demo_engine, search="lupus")
     assert trials and all("lupus" in (title or "").lower() or "lupus" in rid.lower() for rid, title in trials.items())
-    assert list(queries.trial_choices(demo_engine, search="nct04662099")) == ["NCT04662099"]
-    assert len(queries.trial_choices(demo_engine, limit=5)) == 5
+    assert list(read.trial_choices(demo_engine, search="nct04662099")) == ["NCT04662099"]
+    assert len(read.trial_choices(demo_engine, limit=5)) == 5

@@ -9,9 +9,9 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from catalogue import curation, db, queries
+from catalogue import curation, db, read
+from catalogue.db.models import Construct, ConstructTarget, Trial
 from catalogue.drafts import ConstructDraft, TrialDraft
-from catalogue.models import Construct, ConstructTarget, Trial
 
 
 def test_migrations_create_exactly_the_models(engine):
@@ -24,9 +24,9 @@ def test_migrations_create_exactly_the_models(engine):
 
 
 def test_upgrade_twice_is_harmless(engine):
-    before = queries.row_counts(engine)
+    before = read.row_counts(engine)
     db.upgrade(engine)
-    assert queries.row_counts(engine) == before
+    assert read.row_counts(engine) == before
     db.ensure_schema(engine)
 
 
@@ -35,7 +35,7 @@ def test_registry_ids_are_unique(engine):
         with db.write_session(engine) as session:
             session.add(Trial(registry_name="ClinicalTrials.gov", registry_id="NCT04662099"))
             session.add(Trial(registry_name="ClinicalTrials.gov", registry_id="NCT04662099"))
-    assert queries.row_counts(engine)["trial"] == 0
+    assert read.row_counts(engine)["trial"] == 0
 
 
 def test_foreign_keys_are_enforced(engine):
@@ -48,11 +48,11 @@ def test_a_bispecific_construct_counts_under_each_target_and_once_in_total(engin
     actor = curation.local_operator()
     curation.save_construct(engine, actor, ConstructDraft(name="CS1/BCMA bispecific", targets=["CS1", "BCMA"]))
     curation.save_construct(engine, actor, ConstructDraft(name="anti-BCMA", targets=["BCMA"]))
-    result = queries.stats(engine)
+    result = read.stats(engine)
     assert result["targets"]["CS1"]["constructs"] == 1
     assert result["targets"]["BCMA"]["constructs"] == 2
     assert result["totals"]["constructs"] == 2
-    detail = queries.construct_detail(engine, "CS1/BCMA bispecific")
+    detail = read.construct_detail(engine, "CS1/BCMA bispecific")
     assert detail["targets"] == ["CS1", "BCMA"]  # in the order given
 
 
@@ -68,7 +68,7 @@ def test_unknown_values_are_null_not_zero_or_empty(engine):
         # JSON lists that are unknown are SQL NULL, not the JSON text 'null' or '[]'
         raw = connection.execute(text("SELECT count(*) FROM construct WHERE costimulatory IS NULL")).scalar_one()
         assert raw == 1
-    stats = queries.stats(engine)
+    stats = read.stats(engine)
     assert stats["targets"]["CD7"]["patients_treated"] is None
     assert stats["totals"]["patients_treated"] is None
 
@@ -80,7 +80,7 @@ def test_unknown_enrollment_is_null(engine):
             session, actor, [TrialDraft(registry="ClinicalTrials.gov", registry_id="NCT00000001", targets=["CD19"])]
         )
     assert [o.outcome for o in outcomes] == ["created"]
-    detail = queries.trial_detail(engine, "NCT00000001")
+    detail = read.trial_detail(engine, "NCT00000001")
     assert detail["enrollment_count"] is None
     assert detail["enrollment_type"] == "unknown"
     assert detail["patients_treated"] is None
@@ -114,26 +114,26 @@ def test_the_audit_trail_is_append_only(engine):
     from sqlalchemy.exc import DatabaseError
 
     curation.save_construct(engine, curation.local_operator(), ConstructDraft(name="x", targets=["CD19"]))
-    before = queries.audit_events(engine)
+    before = read.audit_events(engine)
     for statement in ("UPDATE auditevent SET actor = 'mallory'", "DELETE FROM auditevent"):
         with pytest.raises(DatabaseError, match="append-only"):
             with db.write_session(engine) as session:
                 session.execute(text(statement))
-    assert queries.audit_events(engine) == before
+    assert read.audit_events(engine) == before
 
 
 def test_every_changing_write_raises_the_revision_and_cached_reads_follow_it(engine):
     url = engine.url.render_as_string(hide_password=False)
     other_instance = db.make_engine(url)  # a second app instance on the same database
     actor = curation.local_operator()
-    start = queries.catalogue_revision(engine)
-    assert queries.stats(engine)["totals"]["constructs"] == 0  # now cached at this revision
+    start = read.catalogue_revision(engine)
+    assert read.stats(engine)["totals"]["constructs"] == 0  # now cached at this revision
     curation.save_construct(other_instance, actor, ConstructDraft(name="anti-CD7", targets=["CD7"]))
-    assert queries.catalogue_revision(engine) == start + 1  # one write transaction, one step
-    assert queries.stats(engine)["totals"]["constructs"] == 1  # the cache noticed at once
+    assert read.catalogue_revision(engine) == start + 1  # one write transaction, one step
+    assert read.stats(engine)["totals"]["constructs"] == 1  # the cache noticed at once
     curation.save_construct(other_instance, actor, ConstructDraft(name="anti-CD7", targets=["CD7"]))
-    assert queries.catalogue_revision(engine) == start + 1  # nothing changed, nothing raised
-    cached = queries.stats(engine)
+    assert read.catalogue_revision(engine) == start + 1  # nothing changed, nothing raised
+    cached = read.stats(engine)
     cached["totals"]["constructs"] = 99  # callers get copies
-    assert queries.stats(engine)["totals"]["constructs"] == 1
+    assert read.stats(engine)["totals"]["constructs"] == 1
     other_instance.dispose()

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from catalogue.drafts import DOMAIN_KINDS, DomainDraft, SequenceDraft
 from catalogue.export import to_fasta, to_genbank
-from catalogue.sequences import DNA_LETTERS, parse_sequence_file, sequence_checksum
+from catalogue.parse.alphabet import DNA_LETTERS
+from catalogue.parse.checksums import sequence_checksum
+from catalogue.parse.sequences import parse_sequence_file
 
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 

@@ -10,13 +10,9 @@ from Bio import SeqIO
 from seguid import cdseguid, ldseguid, lsseguid
 
 from catalogue.errors import InvalidInput
-from catalogue.sequences import (
-    apply_annotations,
-    kind_from_label,
-    parse_gtf,
-    parse_sequence_file,
-    sequence_checksum,
-)
+from catalogue.parse.checksums import sequence_checksum
+from catalogue.parse.gtf import apply_annotations, parse_gtf
+from catalogue.parse.sequences import kind_from_label, parse_sequence_file
 
 TISACEL_NT = "Tisacel_patentUS9499629B2.fasta"
 ADDGENE = "addgene-plasmid-39296-sequence-49545.gbk"

@@ -6,14 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from catalogue.trial_classification import (
-    SEED_TARGETS,
-    agreement_report,
-    classify_trial,
-    label_targets,
-    render_agreement_doc,
-)
-from catalogue.trials import parse_trial_file, snapshot_labels
+from catalogue.parse.trial_classification import SEED_TARGETS, classify_trial
+from catalogue.parse.trials import parse_trial_file, snapshot_labels
+from tools.classification_agreement import agreement_report, label_targets, render_agreement_doc
 
 ONC = "ONC-CAR-T-Trials-Monitor_2026-08-22_trials.csv"
 RHEUM = "Rheumatology-CAR-T-Trials-Monitor_2026-08-22_trials.csv"

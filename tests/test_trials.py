@@ -12,17 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from catalogue.demo.trials_file import load_demo_trials
 from catalogue.errors import CatalogueError, InvalidInput
-from catalogue.registry_fetch import RegistryUnavailable, fetch_studies
-from catalogue.trials import (
-    load_demo_trials,
-    normalise_date,
-    normalise_enrollment,
-    normalise_phases,
-    parse_trial_file,
-    product_links,
-    snapshot_labels,
-)
+from catalogue.fetch.clinicaltrials_gov import RegistryUnavailable, fetch_studies
+from catalogue.parse.trial_fields import normalise_date, normalise_enrollment, normalise_phases
+from catalogue.parse.trials import parse_trial_file, snapshot_labels
 
 ONC = "ONC-CAR-T-Trials-Monitor_2026-08-22_trials.csv"
 RHEUM = "Rheumatology-CAR-T-Trials-Monitor_2026-08-22_trials.csv"
@@ -356,8 +350,8 @@ def test_demo_trials_json_loads_and_holds_the_union_hospital_trials():
     assert all("summary" not in t and t["source"].startswith("ClinicalTrials.gov record as in the CAR-T Trials Monitor snapshot of 2026-08-22 (")
                for t in raw["trials"])
     by_id = {d.registry_id: d for d in drafts}
-    assert product_links(by_id["NCT06653556"]) == ["LCAR-AIO"]
-    assert "tisa-cel" in product_links(by_id["NCT02445248"])
+    assert list(by_id["NCT06653556"].products) == ["LCAR-AIO"]
+    assert "tisa-cel" in list(by_id["NCT02445248"].products)
 
 
 def test_demo_trials_json_is_what_the_tool_builds(shared_data):

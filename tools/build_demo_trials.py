@@ -1,7 +1,7 @@
 """Build catalogue/demo/trials.json: the demo catalogue's trial facts.
 
 Reads the two CAR-T Trials Monitor snapshots (../shared/data/trials/) with
-:func:`catalogue.trials.parse_trial_file` and keeps:
+:func:`catalogue.parse.trials.parse_trial_file` and keeps:
 
 * the trials whose lead sponsor is Union Hospital, Tongji Medical College (Wuhan);
 * the pivotal trials of the approved reference products present in the snapshots;
@@ -21,7 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from catalogue.trials import draft_to_json, parse_trial_file  # noqa: E402
+from catalogue.demo.trials_file import draft_to_json  # noqa: E402
+from catalogue.parse.trials import parse_trial_file  # noqa: E402
 
 SNAPSHOT_FILES = (
     "ONC-CAR-T-Trials-Monitor_2026-08-22_trials.csv",
@@ -74,7 +75,7 @@ def build(data_dir: Path) -> dict:
         "description": (
             "Trial facts of the demo catalogue: the Union Hospital (Wuhan) trials, the pivotal trials of the "
             "approved reference products and CD38 CAR-T trials, parsed and classified from the registry fields "
-            "by catalogue.trials (targets from the record text, not from the snapshot's labels)."
+            "by catalogue.parse.trials (targets from the record text, not from the snapshot's labels)."
         ),
         "pivotal_absent_from_snapshots": {rid: PIVOTAL[rid] for rid in absent},
         "trials": sorted(entries.values(), key=lambda e: e["registry_id"]),

@@ -2,7 +2,7 @@
 
 Each public function is one user action: it checks the acting account's role,
 validates its input, writes in one transaction, and records one
-:class:`~catalogue.models.AuditEvent` per entity it changes. A write that
+:class:`~catalogue.db.models.AuditEvent` per entity it changes. A write that
 changes nothing records nothing, so repeating an action is harmless. The CLI
 and the app call these functions; nothing else writes to the database.
 
@@ -26,6 +26,7 @@ from catalogue.curation.actors import (
     local_operator,
     require,
 )
+from catalogue.curation.audit import FileReport, Outcome, RecordOutcome, row_values
 from catalogue.curation.constructs import (
     CONSTRUCT_FIELDS,
     EDITABLE_CONSTRUCT_FIELDS,
@@ -36,7 +37,6 @@ from catalogue.curation.constructs import (
     update_construct,
 )
 from catalogue.curation.demo_catalogue import describe_outcomes, load_demo
-from catalogue.curation.records import FileReport, Outcome, RecordOutcome, row_values
 from catalogue.curation.sequences import (
     accept_architecture,
     import_binders,
@@ -56,7 +56,7 @@ from catalogue.curation.trials import (
     update_trial,
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound, PermissionDenied
-from catalogue.preparation import PreparedSequences, prepare_sequences
+from catalogue.prepare.files import PreparedSequences, prepare_sequences
 
 __all__ = [
     "LOCAL_OPERATOR", "ROLES", "ROLE_RANK", "Actor", "Role", "actor_for", "local_operator", "require",

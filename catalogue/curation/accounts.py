@@ -7,14 +7,14 @@ from sqlalchemy.engine import Engine
 
 from catalogue import db
 from catalogue.curation.actors import LOCAL_OPERATOR, ROLES, Actor, require
-from catalogue.curation.records import (
+from catalogue.curation.audit import (
     Outcome,
     _audit,
 )
-from catalogue.errors import InvalidInput, NotFound
-from catalogue.models import (
+from catalogue.db.models import (
     Account,
 )
+from catalogue.errors import InvalidInput, NotFound
 
 # --- accounts -----------------------------------------------------------------------------
 
@@ -28,7 +28,7 @@ def add_account(
         raise InvalidInput(f"role {role!r} is not one of {', '.join(ROLES)}")
     if not name or not name.strip() or name == LOCAL_OPERATOR:
         raise InvalidInput(f"{name!r} cannot be an account name")
-    from catalogue.passwords import hash_password
+    from catalogue.curation.passwords import hash_password
 
     with db.write_session(engine) as session:
         if session.exec(select(Account).where(Account.name == name)).scalars().first() is not None:

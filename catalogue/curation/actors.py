@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from catalogue import db
-from catalogue.errors import PermissionDenied
-from catalogue.models import (
+from catalogue.db.models import (
     Account,
 )
+from catalogue.errors import PermissionDenied
 
 Role = Literal["viewer", "curator", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "curator", "admin")

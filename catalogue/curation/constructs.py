@@ -15,12 +15,19 @@ from sqlmodel import Session
 
 from catalogue import db
 from catalogue.curation.actors import Actor, require
-from catalogue.curation.records import (
+from catalogue.curation.audit import (
     Outcome,
     _apply,
     _audit,
     check_version,
     row_values,
+)
+from catalogue.db.models import (
+    Construct,
+    ConstructTarget,
+    Programme,
+    Target,
+    Trial,
 )
 from catalogue.drafts import (
     MODALITIES,
@@ -29,13 +36,6 @@ from catalogue.drafts import (
     TargetDraft,
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound
-from catalogue.models import (
-    Construct,
-    ConstructTarget,
-    Programme,
-    Target,
-    Trial,
-)
 
 # --- targets and programmes -------------------------------------------------------
 

@@ -13,7 +13,7 @@ from catalogue.curation.constructs import (
 )
 from catalogue.curation.sequences import _write_sequences
 from catalogue.curation.trials import _link_curated, _set_patients, _write_trials
-from catalogue.preparation import prepare_sequences
+from catalogue.prepare.files import prepare_sequences
 
 # --- the demo catalogue -------------------------------------------------------------------
 

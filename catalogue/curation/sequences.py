@@ -18,11 +18,7 @@ from sqlmodel import Session
 
 from catalogue import db
 from catalogue.curation.actors import Actor, require
-from catalogue.curation.constructs import (
-    _construct_state,
-    _live_construct,
-)
-from catalogue.curation.records import (
+from catalogue.curation.audit import (
     FileReport,
     RecordOutcome,
     _apply,
@@ -32,26 +28,30 @@ from catalogue.curation.records import (
     check_version,
     row_values,
 )
-from catalogue.drafts import (
-    DOMAIN_KINDS,
-    DomainDraft,
+from catalogue.curation.constructs import (
+    _construct_state,
+    _live_construct,
 )
-from catalogue.errors import CatalogueError, EditConflict, InvalidInput, NotFound
-from catalogue.models import (
+from catalogue.db.models import (
     Construct,
     Domain,
     ReferenceBinder,
     SequenceRecord,
 )
-from catalogue.parsing_process import ParsingProcess, ParsingProcessFailed
-from catalogue.preparation import PreparedSequences, ReadOptions, prepare_file
+from catalogue.drafts import (
+    DOMAIN_KINDS,
+    DomainDraft,
+)
+from catalogue.errors import CatalogueError, EditConflict, InvalidInput, NotFound
+from catalogue.prepare.files import PreparedSequences, ReadOptions, prepare_file
+from catalogue.prepare.process import ParsingProcess, ParsingProcessFailed
 
 # --- sequence records ---------------------------------------------------------------
 
 
 def reference_binder_library(engine: Engine) -> list:
     """The reference binders loaded with ``catalogue import binders``, as the detector's library."""
-    from catalogue.binders import ReferenceBinder as LibraryBinder
+    from catalogue.detect.binders import ReferenceBinder as LibraryBinder
 
     with db.read_session(engine) as session:
         rows = session.exec(select(ReferenceBinder)).scalars().all()
@@ -109,7 +109,7 @@ def import_sequence_files(
 
     ``files`` gives each file's name and content, or the :class:`InvalidInput` saying why it could not
     be read (reported; the other files go on). With two files or more, parsing and detection run in
-    separate processes (:mod:`catalogue.parsing_process`, see :func:`parsing_processes`), ahead of this
+    separate processes (:mod:`catalogue.prepare.process`, see :func:`parsing_processes`), ahead of this
     process's writes: writes stay one at a time, in file order and one transaction per file, so a
     sequence repeated in a later file is reported as already present. ``on_report`` is called as each
     file's report is ready.
@@ -367,7 +367,7 @@ def accept_architecture(engine: Engine, actor: Actor, construct_name: str) -> di
     fields that changed, with their new values.
     """
     require(actor, "curator", "accept a detected architecture")
-    from catalogue.domains import detect_domains, propose_architecture
+    from catalogue.detect.domains import detect_domains, propose_architecture
 
     with db.write_session(engine) as session:
         construct = _live_construct(session, construct_name)
@@ -415,7 +415,7 @@ def accept_architecture(engine: Engine, actor: Actor, construct_name: str) -> di
 def import_binders(engine: Engine, actor: Actor, file_name: str, content: bytes) -> FileReport:
     """Load a Thera-SAbDab export as the reference library that names detected binders."""
     require(actor, "curator", "import reference binders")
-    from catalogue.binders import parse_therasabdab
+    from catalogue.detect.binders import parse_therasabdab
 
     try:
         binders = parse_therasabdab(content, file_name)

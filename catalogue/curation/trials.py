@@ -15,8 +15,7 @@ from sqlmodel import Session
 
 from catalogue import db
 from catalogue.curation.actors import Actor, require
-from catalogue.curation.constructs import _find_target, _live_construct, _target_row
-from catalogue.curation.records import (
+from catalogue.curation.audit import (
     FileReport,
     Outcome,
     RecordOutcome,
@@ -27,11 +26,8 @@ from catalogue.curation.records import (
     check_version,
     row_values,
 )
-from catalogue.drafts import (
-    TrialDraft,
-)
-from catalogue.errors import EditConflict, InvalidInput, NotFound
-from catalogue.models import (
+from catalogue.curation.constructs import _find_target, _live_construct, _target_row
+from catalogue.db.models import (
     Construct,
     Programme,
     Target,
@@ -39,6 +35,10 @@ from catalogue.models import (
     TrialConstruct,
     TrialTarget,
 )
+from catalogue.drafts import (
+    TrialDraft,
+)
+from catalogue.errors import EditConflict, InvalidInput, NotFound
 
 # --- trials -----------------------------------------------------------------------
 
@@ -273,7 +273,7 @@ def import_trials(
 ) -> FileReport:
     """Import one registry file (CT.gov JSON or CSV, or a trial-monitor snapshot): all of it or nothing."""
     require(actor, "curator", "import trials")
-    from catalogue.trials import parse_trial_file
+    from catalogue.parse.trials import parse_trial_file
 
     try:
         drafts = parse_trial_file(content, file_name, source=source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from catalogue import charts, queries
+from catalogue import charts, read
 from catalogue.ui import store, tables, widgets
 
 name = st.query_params.get("name")
@@ -105,8 +105,8 @@ def _construct_page(name: str) -> None:
     st.subheader("Trials")
     if detail["trials"]:
         st.dataframe(
-            [{**t, "phase": queries.phase_label(t["phases"]), "status": queries.status_label(t["overall_status"]),
-              "registry_url": queries.registry_url(None, t["registry_id"]),
+            [{**t, "phase": read.phase_label(t["phases"]), "status": read.status_label(t["overall_status"]),
+              "registry_url": read.registry_url(None, t["registry_id"]),
               "link": "curated" if t["curated"] else "matched by product name"} for t in detail["trials"]],
             hide_index=True, width="stretch", key="construct_trials",
             column_order=["registry_id", "registry_url", "title", "phase", "status", "link"],

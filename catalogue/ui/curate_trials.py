@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from catalogue import curation, queries
+from catalogue import curation, read
 from catalogue.drafts import MODALITIES
 from catalogue.errors import EditConflict
 from catalogue.ui import identity, saves, store, widgets
@@ -71,12 +71,12 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
         left, middle, right = st.columns(3)
         values["phases"] = left.multiselect(
             "Phases", _options(PHASE_CODES, None) + [p for p in shown["phases"] or [] if p not in PHASE_CODES],
-            default=shown["phases"] or [], format_func=lambda code: queries.phase_label([code]), key="trial_phases")
+            default=shown["phases"] or [], format_func=lambda code: read.phase_label([code]), key="trial_phases")
         statuses = _options(STATUS_CODES, shown["overall_status"])
         values["overall_status"] = middle.selectbox(
-            "Overall status", statuses, format_func=queries.status_label, key="trial_overall_status",
+            "Overall status", statuses, format_func=read.status_label, key="trial_overall_status",
             index=statuses.index(shown["overall_status"]) if shown["overall_status"] else None,
-            placeholder=queries.NOT_RECORDED)
+            placeholder=read.NOT_RECORDED)
         values["start_date"] = right.text_input("Start date", shown["start_date"] or "", key="trial_start_date",
                                                 placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
         values["indication"] = left.text_input("Indication", shown["indication"] or "", key="trial_indication")
@@ -84,7 +84,7 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
                                                           key="trial_indication_category")
         values["lead_sponsor"] = right.text_input("Lead sponsor", shown["lead_sponsor"] or "", key="trial_lead_sponsor")
         count = left.number_input("Enrollment (registry count)", min_value=0, step=1, value=shown["enrollment_count"],
-                                  placeholder=queries.NOT_RECORDED, key="trial_enrollment_count")
+                                  placeholder=read.NOT_RECORDED, key="trial_enrollment_count")
         values["enrollment_count"] = int(count) if count is not None else None
         values["enrollment_type"] = middle.selectbox(
             "Enrollment type", ENROLLMENT_TYPES, index=ENROLLMENT_TYPES.index(shown["enrollment_type"] or "unknown"),
@@ -92,11 +92,11 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
         modalities = _options(MODALITIES, shown["modality"])
         values["modality"] = right.selectbox(
             "Modality", modalities, index=modalities.index(shown["modality"]) if shown["modality"] else None,
-            placeholder=queries.NOT_RECORDED, key="trial_modality")
+            placeholder=read.NOT_RECORDED, key="trial_modality")
         sources = _options(CELL_SOURCES, shown["cell_source"])
         values["cell_source"] = left.selectbox(
             "Cell source", sources, index=sources.index(shown["cell_source"]) if shown["cell_source"] else None,
-            placeholder=queries.NOT_RECORDED, key="trial_cell_source")
+            placeholder=read.NOT_RECORDED, key="trial_cell_source")
         lists_left, lists_right = st.columns(2)
         values["conditions"] = lists_left.text_area("Conditions (one a line)", "\n".join(shown["conditions"] or []),
                                                     key="trial_conditions")

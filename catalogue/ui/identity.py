@@ -11,7 +11,7 @@ Three cases, checked in this order:
    default after ``catalogue init``): the visitor acts as the local operator,
    an admin, so the quick start can curate.
 3. Otherwise local accounts sign in with name and password (argon2 hashes,
-   checked by :func:`catalogue.passwords.verify_password`); a session ends
+   checked by :func:`catalogue.curation.passwords.verify_password`); a session ends
    after :data:`IDLE_LIMIT` without activity. Without signing in the visitor
    is a viewer.
 
@@ -28,8 +28,8 @@ from datetime import timedelta
 
 import streamlit as st
 
-from catalogue import curation, queries
-from catalogue.passwords import verify_password
+from catalogue import curation, read
+from catalogue.curation.passwords import verify_password
 from catalogue.ui import store
 
 IDLE_LIMIT = timedelta(hours=8)
@@ -82,12 +82,12 @@ def current_visitor() -> Visitor:
     if oidc_configured():
         if getattr(st.user, "is_logged_in", False):
             email = st.user.get("email")
-            account = queries.account_by_email(engine, str(email)) if email else None
+            account = read.account_by_email(engine, str(email)) if email else None
             if account is not None:
                 return Visitor(curation.Actor(account["name"], account["role"]), "single sign-on")
             return Visitor(curation.Actor(str(email or "guest"), "viewer"), "single sign-on")
         return Visitor(GUEST, "guest")
-    if not queries.has_accounts(engine):
+    if not read.has_accounts(engine):
         return Visitor(curation.local_operator(), "local operator")
     name = st.session_state.get(ACCOUNT_KEY)
     if name is None:
@@ -99,7 +99,7 @@ def current_visitor() -> Visitor:
             f"Your session expired after {hours:g} hours without activity: sign in again."
         )
         return Visitor(GUEST, "guest")
-    account = queries.account_credentials(engine, name)
+    account = read.account_credentials(engine, name)
     if account is None:  # archived or removed meanwhile
         sign_out()
         return Visitor(GUEST, "guest")
@@ -109,7 +109,7 @@ def current_visitor() -> Visitor:
 
 def sign_in(name: str, password: str) -> bool:
     """Check a local account's password; on success the session is signed in as that account."""
-    account = queries.account_credentials(store.engine(), name.strip())
+    account = read.account_credentials(store.engine(), name.strip())
     if account is None or not verify_password(account["password_hash"], password):
         return False
     st.session_state[ACCOUNT_KEY] = account["name"]

@@ -14,7 +14,8 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from catalogue import config, db, queries
+from catalogue import config, db
+from catalogue import read as read_side
 
 READ_TTL_SECONDS = 3600  # results are keyed on the catalogue revision; the TTL only bounds memory
 
@@ -37,13 +38,13 @@ def engine() -> Engine:
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=512)
 def _read(url: str, revision: int, query: str, args: tuple, kwargs: tuple) -> Any:
-    return getattr(queries, query)(_engine(url), *args, **dict(kwargs))
+    return getattr(read_side, query)(_engine(url), *args, **dict(kwargs))
 
 
 def read(query: str, *args: Any, **kwargs: Any) -> Any:
-    """``catalogue.queries.<query>(engine, *args, **kwargs)``, cached for this database at its current revision."""
+    """``catalogue.read.<query>(engine, *args, **kwargs)``, cached for this database at its current revision."""
     url = database_url()
-    revision = queries.catalogue_revision(_engine(url))
+    revision = read_side.catalogue_revision(_engine(url))
     return _read(url, revision, query, args, tuple(sorted(kwargs.items())))
 
 

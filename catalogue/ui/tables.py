@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from catalogue.queries import NOT_RECORDED
+from catalogue.vocabulary import NOT_RECORDED
 
 CONSTRUCT_COLUMNS = {
     "name": st.column_config.TextColumn("Construct", pinned=True, width="medium"),
@@ -45,7 +45,7 @@ TRIAL_COLUMNS = {
 
 
 def constructs(frame: pd.DataFrame, *, key: str, selectable: bool = False):
-    """A table of constructs (rows of :func:`catalogue.queries.construct_page`)."""
+    """A table of constructs (rows of :func:`catalogue.read.construct_page`)."""
     return st.dataframe(
         frame, hide_index=True, width="stretch", key=key, column_config=CONSTRUCT_COLUMNS,
         column_order=list(CONSTRUCT_COLUMNS), placeholder=NOT_RECORDED,
@@ -54,7 +54,7 @@ def constructs(frame: pd.DataFrame, *, key: str, selectable: bool = False):
 
 
 def trials(frame: pd.DataFrame, *, key: str, selectable: bool = False):
-    """A table of trials (rows of :func:`catalogue.queries.trial_page`)."""
+    """A table of trials (rows of :func:`catalogue.read.trial_page`)."""
     return st.dataframe(
         frame, hide_index=True, width="stretch", key=key, column_config=TRIAL_COLUMNS,
         column_order=list(TRIAL_COLUMNS), placeholder=NOT_RECORDED,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from catalogue import queries
+from catalogue import read
 from catalogue.ui import store, tables, widgets
 
 symbol = st.query_params.get("symbol")
@@ -30,7 +30,7 @@ if symbol:
             key="target_facts",
         )
         if target["uniprot"]:
-            st.link_button(f"UniProt {target['uniprot']}", queries.uniprot_url(target["uniprot"]),
+            st.link_button(f"UniProt {target['uniprot']}", read.uniprot_url(target["uniprot"]),
                            icon=":material/open_in_new:")
     with right:
         st.caption("Note")

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from catalogue.charts import plotly_config
-from catalogue.queries import NOT_RECORDED
+from catalogue.vocabulary import NOT_RECORDED
 from catalogue.ui import store
 
 ANY = "Any"

@@ -7,7 +7,7 @@ both strands of DNA, or the protein itself) and the domains along each chain:
   pyhmmer; model names give species and chain type);
 * everything else (signal peptides, linkers, hinges, transmembrane, costimulatory
   and signalling domains, 2A peptides, markers, TCR constant regions) by local
-  alignment (BLOSUM62) against the reference parts library (:mod:`catalogue.parts`).
+  alignment (BLOSUM62) against the reference parts library (:mod:`catalogue.detect.parts`).
 
 Detected domains are :class:`~catalogue.drafts.DomainDraft` with ``source="detected"``
 for a curator to accept; :func:`propose_architecture` condenses them into the
@@ -28,8 +28,8 @@ from Bio.Align import substitution_matrices
 from Bio.Seq import Seq
 from seguid import lsseguid
 
-from .drafts import DomainDraft, Molecule
-from .parts import ReferencePart, reference_parts
+from catalogue.detect.parts import ReferencePart, reference_parts
+from catalogue.drafts import DomainDraft, Molecule
 
 MIN_ORF_AA = 150  # shortest open reading frame searched on DNA, in residues
 MIN_V_DOMAIN_BITS = 40.0  # HMM bit score a V-domain hit needs

@@ -1,7 +1,7 @@
 """Sequence files made ready for the catalogue: parsed, annotated and run through domain detection.
 
 Pure functions, no database: what Curate previews, what an import writes, and what the parsing
-process (:mod:`catalogue.parsing_process`) runs ahead of an import's writes.
+process (:mod:`catalogue.prepare.process`) runs ahead of an import's writes.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from catalogue import config
 from catalogue.drafts import SequenceDraft
 from catalogue.errors import InvalidInput
-from catalogue.sequences import apply_annotations, parse_gtf, parse_sequence_file
+from catalogue.parse.gtf import apply_annotations, parse_gtf
+from catalogue.parse.sequences import parse_sequence_file
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def prepare_sequences(
         gtf_name = annotations_name or "annotations.gtf"
         drafts = apply_annotations(drafts, parse_gtf(annotations, gtf_name), gtf_name)
     if detect:
-        from catalogue.domains import detect_domains, header_content_warnings
+        from catalogue.detect.domains import detect_domains, header_content_warnings
 
         for draft in drafts:
             result = detect_domains(draft.sequence, draft.molecule)
@@ -75,7 +76,7 @@ def prepare_sequences(
 
 
 def _name_binders(draft: SequenceDraft, result, library: list) -> None:
-    from catalogue.binders import closest_binder
+    from catalogue.detect.binders import closest_binder
 
     for index, domain in enumerate(result.domains):
         if domain.kind not in ("vh", "vl", "vhh") or domain.protein_start is None:

@@ -28,13 +28,11 @@ that record's text only when there is an error.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import re
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePath
 
@@ -44,14 +42,21 @@ from Bio.SeqFeature import CompoundLocation, SeqFeature
 
 from catalogue.drafts import DomainDraft, Molecule, SequenceDraft, SequenceFormat, Topology
 from catalogue.errors import InvalidInput
+from catalogue.parse.alphabet import (
+    DNA_BYTES,
+    NOT_DNA,
+    NOT_PROTEIN,
+    PROTEIN_BYTES,
+    WITHOUT_ACGTN,
+    checked_text,
+    first_outside,
+    line_at,
+)
+from catalogue.parse.checksums import sequence_checksum
 
 DEFAULT_MAX_LENGTH = 1_000_000
 """Largest number of bases/residues accepted in one record unless the caller says otherwise."""
-
-DNA_LETTERS = "ACGTRYSWKMBDHVN"
 """IUPAC nucleotide codes accepted in a DNA record (no U, no gaps)."""
-
-PROTEIN_LETTERS = "ACDEFGHIKLMNPQRSTVWYBJOUXZ"
 """IUPAC amino-acid codes accepted in a protein record (20 standard, O, U and the ambiguity codes B, J, X, Z)."""
 
 KIND_NOTE_PREFIX = "catalogue:"
@@ -59,15 +64,6 @@ KIND_NOTE_PREFIX = "catalogue:"
 
 CIRCULAR_TOKEN = "topology=circular"
 """A word in a FASTA header that marks a circular molecule (written by :func:`catalogue.export.to_fasta`)."""
-
-_NOT_DNA = re.compile(f"[^{DNA_LETTERS}]")
-_NOT_PROTEIN = re.compile(f"[^{PROTEIN_LETTERS}]")
-_WITHOUT_ACGTN = str.maketrans("", "", "ACGTN")
-_DNA_COMPLEMENT = str.maketrans("ACGTRYSWKMBDHVN", "TGCAYRSWMKVHDBN")
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_TEXT_BYTES = bytes(b for b in range(256) if not _CONTROL_BYTES.match(bytes([b])))  # deleted: what is left is control
-_DNA_BYTES = DNA_LETTERS.encode("ascii")
-_PROTEIN_BYTES = PROTEIN_LETTERS.encode("ascii")
 _FASTA_START = b">"
 _GENBANK_START = b"LOCUS       "  # Biopython's record start: LOCUS + 7 spaces
 _STOP_CODONS = frozenset({"TAA", "TAG", "TGA"})
@@ -87,101 +83,6 @@ _SOURCE_TOKEN = re.compile(
     r"(?<![A-Z0-9])(?:((?:US|WO|EP|CN|JP|KR|CA|AU|DE|GB|FR)\d{5,12})[A-Z]\d?"
     r"|((?:[A-Z]{2}_|[A-Z]{1,2})\d{5,9})(?:\.\d+)?)(?![A-Za-z0-9])"
 )
-
-
-# --- checksums -------------------------------------------------------------------------------------------------
-
-
-def _min_rotation_python(text: str) -> int:
-    """Start of the lexicographically smallest rotation of ``text`` (Booth's algorithm, pure Python)."""
-    doubled = text + text
-    failure = [-1] * len(doubled)
-    best = 0
-    for j in range(1, len(doubled)):
-        char = doubled[j]
-        i = failure[j - best - 1]
-        while i != -1 and char != doubled[best + i + 1]:
-            if char < doubled[best + i + 1]:
-                best = j - i - 1
-            i = failure[i]
-        if char != doubled[best + i + 1]:
-            if char < doubled[best]:
-                best = j
-            failure[j - best] = -1
-        else:
-            failure[j - best] = i + 1
-    return best
-
-
-try:  # libdivsufsort's C implementation; the pure-Python fallback gives the same rotation, slower
-    from pydivsufsort import min_rotation as _divsufsort_min_rotation
-except ImportError:  # pragma: no cover - depends on the environment
-    _divsufsort_min_rotation = None
-
-
-def _min_rotation(text: str) -> int:
-    """Start of the smallest rotation of an ASCII string (C routine when pydivsufsort is installed)."""
-    if _divsufsort_min_rotation is None:  # pragma: no cover - depends on the environment
-        return _min_rotation_python(text)
-    return int(_divsufsort_min_rotation(text.encode("ascii")))
-
-
-def _seguid_digest(text: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha1(text.encode("ascii")).digest()).decode("ascii").rstrip("=")
-
-
-def _rotated(text: str, amount: int) -> str:
-    amount %= len(text)
-    return text[amount:] + text[:amount]
-
-
-def sequence_checksum(sequence: str, molecule: Molecule, topology: Topology) -> str:
-    """The SEGUID v2 checksum that identifies a sequence in the catalogue.
-
-    * linear DNA: ``ldseguid`` of the double strand (watson = the sequence, crick =
-      its reverse complement). It is strand-invariant: a sequence and its reverse
-      complement are the same molecule and get the same checksum.
-    * circular DNA: ``cdseguid``: also rotation-invariant, so a plasmid written from
-      another origin, or from the other strand, gets the same checksum.
-    * protein: ``lsseguid`` with the ``{protein-extended}`` alphabet (``csseguid`` for
-      the rare circular peptide).
-
-    DNA uses the ``{DNA-extended}`` IUPAC alphabet (ambiguity codes complement as
-    IUPAC defines them). The values equal those of the ``seguid`` package
-    (Pereira et al. 2024; the tests check this on real files); they are computed
-    here with ``hashlib`` and a C minimal-rotation routine because the package's
-    pure-Python checks cost more than parsing the GenBank record itself.
-    The result carries its method prefix (``ldseguid=...``, ``cdseguid=...``, ``lsseguid=...``).
-    """
-    if not sequence:
-        raise InvalidInput("an empty sequence has no checksum")
-    sequence = sequence.upper()
-    if molecule == "protein":
-        bad = _first_outside(sequence, _PROTEIN_BYTES, _NOT_PROTEIN)
-        if bad:
-            raise InvalidInput(f"{bad.group()!r} is not an IUPAC amino-acid code")
-        if topology == "circular":
-            return "csseguid=" + _seguid_digest(_rotated(sequence, _min_rotation(sequence)))
-        return "lsseguid=" + _seguid_digest(sequence)
-    bad = _first_outside(sequence, _DNA_BYTES, _NOT_DNA)
-    if bad:
-        raise InvalidInput(f"{bad.group()!r} is not an IUPAC nucleotide code")
-    watson = sequence
-    crick = sequence.translate(_DNA_COMPLEMENT)[::-1]
-    if topology == "circular":
-        amount_watson = _min_rotation(watson)
-        amount_crick = _min_rotation(crick)
-        watson_min = _rotated(watson, amount_watson)
-        crick_min = _rotated(crick, amount_crick)
-        if watson_min < crick_min:
-            watson, crick = watson_min, _rotated(crick, -amount_watson)
-        else:
-            watson, crick = crick_min, _rotated(watson, -amount_crick)
-        prefix = "cdseguid="
-    else:
-        prefix = "ldseguid="
-    spec = f"{watson};{crick}" if watson < crick else f"{crick};{watson}"
-    return prefix + _seguid_digest(spec)
 
 
 # --- domain kinds from labels ----------------------------------------------------------------------------------
@@ -243,30 +144,6 @@ def _kind_note(note: str | None) -> dict[str, str]:
     return fields
 
 
-# --- reading the bytes -----------------------------------------------------------------------------------------
-
-
-def _line_at(content: bytes, offset: int) -> int:
-    return content.count(b"\n", 0, offset) + 1
-
-
-def _checked_text(content: bytes, file_name: str) -> str:
-    """The file as text, after refusing empty, binary and non-UTF-8 content."""
-    if not content or not content.strip():
-        raise InvalidInput("the file is empty", file=file_name)
-    control = _CONTROL_BYTES.search(content) if content.translate(None, _TEXT_BYTES) else None
-    if control:
-        byte = control.group()
-        what = "a NUL byte" if byte == b"\x00" else f"the control byte 0x{byte[0]:02x}"
-        raise InvalidInput(f"binary content: {what} at byte {control.start() + 1}; not a text sequence file",
-                           file=file_name, line=_line_at(content, control.start()))
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidInput(f"binary content: byte {error.start + 1} is not UTF-8 text",
-                           file=file_name, line=_line_at(content, error.start)) from None
-
-
 def _sniffed_format(content: bytes, file_name: str) -> tuple[SequenceFormat, list[str]]:
     """GenBank or FASTA from the first non-blank text; a sentence when the extension says otherwise."""
     head = content[len(_BOM):] if content.startswith(_BOM) else content
@@ -280,7 +157,7 @@ def _sniffed_format(content: bytes, file_name: str) -> tuple[SequenceFormat, lis
         raise InvalidInput(
             f"neither GenBank (first line starting with LOCUS) nor FASTA (first line starting with '>'); "
             f"the file starts with {first!r}",
-            file=file_name, line=_line_at(content, len(content) - len(head)))
+            file=file_name, line=line_at(content, len(content) - len(head)))
     notes = []
     suffix = PurePath(file_name).suffix.lower()
     if found == "fasta" and suffix in _GENBANK_EXTENSIONS:
@@ -360,7 +237,7 @@ def parse_sequence_file(
     Raises :class:`InvalidInput` at the first problem, naming file, record and line.
     """
     requested = _requested_molecule(molecule, file_name)
-    text = _checked_text(content, file_name)
+    text = checked_text(content, file_name)
     fmt, notes = _sniffed_format(content, file_name)
     if fmt == "genbank":
         drafts = list(_genbank_drafts(content, text, file_name, requested, max_length))
@@ -439,22 +316,15 @@ def _finished_draft(record: _Record, file_name: str, fmt: SequenceFormat, reques
     )
 
 
-def _first_outside(sequence: str, letters: bytes, pattern: re.Pattern[str]) -> re.Match[str] | None:
-    """The first character of ``sequence`` not in ``letters`` (a C-speed check first, the regex only on failure)."""
-    if sequence.isascii() and not sequence.encode("ascii").translate(None, letters):
-        return None
-    return pattern.search(sequence)
-
-
 def _resolved_molecule(sequence: str, record: _Record, fmt: SequenceFormat, requested: Molecule | None,
                        where: dict) -> Molecule:
     """DNA or protein; errors for a mismatch with the request, RNA, and characters outside IUPAC."""
     if requested and record.declared and requested != record.declared:
         raise InvalidInput(f"{requested} was requested but the LOCUS line declares {record.declared}", **where)
-    not_dna = _first_outside(sequence, _DNA_BYTES, _NOT_DNA)
+    not_dna = first_outside(sequence, DNA_BYTES, NOT_DNA)
     if record.declared == "DNA" and not_dna is None:
         return "DNA"  # the common GenBank case: nothing more to decide
-    nucleotides = len(sequence) - len(sequence.translate(_WITHOUT_ACGTN))
+    nucleotides = len(sequence) - len(sequence.translate(WITHOUT_ACGTN))
     nucleotide_like = nucleotides >= 0.9 * len(sequence)
     if not_dna is not None and not nucleotide_like and _looks_like_rna(sequence):
         raise InvalidInput("the sequence is RNA (U instead of T); store it as DNA", **where)
@@ -462,7 +332,7 @@ def _resolved_molecule(sequence: str, record: _Record, fmt: SequenceFormat, requ
         raise InvalidInput(
             f"protein was requested but the content is nucleotides ({nucleotides} of {len(sequence)} are A/C/G/T/N)",
             **where)
-    not_protein = _first_outside(sequence, _PROTEIN_BYTES, _NOT_PROTEIN)
+    not_protein = first_outside(sequence, PROTEIN_BYTES, NOT_PROTEIN)
     if requested == "DNA" and not_dna is not None and not nucleotide_like and not_protein is None:
         raise InvalidInput(
             f"DNA was requested but the content is protein: {not_dna.group()!r} at position {not_dna.start() + 1} "
@@ -484,7 +354,7 @@ def _looks_like_rna(sequence: str) -> bool:
     if "U" not in sequence or "T" in sequence:
         return False
     as_dna = sequence.replace("U", "T")
-    return _NOT_DNA.search(as_dna) is None and sum(map(as_dna.count, "ACGTN")) >= 0.9 * len(as_dna)
+    return NOT_DNA.search(as_dna) is None and sum(map(as_dna.count, "ACGTN")) >= 0.9 * len(as_dna)
 
 
 def _coding_warnings(sequence: str) -> list[str]:
@@ -748,149 +618,3 @@ def _feature_line(features: list[SeqFeature], number: int, text: _RecordText) ->
     if nth < len(matches):
         return text.line + text.raw.count(b"\n", 0, matches[nth].start())
     return text.line
-
-
-# --- GTF annotations -------------------------------------------------------------------------------------------
-
-_GTF_STRANDS = {"+": 1, "-": -1, ".": None, "?": None}
-_GTF_CONTAINERS = frozenset({"transcript", "mrna", "gene"})
-_GTF_LABEL_KEYS = ("exon_id", "Name", "name", "label", "Label", "gene_name", "gene_id", "transcript_id", "ID")
-_GTF_LINE = re.compile(r", line (\d+)\)$")
-_GTF_ATTRIBUTE = re.compile(r'\s*([A-Za-z_][\w.\-]*)(?:\s*=\s*|\s+)("[^"]*"|[^";\s](?:[^;"]*[^;"\s])?)\s*')
-_GTF_ATTRIBUTE_PART = re.compile(r'(?:"[^"]*"|[^;"])+')
-
-
-def parse_gtf(content: bytes, file_name: str) -> dict[str, list[DomainDraft]]:
-    """Domains of a GTF/GFF annotation file, by the sequence name of column 1.
-
-    One DomainDraft per feature line; ``transcript``/``mRNA`` lines, and ``gene``
-    lines that name the sequence itself, are the construct as a whole and are
-    skipped (``gene`` lines naming a part, as in Addgene's analyser output, are
-    kept). The label is the first of the attributes exon_id, Name, label,
-    gene_name, gene_id, transcript_id. GTF requires start <= end on both strands:
-    a feature written with start > end (the minus-strand quirk of
-    lentiviral_vector_tisacel.gtf) is an error, as are non-integer coordinates,
-    a column count other than 9 and attributes that cannot be read.
-    ``note`` records where the feature came from ("GTF exon (Anno_Tisacel.gtf, line 2)").
-    """
-    text = _checked_text(content, file_name)
-    annotations: dict[str, list[DomainDraft]] = {}
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        columns = line.rstrip("\r\n").split("\t")
-        if len(columns) != 9:
-            raise InvalidInput(f"a GTF line has 9 tab-separated columns, this one has {len(columns)}",
-                               file=file_name, line=number)
-        seqname, _, feature_type, start_text, end_text, _, strand_text, _, attribute_text = columns
-        seqname = seqname.strip()
-        if not seqname:
-            raise InvalidInput("the sequence name (column 1) is empty", file=file_name, line=number)
-        try:
-            start, end = int(start_text), int(end_text)
-        except ValueError:
-            raise InvalidInput(f"start and end must be whole numbers, not {start_text!r} and {end_text!r}",
-                               file=file_name, line=number, record=seqname) from None
-        if start < 1:
-            raise InvalidInput(f"start {start} is before position 1", file=file_name, line=number, record=seqname)
-        if start > end:
-            raise InvalidInput(
-                f"start {start} is after end {end}; GTF needs start <= end on both strands "
-                f"(a minus-strand feature is written {end} {start} with strand '-')",
-                file=file_name, line=number, record=seqname)
-        if strand_text.strip() not in _GTF_STRANDS:
-            raise InvalidInput(f"strand must be '+', '-' or '.', not {strand_text!r}",
-                               file=file_name, line=number, record=seqname)
-        attributes = _gtf_attributes(attribute_text, file_name, number, seqname)
-        annotations.setdefault(seqname, [])
-        label = next((attributes[key] for key in _GTF_LABEL_KEYS if attributes.get(key)), None)
-        kind_type = feature_type.strip().lower()
-        if kind_type in _GTF_CONTAINERS and (kind_type != "gene" or label in {None, seqname}):
-            continue
-        label = label or feature_type.strip()
-        annotations[seqname].append(DomainDraft(
-            kind=kind_from_label(label), label=label, start=start, end=end,
-            strand=_GTF_STRANDS[strand_text.strip()], source="annotated",
-            note=f"GTF {feature_type.strip()} ({file_name}, line {number})",
-        ))
-    if not annotations:
-        raise InvalidInput("the annotation file holds no feature line", file=file_name)
-    return annotations
-
-
-def _gtf_attributes(text: str, file_name: str, line: int, seqname: str) -> dict[str, str]:
-    """``key "value"; key value;...`` (GTF) or ``key=value;...`` (GFF3), with or without a space after ';'."""
-    attributes: dict[str, str] = {}
-    if text.count('"') % 2:
-        raise InvalidInput("the attributes have an unclosed quote", file=file_name, line=line, record=seqname)
-    for part in _GTF_ATTRIBUTE_PART.findall(text):
-        if not part.strip():
-            continue
-        match = _GTF_ATTRIBUTE.fullmatch(part)
-        if match is None:
-            raise InvalidInput(f"cannot read the attribute {part.strip()[:60]!r} (expected key \"value\")",
-                               file=file_name, line=line, record=seqname)
-        key, value = match.groups()
-        attributes.setdefault(key, value.strip().strip('"'))
-    return attributes
-
-
-def apply_annotations(drafts: list[SequenceDraft], annotations: dict[str, list[DomainDraft]],
-                      file_name: str) -> list[SequenceDraft]:
-    """New drafts with the GTF domains added to the records they name.
-
-    A GTF sequence name matches a record ID exactly. When the sequence file holds
-    one record and the GTF names one sequence, they are taken to belong together
-    even if the names differ (the Living Drugs Wiki names ``tisacel`` what its FASTA
-    calls ``Tisacel_WO2021091978A1_CAR_construct``), with a warning. A name that
-    matches no record, or a feature outside its record, is an error; overlapping
-    features are a warning.
-    """
-    by_id = {draft.record_id: index for index, draft in enumerate(drafts)}
-    added: dict[int, list[DomainDraft]] = {}
-    notes: dict[int, list[str]] = {}
-    for seqname, domains in annotations.items():
-        if seqname in by_id:
-            index = by_id[seqname]
-        elif len(drafts) == 1 and len(annotations) == 1:
-            index = 0
-            notes.setdefault(0, []).append(
-                f"The annotation file {file_name} names the sequence {seqname!r}, the record is "
-                f"{drafts[0].record_id!r}; its features were applied because each file holds one sequence.")
-        else:
-            known = ", ".join(repr(draft.record_id) for draft in drafts)
-            raise InvalidInput(f"the annotations name the sequence {seqname!r}, which is not in the sequence file "
-                               f"({known})", file=file_name, record=seqname, line=_gtf_line(domains[:1]))
-        draft = drafts[index]
-        for domain in domains:
-            if domain.end > draft.length:
-                raise InvalidInput(
-                    f"feature {domain.label!r} at {domain.start}-{domain.end} lies outside record "
-                    f"{draft.record_id!r} ({draft.length} long)",
-                    file=file_name, record=draft.record_id, line=_gtf_line([domain]))
-        added.setdefault(index, []).extend(domains)
-    result = []
-    for index, draft in enumerate(drafts):
-        if index not in added:
-            result.append(draft)
-            continue
-        new_domains = [replace(domain) for domain in added[index]]
-        warnings_ = list(draft.warnings) + notes.get(index, []) + _overlap_warnings(new_domains, file_name)
-        result.append(replace(draft, domains=list(draft.domains) + new_domains, warnings=warnings_))
-    return result
-
-
-def _gtf_line(domains: list[DomainDraft]) -> int | None:
-    match = _GTF_LINE.search(domains[0].note or "") if domains else None
-    return int(match.group(1)) if match else None
-
-
-def _overlap_warnings(domains: list[DomainDraft], file_name: str) -> list[str]:
-    notes = []
-    ordered = sorted(domains, key=lambda domain: (domain.start, domain.end))
-    for before, after in zip(ordered, ordered[1:]):
-        if after.start <= before.end:
-            overlap = min(before.end, after.end) - after.start + 1
-            notes.append(f"Features {before.label!r} ({before.start}-{before.end}) and {after.label!r} "
-                         f"({after.start}-{after.end}) of {file_name} overlap by {overlap} bp.")
-    return notes

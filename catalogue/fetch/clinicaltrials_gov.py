@@ -2,7 +2,7 @@
 
 :func:`fetch_studies` yields each page's raw JSON bytes
 (``{"studies": [...], "nextPageToken": "..."}``), exactly as the API sent it, so the
-pages can be stored as they are and parsed with :func:`catalogue.trials.parse_trial_file`.
+pages can be stored as they are and parsed with :func:`catalogue.parse.trials.parse_trial_file`.
 It uses only the standard library (urllib), follows ``pageToken`` pagination, waits
 ``min_interval_s`` between requests, sends a User-Agent, and stops with
 :class:`RegistryUnavailable` on a network or HTTP failure.

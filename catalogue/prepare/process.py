@@ -5,10 +5,10 @@ each prepared file meanwhile, so that parsing (Biopython, pyhmmer) and writing (
 and server) use more than one core; threads would not, because both halves hold the GIL most of the
 time.
 
-Each is ``python -m catalogue.parsing_process``, started with :mod:`subprocess` rather than
+Each is ``python -m catalogue.prepare.process``, started with :mod:`subprocess` rather than
 :mod:`multiprocessing`, whose spawned children re-run the parent's ``__main__`` script: an unguarded
 calling script would run itself again, and under Streamlit ``__main__`` is app.py. Messages are
-pickles over the child's stdin and stdout: first the :class:`~catalogue.preparation.ReadOptions`,
+pickles over the child's stdin and stdout: first the :class:`~catalogue.prepare.files.ReadOptions`,
 then ``(file name, content)`` pairs, each answered in order by ``("prepared", PreparedSequences)``,
 ``("invalid", the InvalidInput's fields)`` or ``("failed", text)``. A thread in the child drains
 stdin, so the parent's writes never wait for the child's answers.
@@ -27,7 +27,7 @@ from collections import deque
 from typing import BinaryIO
 
 from catalogue.errors import CatalogueError, InvalidInput
-from catalogue.preparation import PreparedSequences, prepare_file
+from catalogue.prepare.files import PreparedSequences, prepare_file
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 

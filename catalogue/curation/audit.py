@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from catalogue import db
 from catalogue.curation.actors import Actor
+from catalogue.db.models import AuditEvent, CatalogueState
 from catalogue.errors import EditConflict
-from catalogue.models import AuditEvent, CatalogueState
 
 Outcome = Literal["created", "updated", "unchanged", "older", "already present"]
 

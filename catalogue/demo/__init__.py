@@ -13,11 +13,11 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from catalogue.demo.trials_file import load_demo_trials
 from catalogue.drafts import ConstructDraft, ProgrammeDraft, TargetDraft, TrialDraft
-from catalogue.trials import load_demo_trials
 
-DEMO_DIR = Path(__file__).parent / "demo"
-CONSTRUCTS_DIR = Path(__file__).resolve().parent.parent / "constructs"
+DEMO_DIR = Path(__file__).parent
+CONSTRUCTS_DIR = Path(__file__).resolve().parents[2] / "constructs"
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,8 @@ def read_demo_catalogue() -> DemoCatalogue:
 
 def design_construct(design: dict) -> ConstructDraft:
     """A reference design's construct, its architecture read from the design's own parts list."""
+    from catalogue.detect.parts import part_named
     from catalogue.errors import InvalidInput
-    from catalogue.parts import part_named
 
     architecture: dict = {"costimulatory": []}
     binder_chains = set()

@@ -15,7 +15,7 @@ from functools import lru_cache
 from Bio import Align
 from Bio.Align import substitution_matrices
 
-from .errors import InvalidInput
+from catalogue.errors import InvalidInput
 
 PROTEIN_LETTERS = frozenset("ACDEFGHIKLMNPQRSTVWYX")
 MISSING = {"", "na", "n/a", "none"}

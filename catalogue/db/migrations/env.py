@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import catalogue.models  # noqa: F401  (registers the tables)
+import catalogue.db.models  # noqa: F401  (registers the tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

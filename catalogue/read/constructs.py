@@ -1,0 +1,290 @@
+"""Constructs: a construct's detail, the filterable table and its facets, constructs sharing a binder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, func, select
+from sqlalchemy.engine import Engine
+
+from catalogue.db.models import (
+    Construct,
+    ConstructTarget,
+    Domain,
+    Programme,
+    SequenceRecord,
+    Target,
+    Trial,
+    TrialConstruct,
+)
+from catalogue.read.cache import revision_cached
+from catalogue.read.sql import (
+    TablePage,
+    _json_list_contains,
+    _json_text,
+    _json_value,
+    _live_construct,
+    _live_record,
+    _live_trial,
+)
+
+# --- constructs -------------------------------------------------------------------------
+
+
+def _targets_of_constructs(connection, construct_ids: list[int]) -> dict[int, list[str]]:
+    targets: dict[int, list[str]] = {i: [] for i in construct_ids}
+    if not construct_ids:
+        return targets
+    rows = connection.execute(
+        select(ConstructTarget.construct_id, Target.symbol)
+        .join(Target, Target.id == ConstructTarget.target_id)
+        .where(ConstructTarget.construct_id.in_(construct_ids))
+        .order_by(ConstructTarget.construct_id, ConstructTarget.position)
+    )
+    for construct_id, symbol in rows:
+        targets[construct_id].append(symbol)
+    return targets
+
+
+def construct_detail(engine: Engine, name: str) -> dict[str, Any] | None:
+    """Everything known about one construct: fields, targets, trials, sequence records and domains."""
+    with engine.connect() as connection:
+        construct = connection.execute(select(Construct).where(Construct.name == name)).first()
+        if construct is None:
+            return None
+        construct = construct._mapping
+        construct_id = construct["id"]
+        detail = {k: v for k, v in construct.items() if k not in ("id",)}
+        detail["targets"] = _targets_of_constructs(connection, [construct_id])[construct_id]
+        detail["programme"] = None
+        if construct["programme_id"] is not None:
+            detail["programme"] = connection.execute(
+                select(Programme.name).where(Programme.id == construct["programme_id"])
+            ).scalar_one()
+        detail.pop("programme_id", None)
+        detail["trials"] = [
+            dict(row._mapping)
+            for row in connection.execute(
+                select(Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status, TrialConstruct.curated)
+                .join(TrialConstruct, TrialConstruct.trial_id == Trial.id)
+                .where(TrialConstruct.construct_id == construct_id, _live_trial)
+                .order_by(Trial.registry_id)
+            )
+        ]
+        records = []
+        for record in connection.execute(
+            select(
+                SequenceRecord.id, SequenceRecord.file_name, SequenceRecord.record_id, SequenceRecord.description,
+                SequenceRecord.format, SequenceRecord.molecule, SequenceRecord.topology, SequenceRecord.length,
+                SequenceRecord.checksum, SequenceRecord.warnings, SequenceRecord.imported_at,
+                SequenceRecord.imported_by, SequenceRecord.version,
+            )
+            .where(SequenceRecord.construct_id == construct_id, _live_record)
+            .order_by(SequenceRecord.imported_at, SequenceRecord.id)
+        ):
+            entry = dict(record._mapping)
+            entry["domains"] = [
+                dict(d._mapping)
+                for d in connection.execute(
+                    select(
+                        Domain.kind, Domain.label, Domain.start, Domain.end, Domain.strand, Domain.source,
+                        Domain.protein_start, Domain.protein_end, Domain.frame, Domain.identity, Domain.score,
+                        Domain.reference, Domain.binder_checksum,
+                    )
+                    .where(Domain.sequence_record_id == entry["id"])
+                    .order_by(Domain.position)
+                )
+            ]
+            records.append(entry)
+        detail["sequence_records"] = records
+        detail["domains"] = chain_domains(records)
+    return detail
+
+
+def chain_domains(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The construct's domains in order, in protein coordinates of its CAR/TCR chain.
+
+    Taken from the first record with curated domains (a curator's correction
+    wins), else detected ones, else annotated ones; for DNA records the protein
+    coordinates of the detected chain are used.
+    """
+    for wanted in ("curated", "detected", "annotated"):
+        for record in records:
+            chosen = [d for d in record["domains"] if d["source"] == wanted]
+            if not chosen:
+                continue
+            out = []
+            for d in chosen:
+                if record["molecule"] == "protein":
+                    start, end = d["start"], d["end"]
+                else:
+                    start, end = d["protein_start"], d["protein_end"]
+                if start is None:
+                    continue
+                out.append({"kind": d["kind"], "label": d["label"], "start": start, "end": end})
+            if out:
+                return out
+    return []
+
+
+# --- constructs: the filterable, paginated table ------------------------------------------------
+
+CONSTRUCT_FILTERS = ("target", "modality", "costimulatory", "hinge", "binder_format", "status")
+
+
+_CONSTRUCT_COLUMNS = (
+    "name", "targets", "modality", "binder_clone", "binder_format", "hinge", "transmembrane", "costimulatory",
+    "signalling", "generation", "status", "programme", "developer", "patients_treated", "sequence_records", "trials",
+)  # fmt: skip
+
+
+def _construct_rows(connection, construct_ids: list[int]) -> pd.DataFrame:
+    """Table rows for the given constructs (in the given order)."""
+    if not construct_ids:
+        return pd.DataFrame(columns=list(_CONSTRUCT_COLUMNS))
+    rows = {
+        r.id: dict(r._mapping)
+        for r in connection.execute(
+            select(
+                Construct.id, Construct.name, Construct.modality, Construct.binder_clone, Construct.binder_format,
+                Construct.hinge, Construct.transmembrane, Construct.costimulatory, Construct.signalling,
+                Construct.generation, Construct.status, Programme.name.label("programme"), Construct.developer,
+                Construct.patients_treated,
+            )
+            .outerjoin(Programme, Programme.id == Construct.programme_id)
+            .where(Construct.id.in_(construct_ids))
+        )
+    }
+    targets = _targets_of_constructs(connection, construct_ids)
+    records = dict(
+        connection.execute(
+            select(SequenceRecord.construct_id, func.count(SequenceRecord.id))
+            .where(SequenceRecord.construct_id.in_(construct_ids), _live_record)
+            .group_by(SequenceRecord.construct_id)
+        ).all()
+    )
+    trials = dict(
+        connection.execute(
+            select(TrialConstruct.construct_id, func.count(TrialConstruct.trial_id))
+            .join(Trial, and_(Trial.id == TrialConstruct.trial_id, _live_trial))
+            .where(TrialConstruct.construct_id.in_(construct_ids))
+            .group_by(TrialConstruct.construct_id)
+        ).all()
+    )
+    out = []
+    for construct_id in construct_ids:
+        row = rows[construct_id]
+        row.pop("id")
+        row["targets"] = ", ".join(targets[construct_id]) or None
+        row["costimulatory"] = ", ".join(row["costimulatory"] or []) or None
+        row["sequence_records"] = records.get(construct_id, 0)
+        row["trials"] = trials.get(construct_id, 0)
+        out.append(row)
+    frame = pd.DataFrame(out, columns=list(_CONSTRUCT_COLUMNS))
+    for column in ("generation", "patients_treated"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _construct_filter_clauses(filters: dict[str, str | None]) -> list:
+    unknown = set(filters) - set(CONSTRUCT_FILTERS)
+    if unknown:
+        raise ValueError(f"unknown construct filter(s): {', '.join(sorted(unknown))}")
+    clauses = [_live_construct]
+    for key, value in filters.items():
+        if value is None or value == "":
+            continue
+        if key == "target":
+            clauses.append(
+                Construct.id.in_(
+                    select(ConstructTarget.construct_id).where(
+                        ConstructTarget.target_id == select(Target.id).where(Target.symbol == value).scalar_subquery()
+                    )
+                )
+            )
+        elif key == "costimulatory":
+            clauses.append(_json_list_contains(Construct.costimulatory, value))
+        else:
+            clauses.append(getattr(Construct, key) == value)
+    return clauses
+
+
+@revision_cached
+def construct_page(
+    engine: Engine, *, limit: int = 50, offset: int = 0, **filters: str | None
+) -> TablePage:
+    """Constructs matching ``filters`` (see :data:`CONSTRUCT_FILTERS`), ordered by name, one page of them.
+
+    Filtering, counting and paging happen in SQL; only the page's rows are read.
+    """
+    clauses = _construct_filter_clauses(filters)
+    with engine.connect() as connection:
+        total = connection.execute(select(func.count(Construct.id)).where(*clauses)).scalar_one()
+        ids = list(
+            connection.execute(
+                select(Construct.id).where(*clauses).order_by(Construct.name).limit(limit).offset(offset)
+            ).scalars()
+        )
+        return TablePage(_construct_rows(connection, ids), total, limit, offset)
+
+
+@revision_cached
+def construct_facets(engine: Engine) -> dict[str, list[str]]:
+    """The values each construct filter can take (only values some live construct has)."""
+    with engine.connect() as connection:
+        facets: dict[str, list[str]] = {
+            "target": list(
+                connection.execute(
+                    select(Target.symbol)
+                    .join(ConstructTarget, ConstructTarget.target_id == Target.id)
+                    .join(Construct, and_(Construct.id == ConstructTarget.construct_id, _live_construct))
+                    .group_by(Target.symbol)
+                    .order_by(Target.symbol)
+                ).scalars()
+            )
+        }
+        for key in ("modality", "hinge", "binder_format", "status"):
+            column = getattr(Construct, key)
+            facets[key] = list(
+                connection.execute(
+                    select(column).where(_live_construct, column.is_not(None)).group_by(column).order_by(column)
+                ).scalars()
+            )
+        costim: set[str] = set()
+        for text in connection.execute(
+            select(_json_text(Construct.costimulatory)).where(_live_construct).group_by(_json_text(Construct.costimulatory))
+        ).scalars():
+            costim.update(_json_value(text) or [])
+        facets["costimulatory"] = sorted(costim)
+    return facets
+
+
+def constructs_sharing_binder(engine: Engine, name: str) -> pd.DataFrame:
+    """Other live constructs with a binder domain of the same protein sequence (same binder checksum)."""
+    with engine.connect() as connection:
+        checksums = (
+            select(Domain.binder_checksum)
+            .join(SequenceRecord, SequenceRecord.id == Domain.sequence_record_id)
+            .join(Construct, Construct.id == SequenceRecord.construct_id)
+            .where(Construct.name == name, Domain.binder_checksum.is_not(None), _live_record)
+        )
+        rows = connection.execute(
+            select(Construct.name, Domain.kind, Domain.label, Domain.binder_checksum)
+            .join(SequenceRecord, SequenceRecord.construct_id == Construct.id)
+            .join(Domain, Domain.sequence_record_id == SequenceRecord.id)
+            .where(Domain.binder_checksum.in_(checksums), Construct.name != name, _live_construct, _live_record)
+            .group_by(Construct.name, Domain.kind, Domain.label, Domain.binder_checksum)
+            .order_by(Construct.name)
+        ).all()
+    return pd.DataFrame([dict(r._mapping) for r in rows], columns=["name", "kind", "label", "binder_checksum"])
+
+
+@revision_cached
+def construct_names(engine: Engine, search: str | None = None, limit: int | None = None) -> list[str]:
+    """Names of live constructs, sorted; those containing ``search`` (any case), at most ``limit`` (pickers)."""
+    query = select(Construct.name).where(_live_construct).order_by(Construct.name).limit(limit)
+    if search:
+        query = query.where(func.lower(Construct.name).contains(search.strip().lower(), autoescape=True))
+    with engine.connect() as connection:
+        return list(connection.execute(query).scalars())

@@ -1,0 +1,262 @@
+"""Trials: a trial's detail, the filterable table and its facets, pickers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Engine
+
+from catalogue.db.models import (
+    Construct,
+    Target,
+    Trial,
+    TrialConstruct,
+    TrialTarget,
+)
+from catalogue.read.cache import revision_cached
+from catalogue.vocabulary import (
+    _PHASE_CODES,
+    _PHASE_WORDS,
+    NOT_RECORDED,
+    PHASE_ORDER,
+    phase_label,
+    registry_url,
+    status_label,
+)
+from catalogue.read.sql import TablePage, _json_list_contains, _json_text, _json_value, _live_construct, _live_trial
+
+
+def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
+    with engine.connect() as connection:
+        row = connection.execute(select(Trial).where(Trial.registry_id == registry_id)).first()
+        if row is None:
+            return None
+        trial = dict(row._mapping)
+        trial_id = trial.pop("id")
+        trial["registry"] = trial.pop("registry_name")
+        trial["targets"] = sorted(
+            connection.execute(
+                select(Target.symbol)
+                .join(TrialTarget, TrialTarget.target_id == Target.id)
+                .where(TrialTarget.trial_id == trial_id)
+            ).scalars()
+        )
+        trial["constructs"] = [
+            dict(r._mapping)
+            for r in connection.execute(
+                select(Construct.name, Construct.modality, TrialConstruct.curated)
+                .join(TrialConstruct, TrialConstruct.construct_id == Construct.id)
+                .where(TrialConstruct.trial_id == trial_id, _live_construct)
+                .order_by(Construct.name)
+            )
+        ]
+    return trial
+
+
+# --- trials: the filterable, paginated table ---------------------------------------------------
+
+TRIAL_FILTERS = ("target", "phase", "status", "indication", "country", "sponsor", "year_from", "year_to")
+
+_TRIAL_COLUMNS = (
+    "registry_id", "registry_url", "title", "targets", "phase", "status", "indication", "lead_sponsor", "countries",
+    "start_date", "enrollment_count", "enrollment_type", "patients_treated", "constructs",
+)  # fmt: skip
+
+
+def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
+    if not trial_ids:
+        return pd.DataFrame(columns=list(_TRIAL_COLUMNS))
+    rows = {
+        r.id: dict(r._mapping)
+        for r in connection.execute(
+            select(
+                Trial.id, Trial.registry_name, Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status,
+                Trial.indication, Trial.lead_sponsor, Trial.countries, Trial.start_date, Trial.enrollment_count,
+                Trial.enrollment_type, Trial.patients_treated,
+            ).where(Trial.id.in_(trial_ids))
+        )
+    }
+    targets: dict[int, list[str]] = {i: [] for i in trial_ids}
+    for trial_id, symbol in connection.execute(
+        select(TrialTarget.trial_id, Target.symbol)
+        .join(Target, Target.id == TrialTarget.target_id)
+        .where(TrialTarget.trial_id.in_(trial_ids))
+        .order_by(Target.symbol)
+    ):
+        targets[trial_id].append(symbol)
+    constructs: dict[int, list[str]] = {i: [] for i in trial_ids}
+    for trial_id, construct in connection.execute(
+        select(TrialConstruct.trial_id, Construct.name)
+        .join(Construct, and_(Construct.id == TrialConstruct.construct_id, _live_construct))
+        .where(TrialConstruct.trial_id.in_(trial_ids))
+        .order_by(Construct.name)
+    ):
+        constructs[trial_id].append(construct)
+    out = []
+    for trial_id in trial_ids:
+        row = rows[trial_id]
+        out.append({
+            "registry_id": row["registry_id"],
+            "registry_url": registry_url(row["registry_name"], row["registry_id"]),
+            "title": row["title"],
+            "targets": ", ".join(targets[trial_id]) or None,
+            "phase": phase_label(row["phases"]),
+            "status": status_label(row["overall_status"]),
+            "indication": row["indication"],
+            "lead_sponsor": row["lead_sponsor"],
+            "countries": ", ".join(row["countries"] or []) or None,
+            "start_date": row["start_date"],
+            "enrollment_count": row["enrollment_count"],
+            "enrollment_type": row["enrollment_type"],
+            "patients_treated": row["patients_treated"],
+            "constructs": ", ".join(constructs[trial_id]) or None,
+        })
+    frame = pd.DataFrame(out, columns=list(_TRIAL_COLUMNS))
+    for column in ("enrollment_count", "patients_treated"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def _phase_clause(label: str):
+    if label == NOT_RECORDED:
+        return or_(Trial.phases.is_(None), _json_text(Trial.phases).in_(["null", "[]"]))
+    if label in _PHASE_CODES:
+        import json
+
+        return _json_text(Trial.phases) == json.dumps(list(_PHASE_CODES[label]))
+    codes = [code for code, words in _PHASE_WORDS.items() if words == label] or [label]
+    import json
+
+    return _json_text(Trial.phases) == json.dumps(codes)
+
+
+def _trial_filter_clauses(filters: dict[str, Any]) -> list:
+    unknown = set(filters) - set(TRIAL_FILTERS)
+    if unknown:
+        raise ValueError(f"unknown trial filter(s): {', '.join(sorted(unknown))}")
+    clauses = [_live_trial]
+    for key, value in filters.items():
+        if value is None or value == "":
+            continue
+        if key == "target":
+            clauses.append(
+                Trial.id.in_(
+                    select(TrialTarget.trial_id).where(
+                        TrialTarget.target_id == select(Target.id).where(Target.symbol == value).scalar_subquery()
+                    )
+                )
+            )
+        elif key == "phase":
+            clauses.append(_phase_clause(value))
+        elif key == "status":
+            clauses.append(Trial.overall_status == value)
+        elif key == "indication":
+            clauses.append(Trial.indication == value)
+        elif key == "country":
+            clauses.append(_json_list_contains(Trial.countries, value))
+        elif key == "sponsor":
+            clauses.append(Trial.lead_sponsor == value)
+        elif key == "year_from":
+            clauses.append(Trial.start_year >= int(value))
+        elif key == "year_to":
+            clauses.append(Trial.start_year <= int(value))
+    return clauses
+
+
+@revision_cached
+def trial_page(engine: Engine, *, limit: int = 50, offset: int = 0, **filters: Any) -> TablePage:
+    """Trials matching ``filters`` (see :data:`TRIAL_FILTERS`), newest start first, one page of them.
+
+    ``status`` is the registry's code (``RECRUITING``); ``phase`` a label of
+    :data:`PHASE_ORDER`. Filtering, counting and paging happen in SQL.
+    """
+    clauses = _trial_filter_clauses(filters)
+    with engine.connect() as connection:
+        total = connection.execute(select(func.count(Trial.id)).where(*clauses)).scalar_one()
+        ids = list(
+            connection.execute(
+                select(Trial.id)
+                .where(*clauses)
+                .order_by(Trial.start_year.desc().nulls_last(), Trial.registry_id)
+                .limit(limit)
+                .offset(offset)
+            ).scalars()
+        )
+        return TablePage(_trial_rows(connection, ids), total, limit, offset)
+
+
+@revision_cached
+def trial_facets(engine: Engine) -> dict[str, Any]:
+    """The values each trial filter can take: targets, phases, statuses (code → words), indications,
+    countries, sponsors, and the first and last start year."""
+    with engine.connect() as connection:
+        facets: dict[str, Any] = {
+            "target": list(
+                connection.execute(
+                    select(Target.symbol)
+                    .join(TrialTarget, TrialTarget.target_id == Target.id)
+                    .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_trial))
+                    .group_by(Target.symbol)
+                    .order_by(Target.symbol)
+                ).scalars()
+            )
+        }
+        phases = {
+            phase_label(_json_value(text))
+            for text in connection.execute(
+                select(_json_text(Trial.phases)).where(_live_trial).group_by(_json_text(Trial.phases))
+            ).scalars()
+        }
+        facets["phase"] = [p for p in PHASE_ORDER if p in phases] + sorted(phases - set(PHASE_ORDER))
+        facets["status"] = {
+            code: status_label(code)
+            for code in connection.execute(
+                select(Trial.overall_status)
+                .where(_live_trial, Trial.overall_status.is_not(None))
+                .group_by(Trial.overall_status)
+                .order_by(Trial.overall_status)
+            ).scalars()
+        }
+        for key, column in (("indication", Trial.indication), ("sponsor", Trial.lead_sponsor)):
+            facets[key] = list(
+                connection.execute(
+                    select(column).where(_live_trial, column.is_not(None)).group_by(column).order_by(column)
+                ).scalars()
+            )
+        countries: set[str] = set()
+        for text in connection.execute(
+            select(_json_text(Trial.countries)).where(_live_trial).group_by(_json_text(Trial.countries))
+        ).scalars():
+            countries.update(_json_value(text) or [])
+        facets["country"] = sorted(countries)
+        first, last = connection.execute(
+            select(func.min(Trial.start_year), func.max(Trial.start_year)).where(_live_trial)
+        ).one()
+        facets["years"] = (first, last)
+    return facets
+
+
+def trial_record(engine: Engine, registry_id: str) -> dict[str, Any] | None:
+    """:func:`trial_detail` plus what the trial page shows: labels, the registry link, linked constructs' targets."""
+    trial = trial_detail(engine, registry_id)
+    if trial is None:
+        return None
+    trial["phase"] = phase_label(trial["phases"])
+    trial["status"] = status_label(trial["overall_status"])
+    trial["registry_url"] = registry_url(trial["registry"], registry_id)
+    return trial
+
+
+@revision_cached
+def trial_choices(engine: Engine, search: str | None = None, limit: int | None = None) -> dict[str, str | None]:
+    """Live trials' registry IDs with their titles, by registry ID; those whose ID or title contains
+    ``search`` (any case), at most ``limit`` (pickers in Curate)."""
+    query = select(Trial.registry_id, Trial.title).where(_live_trial).order_by(Trial.registry_id).limit(limit)
+    if search:
+        term = search.strip().lower()
+        query = query.where(or_(func.lower(Trial.registry_id).contains(term, autoescape=True),
+                                func.lower(Trial.title).contains(term, autoescape=True)))
+    with engine.connect() as connection:
+        return {registry_id: title for registry_id, title in connection.execute(query)}
