@@ -433,7 +433,7 @@ def _chain_call(chain, v, constant, parts: dict[str, ReferencePart], orf: int) -
         else:
             constant_label = constant.label
         protein_end = constant.protein_end
-    protein_start = min(v.protein_start, numbering.start)
+    protein_start = v.protein_start
     start, end = chain.record_span(protein_start, protein_end)
     return TcrChainCall(
         chain=chain_name, v_gene=v_gene, j_gene=j_gene, cdr3=cdr3, constant=constant_label,
