@@ -176,8 +176,15 @@ def show_construct(ctx: typer.Context, name: str, as_json: JsonOption = False) -
     if as_json:
         emit_json(detail)
         return
-    _print_mapping(detail, skip=("trials", "sequence_records", "domains"))
+    _print_mapping(detail, skip=("trials", "sequence_records", "domains", "epitopes", "tcr_chains"))
     typer.echo("trials: " + (", ".join(t["registry_id"] for t in detail["trials"]) or "none linked"))
+    for epitope in detail["epitopes"]:
+        typer.echo(f"epitope: {epitope['antigen']} {epitope['peptide']} restricted by {epitope['hla']}"
+                   + (f" ({epitope['source']})" if epitope["source"] else ""))
+    for chain in detail["tcr_chains"]:
+        typer.echo(f"TCR {chain['chain']} ({chain['source']}): V {chain['v_gene'] or 'not recorded'}, "
+                   f"J {chain['j_gene'] or 'not recorded'}, CDR3 {chain['cdr3'] or 'not recorded'}, "
+                   f"constant {chain['constant'] or 'not recorded'}")
     for record in detail["sequence_records"]:
         typer.echo(f"sequence record {record['record_id']} ({record['file_name']}): {record['length']} "
                    f"{'aa' if record['molecule'] == 'protein' else 'nt'}, {record['topology']}, {record['checksum']}")
@@ -409,6 +416,71 @@ def accept_architecture(ctx: typer.Context, name: str, as_json: JsonOption = Fal
             typer.echo(f"{name}: {key} = {value}")
     else:
         typer.echo(f"{name}: the detected architecture is already recorded")
+
+
+@app.command("epitope")
+def epitope(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="construct name")],
+    antigen: Annotated[str, typer.Option(help="antigen gene symbol, e.g. CTAG1B, MAGEA4")],
+    peptide: Annotated[str, typer.Option(help="the peptide, 8-25 amino acids")],
+    hla: Annotated[str, typer.Option(help="HLA restriction, e.g. HLA-A*02:01")],
+    uniprot: Annotated[Optional[str], typer.Option(help="the antigen's UniProt accession")] = None,
+    residues: Annotated[Optional[str], typer.Option(help="the peptide's residues in that entry, e.g. 157-165")] = None,
+    source: Annotated[Optional[str], typer.Option(help="where the epitope is stated")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add an epitope (peptide and HLA restriction) to a TCR-T construct; its antigen becomes a target."""
+    from catalogue.drafts import EpitopeDraft
+
+    start = end = None
+    if residues:
+        try:
+            start, end = (int(x) for x in residues.split("-"))
+        except ValueError:
+            fail(f"--residues {residues!r} is not FIRST-LAST, e.g. 157-165", 2)
+    context = _context(ctx)
+    outcome = curation.add_epitope(context.engine, context.actor, name, EpitopeDraft(
+        antigen=antigen, peptide=peptide, hla=hla, uniprot=uniprot, peptide_start=start, peptide_end=end,
+        source=source))
+    if as_json:
+        emit_json({"construct": name, "outcome": outcome})
+    else:
+        typer.echo(f"{name}: epitope {outcome}")
+
+
+@app.command("tcr-chains")
+def tcr_chains(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="construct name")],
+    path: Annotated[Path, typer.Argument(help='JSON list of chains: [{"chain": "alpha", "v_gene": "TRAV21", '
+                                              '"j_gene": "TRAJ6", "cdr3": "CAVRPTSGGSYIPTF", "constant": "TRAC"}]')],
+    as_json: JsonOption = False,
+) -> None:
+    """Set a construct's curated TCR chains, in ORF order, from a JSON file (an empty list removes them)."""
+    from catalogue.drafts import TcrChainDraft
+    from catalogue.errors import InvalidInput
+
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInput(f"{path}: not a readable JSON file ({error})") from None
+    known = {"chain", "v_gene", "j_gene", "cdr3", "constant", "start", "end", "v_allele", "j_allele", "species",
+             "note"}
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise InvalidInput(f"{path}: expected a JSON list of objects, one per chain")
+    drafts = []
+    for number, entry in enumerate(entries, start=1):
+        unknown = set(entry) - known - {"source", "order", "sequence_record_id"}
+        if unknown or "chain" not in entry:
+            raise InvalidInput(f"{path}: chain {number} needs \"chain\" and knows only {', '.join(sorted(known))}")
+        drafts.append(TcrChainDraft(**{k: v for k, v in entry.items() if k in known}, source="curated"))
+    context = _context(ctx)
+    outcome = curation.set_tcr_chains(context.engine, context.actor, name, drafts)
+    if as_json:
+        emit_json({"construct": name, "outcome": outcome, "chains": len(drafts)})
+    else:
+        typer.echo(f"{name}: {len(drafts)} curated TCR chains ({outcome})")
 
 
 @app.command("export")

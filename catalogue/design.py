@@ -6,7 +6,11 @@ designs shipped in ``constructs/`` are built by :func:`reference_designs` from p
 therapeutic antibody V domains (Thera-SAbDab) and are labelled as what they are:
 reference designs assembled from public parts, not products.
 
-    python -m catalogue.design ../shared/data/binders/TheraSAbDab_SeqStruc_OnlineDownload.csv constructs/
+    python -m catalogue.design ../shared/data/binders/TheraSAbDab_SeqStruc_OnlineDownload.csv constructs/ \
+        ../shared/data/sequences/ternary_templates_v2.tsv
+
+Reference TCR-T designs (:data:`REFERENCE_TCR_DESIGNS`) take their V domains from a public
+TCR:peptide:MHC structure (the TCRdock ternary templates) and carry the epitope the structure shows.
 """
 
 from __future__ import annotations
@@ -287,18 +291,137 @@ def designs_index(library: list[ReferenceBinder]) -> str:
     return "\n".join(lines)
 
 
+# ------------------------------------------------------------- reference TCR designs
+
+
+@dataclass(frozen=True)
+class TcrDesignSpec:
+    """A shipped reference TCR-T design: a public TCR:peptide:MHC structure's V domains in a frame of parts.
+
+    The V domains come from the TCRdock ternary templates (``ternary_templates_v2.tsv``: PDB entry,
+    genes, CDR3s, chain sequences); ``{alpha}`` and ``{beta}`` place them among the parts.
+    """
+
+    file: str
+    name: str
+    targets: tuple[str, ...]
+    pdb: str
+    tcr: str  # the TCR's name in the literature, e.g. "1G4"
+    parts: tuple[str, ...]
+    antigen: str  # gene symbol
+    uniprot: str
+    peptide_range: tuple[int, int]
+    epitope_source: str
+
+
+REFERENCE_TCR_DESIGNS = (
+    TcrDesignSpec(
+        "ref_NY-ESO-1_1G4_TRAC-P2A-TRBC2.gb", "ref-NY-ESO-1-1G4-TCR", ("NY-ESO-1",), "2bnr", "1G4",
+        ("cd8a_signal_peptide", "{alpha}", "trac", "p2a", "cd8a_signal_peptide", "{beta}", "trbc2"),
+        "CTAG1B", "P78358", (157, 165),
+        "NY-ESO-1 157-165 (SLLMWITQC) presented by HLA-A*02:01 to TCR 1G4: PDB 2BNR (Chen et al., J Exp Med "
+        "2005;201:1243); peptide and restriction as in the TCRdock ternary template of 2bnr",
+    ),
+)
+
+
+def tcr_templates(tsv: bytes, file_name: str) -> dict[str, dict[str, str]]:
+    """The TCRdock ternary templates by PDB id: organism, MHC allele, peptide, genes, CDR3s, V domains."""
+    import csv
+
+    try:
+        rows = list(csv.DictReader(io.StringIO(tsv.decode("utf-8")), delimiter="\t"))
+    except UnicodeDecodeError:
+        raise InvalidInput("not UTF-8 text", file=file_name) from None
+    templates = {}
+    for number, row in enumerate(rows, start=2):
+        chains = (row.get("chainseq") or "").split("/")
+        if not row.get("pdbid") or len(chains) < 4:
+            raise InvalidInput("a template needs pdbid and chainseq MHC/peptide/alpha/beta", file=file_name,
+                               line=number)
+        templates[row["pdbid"].lower()] = row | {"alpha_v": chains[-2], "beta_v": chains[-1]}
+    return templates
+
+
+def tcr_binder_items(spec: TcrDesignSpec, templates: dict[str, dict[str, str]]) -> tuple[BinderItem, BinderItem]:
+    """The alpha and beta V-domain items of a TCR design, from its PDB entry's template."""
+    row = templates.get(spec.pdb)
+    if row is None:
+        raise InvalidInput(f"{spec.pdb}: no such PDB entry in the TCR templates")
+    source = (f"TCR {spec.tcr}, PDB {spec.pdb.upper()} ({row['organism']}, {row['mhc_allele']} + "
+              f"{row['pep_seq']}); V domain as in phbradley/TCRdock tcrdock/db/ternary_templates_v2.tsv (MIT)")
+    alpha = (f"{spec.tcr} Vα ({row['va']}, CDR3 {row['cdr3a']})", "tcr_alpha_variable", row["alpha_v"], source)
+    beta = (f"{spec.tcr} Vβ ({row['vb']}, CDR3 {row['cdr3b']})", "tcr_beta_variable", row["beta_v"], source)
+    return alpha, beta
+
+
+def reference_tcr_designs(templates: dict[str, dict[str, str]]) -> dict[str, str]:
+    """GenBank text of every shipped reference TCR design, by file name."""
+    designs = {}
+    for spec in REFERENCE_TCR_DESIGNS:
+        parts = [p.replace("{alpha}", "{binder1}").replace("{beta}", "{binder2}") for p in spec.parts]
+        designs[spec.file] = design_construct(spec.name, parts, tcr_binder_items(spec, templates),
+                                              back_translate=True)
+    return designs
+
+
+def tcr_designs_index(templates: dict[str, dict[str, str]]) -> str:
+    """The [[design]] tables of the TCR designs (appended to ``constructs/designs.toml``)."""
+    from catalogue.parse.tcr_facts import normalise_hla
+
+    lines = []
+    for spec in REFERENCE_TCR_DESIGNS:
+        row = templates[spec.pdb]
+        alpha, beta = tcr_binder_items(spec, templates)
+        labels = {"{alpha}": alpha[0], "{beta}": beta[0]}
+        parts = [labels.get(name) or part_named(name).label for name in spec.parts]
+        first, last = spec.peptide_range
+        if last - first + 1 != len(row["pep_seq"]):
+            raise InvalidInput(f"{spec.name}: residues {first}-{last} do not span {row['pep_seq']}")
+        lines += [
+            "[[design]]",
+            f'file = "{spec.file}"',
+            f'name = "{spec.name}"',
+            'modality = "TCR-T"',
+            "targets = [" + ", ".join(f'"{t}"' for t in spec.targets) + "]",
+            f'binder = "TCR {spec.tcr} Vα/Vβ (PDB {spec.pdb.upper()}), TCRdock ternary templates"',
+            "parts = [" + ", ".join(f'"{p}"' for p in parts) + "]",
+            'molecule = "DNA"',
+            "",
+            "[[design.epitopes]]",
+            f'antigen = "{spec.antigen}"',
+            f'peptide = "{row["pep_seq"]}"',
+            f'hla = "{normalise_hla(row["mhc_allele"])}"',
+            f'uniprot = "{spec.uniprot}"',
+            f"peptide_start = {first}",
+            f"peptide_end = {last}",
+            f'source = "{spec.epitope_source}"',
+            "",
+        ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
     """Write the reference designs and their index into a folder."""
-    if len(argv) != 2:
-        print("usage: python -m catalogue.design THERASABDAB_CSV OUT_DIR", file=sys.stderr)
+    if len(argv) not in (2, 3):
+        print("usage: python -m catalogue.design THERASABDAB_CSV OUT_DIR [TCR_TEMPLATES_TSV]", file=sys.stderr)
         return 2
     csv_path, out_dir = Path(argv[0]), Path(argv[1])
     library = parse_therasabdab(csv_path.read_bytes(), csv_path.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     for file_name, text in reference_designs(library).items():
         (out_dir / file_name).write_text(text, encoding="utf-8")
-    (out_dir / "designs.toml").write_text(designs_index(library), encoding="utf-8")
-    print(f"wrote {len(REFERENCE_DESIGNS)} designs and designs.toml to {out_dir}")
+    index = designs_index(library)
+    count = len(REFERENCE_DESIGNS)
+    if len(argv) == 3:
+        tsv = Path(argv[2])
+        templates = tcr_templates(tsv.read_bytes(), tsv.name)
+        for file_name, text in reference_tcr_designs(templates).items():
+            (out_dir / file_name).write_text(text, encoding="utf-8")
+        index += "\n" + tcr_designs_index(templates)
+        count += len(REFERENCE_TCR_DESIGNS)
+    (out_dir / "designs.toml").write_text(index, encoding="utf-8")
+    print(f"wrote {count} designs and designs.toml to {out_dir}")
     return 0
 
 

@@ -66,6 +66,42 @@ class DomainDraft:
 
 
 @dataclass
+class TcrChainDraft:
+    """A TCR chain: detected on a record (``source="detected"``) or stated by a curator.
+
+    Gene names are IMGT names (``TRAV12-2``; the allele, ``TRAV12-2*02``, where known); the
+    CDR3 is the junction from the conserved Cys to the Phe/Trp (``CAVNFGGGKLIF``).
+    """
+
+    chain: str  # alpha | beta | gamma | delta
+    v_gene: str | None = None
+    j_gene: str | None = None
+    cdr3: str | None = None
+    constant: str | None = None
+    start: int | None = None  # record coordinates, 1-based inclusive
+    end: int | None = None
+    position: int = 0  # order in the ORF
+    v_allele: str | None = None
+    j_allele: str | None = None
+    species: str | None = None
+    source: DomainSource = "detected"
+    note: str | None = None
+
+
+@dataclass
+class EpitopeDraft:
+    """What a TCR recognises: an antigen's peptide presented by an HLA allele."""
+
+    antigen: str  # gene symbol (CTAG1B, MAGEA4, MLANA) or a viral protein (HPV16 E7)
+    peptide: str
+    hla: str  # e.g. HLA-A*02:01
+    uniprot: str | None = None
+    peptide_start: int | None = None
+    peptide_end: int | None = None
+    source: str | None = None
+
+
+@dataclass
 class SequenceDraft:
     """One record of a sequence file, validated."""
 
@@ -81,6 +117,7 @@ class SequenceDraft:
     line: int | None = None  # line of the file where the record starts
     domains: list[DomainDraft] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    tcr_chains: list[TcrChainDraft] = field(default_factory=list)  # detected TCR chains, in ORF order
 
     @property
     def length(self) -> int:
@@ -136,6 +173,11 @@ class TargetDraft:
     uniprot: str | None = None
     note: str | None = None
     source: str | None = None
+    kind: str | None = None  # surface | HLA-presented
+
+
+TARGET_KINDS = ("surface", "HLA-presented")
+TCR_CHAIN_TYPES = ("alpha", "beta", "gamma", "delta")
 
 
 @dataclass
@@ -174,3 +216,5 @@ class ConstructDraft:
     patients_treated_date: str | None = None
     notes: str | None = None
     source: str | None = None
+    epitopes: list[EpitopeDraft] = field(default_factory=list)  # TCR-T: what it recognises
+    receptor: str | None = None  # hybrid receptors: what the binder is grafted on (e.g. "γδ TCR constant chains")

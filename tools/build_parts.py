@@ -106,6 +106,7 @@ class LiteralPart:
     end: int | None
     sequence: str
     source: str
+    cysteine_site: int | None = None
 
 
 # Full-length human CD8A isoform 1 (UniProt P01732, 235 aa). The shared RefSeq NM_171827.4 is
@@ -151,6 +152,40 @@ TRBC1_P01850 = (
     "WQNPRNHFRCQVQFYGLSENDEWTQDRAKPVTQIVSAEAWGRADCGFTSVSYQQGVLSATILYEILLGKATLYAVLVSALVLMAMV"
     "KRKDF"
 )
+# Human TRBC2 (UniProt A0A5B9) and mouse TRAC (UniProt P01849), as written in the same public
+# TCR-standardisation module; mouse TRBC1 (UniProt P01852, TCB1_MOUSE) as written in a second public
+# TCR module found by code search, which names the UniProt entry.
+TRBC2_A0A5B9 = (
+    "DLKNVFPPEVAVFEPSEAEISHTQKATLVCLATGFYPDHVELSWWVNGKEVHSGVSTDPQPLKEQPALNDSRYCLSSRLRVSATFWQNPRNHFRCQVQFYGLSENDEWTQ"
+    "DRAKPVTQIVSAEAWGRADCGFTSESYQQGVLSATILYEILLGKATLYAVLVSALVLMAMVKRKDSRG"
+)
+MOUSE_TRAC_P01849 = (
+    "IQNPEPAVYQLKDPRSQDSTLCLFTDFDSQINVPKTMESGTFITDKTVLDMKAMDSKSNGAIAWSNQTSFTCQDIFKETNATYPSSDVPCDATLTEKSFETDMNLNFQNL"
+    "SVMGLRILLLKVAGFNLLMTLRLWSS"
+)
+MOUSE_TRBC1_P01852 = (
+    "EDLRNVTPPKVSLFEPSKAEIANKQKATLVCLARGFFPDHVELSWWVNGKEVHSGVSTDPQAYKESNYSYCLSSRLRVSATFWHNPRNHFRCQVQFHGLSEEDKWPEGS"
+    "PKPVTQNISAEAWGRADCGITSASYQQGVLSATILYEILLGKATLYAVLVSTLVVMAMVKRKNS"
+)
+# The engineered inter-chain disulphide of TCR-T constructs (Kuball et al., Blood 2007;109:2331; Cohen et al.,
+# Cancer Res 2007;67:3898): Cα Thr48 -> Cys and Cβ Ser57 -> Cys. The site is found here by its motif
+# (the Thr of ITDKTVLD in Cα, the Ser of HSGVSTDP in Cβ) and stored as a residue of each part.
+CYSTEINE_MOTIFS = {"alpha": ("ITDKTVLD", 4), "beta": ("HSGVSTDP", 4)}
+CYSTEINE_SOURCE = (
+    " Engineered-cysteine site (cysteine_site): the residue that the inter-chain disulphide of cysteine-modified "
+    "TCR-T constructs replaces with Cys (Cα Thr48, Cβ Ser57 in the literature's numbering; Kuball et al., Blood "
+    "2007;109:2331; Cohen et al., Cancer Res 2007;67:3898), located by its motif (ITDKTVLD / HSGVSTDP)."
+)
+
+
+def cysteine_site(sequence: str, chain: str) -> int:
+    motif, offset = CYSTEINE_MOTIFS[chain]
+    at = sequence.find(motif)
+    if at < 0 or sequence.count(motif) != 1:
+        raise SystemExit(f"the {chain} constant region does not carry the motif {motif} once")
+    return at + offset + 1
+
+
 TCR_C_SOURCE = (
     "as written in a public GitHub TCR-standardisation module found by code search, which "
     "cites the UniProt entry and states that Stitchr and UniProt agree exactly; the TRAC "
@@ -183,6 +218,24 @@ LITERAL_PARTS = (
     LiteralPart(
         "trbc1", "tcr_constant", "TRBC1", "P01850", 1, 176, TRBC1_P01850,
         "Human TCR beta constant region 1 (UniProt P01850, full length) " + TCR_C_SOURCE,
+    ),
+    LiteralPart(
+        "trbc2", "tcr_constant", "TRBC2", "A0A5B9", 1, 178, TRBC2_A0A5B9,
+        "Human TCR beta constant region 2 (UniProt A0A5B9, full length) as written in the same public "
+        "TCR-standardisation module, which notes that residue 9 is E as in Stitchr (IMGT TRBC2*01) where the "
+        "UniProt entry has K.",
+    ),
+    LiteralPart(
+        "mouse_trac", "tcr_constant", "TRAC (mouse)", "P01849", 1, 136, MOUSE_TRAC_P01849,
+        "Mouse TCR alpha constant region (UniProt P01849) as written in the same public TCR-standardisation "
+        "module, which cites the UniProt entry; murine constant regions are used in 'murinised' TCR-T constructs "
+        "(Cohen et al., Cancer Res 2006;66:8878).",
+    ),
+    LiteralPart(
+        "mouse_trbc1", "tcr_constant", "TRBC1 (mouse)", "P01852", 1, 173, MOUSE_TRBC1_P01852,
+        "Mouse TCR beta constant region 1 (UniProt P01852, TCB1_MOUSE) as written in a public TCR module found by "
+        "code search that names the UniProt entry; the same string opens mouse TCR beta chains in public "
+        "structure-modelling inputs.",
     ),
     LiteralPart(
         "e2a", "cleavage_2a", "E2A", "Q66774", 991, 1010, "QCTNYALLKLAGDVESNPGP",
@@ -261,14 +314,19 @@ def build(shared: Path) -> list[dict]:
         raise SystemExit("IgG4 constant region literal is not 98 + 229 residues")
 
     for literal in LITERAL_PARTS:
-        parts.append(
-            dict(
-                name=literal.name, kind=literal.kind, label=literal.label,
-                accession=literal.accession,
-                residue_range=[literal.start, literal.end] if literal.start else None,
-                sequence=literal.sequence, source=literal.source,
-            )
+        if literal.start and literal.end - literal.start + 1 != len(literal.sequence):
+            raise SystemExit(f"{literal.name}: residue range and sequence length disagree")
+        entry = dict(
+            name=literal.name, kind=literal.kind, label=literal.label,
+            accession=literal.accession,
+            residue_range=[literal.start, literal.end] if literal.start else None,
+            sequence=literal.sequence, source=literal.source,
         )
+        if literal.kind == "tcr_constant":
+            chain = "alpha" if literal.label.startswith("TRAC") else "beta"
+            entry["cysteine_site"] = cysteine_site(literal.sequence, chain)
+            entry["source"] += CYSTEINE_SOURCE
+        parts.append(entry)
 
     egfr = SeqIO.read(shared / "sequences/EGFR.gb", "genbank")
     egfr_protein = str(egfr.seq.translate()).rstrip("*")
@@ -336,6 +394,8 @@ def render(parts: list[dict]) -> str:
                 lines.append(f"{key} = {toml_string(part[key])}")
         if part["residue_range"] is not None:
             lines.append(f"residue_range = [{part['residue_range'][0]}, {part['residue_range'][1]}]")
+        if part.get("cysteine_site") is not None:
+            lines.append(f"cysteine_site = {part['cysteine_site']}")
         lines.append(f"sequence = {toml_string(part['sequence'])}")
         lines.append(f"source = {toml_string(part['source'])}")
         lines.append("")

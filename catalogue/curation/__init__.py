@@ -55,6 +55,7 @@ from catalogue.curation.trials import (
     set_trial_targets,
     update_trial,
 )
+from catalogue.curation.tcr import add_epitope, set_epitopes, set_tcr_chains
 from catalogue.errors import EditConflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.prepare.files import PreparedSequences, prepare_sequences
 
@@ -68,4 +69,5 @@ __all__ = [
     "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
     "set_trial_targets", "update_trial", "add_account", "set_role",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",
+    "add_epitope", "set_epitopes", "set_tcr_chains",
 ]  # fmt: skip

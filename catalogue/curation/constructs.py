@@ -31,6 +31,7 @@ from catalogue.db.models import (
 )
 from catalogue.drafts import (
     MODALITIES,
+    TARGET_KINDS,
     ConstructDraft,
     ProgrammeDraft,
     TargetDraft,
@@ -105,6 +106,7 @@ def _upsert_target(session: Session, actor: Actor, draft: TargetDraft) -> Outcom
         "uniprot": draft.uniprot,
         "note": draft.note,
         "source": draft.source,
+        "kind": draft.kind,
     }
     return _upsert_by_key(session, actor, Target, "target", "symbol", draft.symbol, values)
 
@@ -113,6 +115,8 @@ def save_target(engine: Engine, actor: Actor, draft: TargetDraft) -> Outcome:
     require(actor, "curator", "edit targets")
     if not draft.symbol.strip():
         raise InvalidInput("a target needs a symbol")
+    if draft.kind is not None and draft.kind not in TARGET_KINDS:
+        raise InvalidInput(f"target {draft.symbol!r}: kind {draft.kind!r} is not one of {', '.join(TARGET_KINDS)}")
     with db.write_session(engine) as session:
         return _upsert_target(session, actor, draft)
 
@@ -125,7 +129,7 @@ def _upsert_programme(session: Session, actor: Actor, draft: ProgrammeDraft) -> 
 # --- constructs -------------------------------------------------------------------
 
 CONSTRUCT_FIELDS = (
-    "modality", "aliases", "binder_clone", "binder_format", "binder_species", "hinge",
+    "modality", "aliases", "binder_clone", "binder_format", "binder_species", "receptor", "hinge",
     "transmembrane", "costimulatory", "signalling", "generation", "vector", "developer",
     "status", "patients_treated", "patients_treated_source", "patients_treated_date",
     "notes", "source",
@@ -194,17 +198,28 @@ def _upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> 
         _set_construct_targets(session, actor, construct, draft.targets)
         session.flush()
         _audit(session, actor, "create", "construct", draft.name, None, _construct_state(session, construct))
+        _write_draft_epitopes(session, actor, construct, draft)
         return "created"
     before = _construct_state(session, construct)
     changed = _apply(construct, values)
     if before["targets"] != _canonical_symbols(session, draft.targets):
         _set_construct_targets(session, actor, construct, draft.targets)
         changed = True
+    epitopes = _write_draft_epitopes(session, actor, construct, draft)
     if not changed:
-        return "unchanged"
+        return "updated" if epitopes not in (None, "unchanged") else "unchanged"
     session.flush()
     _audit(session, actor, "update", "construct", draft.name, before, _construct_state(session, construct))
     return "updated"
+
+
+def _write_draft_epitopes(session: Session, actor: Actor, construct: Construct, draft: ConstructDraft) -> Outcome | None:
+    """A draft's epitopes (the demo's TCR-T facts) written; a draft without epitopes leaves them as they are."""
+    if not draft.epitopes:
+        return None
+    from catalogue.curation.tcr import _validated_epitopes, _write_epitopes
+
+    return _write_epitopes(session, actor, construct, _validated_epitopes(draft.name, draft.epitopes))
 
 
 def save_construct(engine: Engine, actor: Actor, draft: ConstructDraft) -> Outcome:

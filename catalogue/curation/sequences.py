@@ -37,7 +37,9 @@ from catalogue.db.models import (
     Domain,
     ReferenceBinder,
     SequenceRecord,
+    TcrChain,
 )
+from catalogue.curation.tcr import detected_chain_rows
 from catalogue.drafts import (
     DOMAIN_KINDS,
     DomainDraft,
@@ -251,15 +253,19 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
     ids = dict(
         zip([row["checksum"] for row in rows], db.insert_rows_returning_ids(session, SequenceRecord.__table__, rows))
     )
-    domain_rows, events = [], []
+    domain_rows, events, chain_rows = [], [], []
     for (draft, name), row in zip(new_drafts, rows):
         record_id = ids[draft.checksum]
         domain_rows += [
             {"sequence_record_id": record_id, "position": position, **vars(domain)}
             for position, domain in enumerate(draft.domains)
         ]
+        chain_rows += detected_chain_rows(construct_ids[name], record_id, draft.tcr_chains)
         after = {k: _plain(v) for k, v in row.items() if k not in ("sequence", "original_bytes", "version")}
         after |= {"construct": name, "domains": len(draft.domains)}
+        if draft.tcr_chains:
+            after["tcr_chains"] = [f"{c.chain} {c.v_gene or '?'}/{c.j_gene or '?'} {c.cdr3 or ''}".strip()
+                                   for c in draft.tcr_chains]
         events.append(
             {
                 "at": now,
@@ -274,6 +280,8 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
         )
     if domain_rows:
         db.insert_rows(session, Domain.__table__, domain_rows)
+    if chain_rows:
+        db.insert_rows(session, TcrChain.__table__, chain_rows)
     audit_rows(session, events)
     return outcomes
 
@@ -368,6 +376,7 @@ def accept_architecture(engine: Engine, actor: Actor, construct_name: str) -> di
     """
     require(actor, "curator", "accept a detected architecture")
     from catalogue.detect.domains import detect_domains, propose_architecture
+    from catalogue.detect.tcr import proposed_modality, tcr_chains
 
     with db.write_session(engine) as session:
         construct = _live_construct(session, construct_name)
@@ -382,12 +391,16 @@ def accept_architecture(engine: Engine, actor: Actor, construct_name: str) -> di
         )
         if record is None:
             raise InvalidInput(f"construct {construct_name!r} has no sequence record to detect an architecture from")
-        proposal = propose_architecture(detect_domains(record.sequence, record.molecule))  # type: ignore[arg-type]
+        detection = detect_domains(record.sequence, record.molecule)  # type: ignore[arg-type]
+        proposal = propose_architecture(detection)
         values = {
             key: proposal[key]
             for key in ("hinge", "transmembrane", "costimulatory", "signalling", "binder_format", "generation")
             if proposal.get(key)
         }
+        if proposed_modality(tcr_chains(detection)) == "TCR-T" and not proposal.get("signalling"):
+            values["modality"] = "TCR-T"  # TCR chains and no CAR signalling domain: a TCR-T construct
+            values["binder_format"] = "TCR"
         for key, suffix in (("hinge", " hinge"), ("transmembrane", " transmembrane")):
             if key in values and values[key].endswith(suffix):
                 values[key] = values[key][: -len(suffix)]  # "CD8α hinge" is stored as hinge = "CD8α"

@@ -44,6 +44,7 @@ class Target(SQLModel, table=True):
     uniprot: str | None = Field(default=None, max_length=20)
     note: str | None = None  # lineage / expression
     source: str | None = None
+    kind: str | None = Field(default=None, max_length=20)  # surface (CAR targets) | HLA-presented (TCR targets)
 
 
 class Programme(SQLModel, table=True):
@@ -80,6 +81,7 @@ class Construct(SQLModel, table=True):
     binder_clone: str | None = None
     binder_format: str | None = Field(default=None, max_length=20)  # scFv, VHH, TCR, ligand
     binder_species: str | None = None
+    receptor: str | None = None  # hybrid receptors (AbTCR, TRuC, STAR): the receptor the binder is grafted on
     hinge: str | None = None
     transmembrane: str | None = None
     costimulatory: list[str] | None = Field(default=None, sa_column=_json())  # ordered
@@ -252,6 +254,43 @@ class AuditEvent(SQLModel, table=True):
     before: dict | None = Field(default=None, sa_column=_json())
     after: dict | None = Field(default=None, sa_column=_json())
     summary: str | None = None
+
+
+class Epitope(SQLModel, table=True):
+    """What a TCR-T construct recognises: a peptide of an antigen presented by an HLA allele."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    construct_id: int = Field(foreign_key="construct.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    antigen: str = Field(max_length=40)  # gene symbol (CTAG1B, MAGEA4) or a viral protein (HPV16 E7)
+    peptide: str = Field(max_length=25)
+    hla: str = Field(max_length=40)  # standard nomenclature, e.g. HLA-A*02:01
+    uniprot: str | None = Field(default=None, max_length=20)
+    peptide_start: int | None = None  # in the UniProt entry, 1-based inclusive
+    peptide_end: int | None = None
+    source: str | None = None
+
+
+class TcrChain(SQLModel, table=True):
+    """A TCR chain of a construct: detected on one of its sequence records, or stated by a curator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    construct_id: int = Field(foreign_key="construct.id", index=True, ondelete="CASCADE")
+    sequence_record_id: int | None = Field(default=None, foreign_key="sequencerecord.id", index=True,
+                                           ondelete="CASCADE")
+    position: int = 0  # order in the ORF (1, 2, ...)
+    chain: str = Field(max_length=10)  # alpha | beta | gamma | delta
+    v_gene: str | None = Field(default=None, max_length=40)
+    v_allele: str | None = Field(default=None, max_length=40)
+    j_gene: str | None = Field(default=None, max_length=40)
+    j_allele: str | None = Field(default=None, max_length=40)
+    cdr3: str | None = Field(default=None, max_length=60)
+    constant: str | None = None
+    start: int | None = None  # record coordinates, 1-based inclusive
+    end: int | None = None
+    species: str | None = Field(default=None, max_length=20)
+    source: str = Field(default="detected", max_length=10)  # detected | curated
+    note: str | None = None
 
 
 # Covering indexes for the per-target counts: live records per construct, live constructs by id.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from catalogue.demo.trials_file import load_demo_trials
-from catalogue.drafts import ConstructDraft, ProgrammeDraft, TargetDraft, TrialDraft
+from catalogue.drafts import ConstructDraft, EpitopeDraft, ProgrammeDraft, TargetDraft, TrialDraft
 
 DEMO_DIR = Path(__file__).parent
 CONSTRUCTS_DIR = Path(__file__).resolve().parents[2] / "constructs"
@@ -57,6 +57,7 @@ def read_demo_catalogue() -> DemoCatalogue:
         values = dict(entry)
         for registry_id in values.pop("trials", []):
             catalogue.trial_links.append((registry_id, values["name"]))
+        values["epitopes"] = [_draft(EpitopeDraft, e) for e in values.get("epitopes", [])]
         catalogue.constructs.append(_draft(ConstructDraft, values))
     trials_file = DEMO_DIR / "trials.json"
     if trials_file.exists():
@@ -98,11 +99,17 @@ def design_construct(design: dict) -> ConstructDraft:
         elif part.kind == "marker":
             markers.append(part.label)
     binder_format = "scFv" if {"VH", "VL"} <= binder_chains else ("VHH" if binder_chains == {"VHH"} else None)
+    modality = design.get("modality", "CAR-T")
+    epitopes = [_draft(EpitopeDraft, e) for e in design.get("epitopes", [])]
+    if modality == "TCR-T":
+        binder_format = "TCR"
     notes = "A reference design assembled from public parts, not a product."
     if markers:
         notes += f" Co-expresses {', '.join(markers)}."
     return ConstructDraft(
         name=design["name"],
+        modality=modality,
+        epitopes=epitopes,
         targets=list(design.get("targets", [])),
         status="reference design",
         binder_clone=design.get("binder"),

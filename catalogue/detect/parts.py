@@ -35,6 +35,7 @@ class ReferencePart:
     residue_range: tuple[int, int] | None
     sequence: str
     source: str
+    cysteine_site: int | None = None  # TCR constant: residue an engineered inter-chain Cys replaces
 
     @property
     def reference(self) -> str:
@@ -76,6 +77,9 @@ def parse_parts(content: bytes, file_name: str = PARTS_FILE) -> tuple[ReferenceP
                     "residue_range does not match the sequence length", file=file_name, record=name
                 )
             span = (int(span[0]), int(span[1]))
+        site = entry.get("cysteine_site")
+        if site is not None and (not isinstance(site, int) or not 1 <= site <= len(entry["sequence"])):
+            raise InvalidInput("cysteine_site is not a residue of the sequence", file=file_name, record=name)
         parts.append(
             ReferencePart(
                 name=name,
@@ -85,6 +89,7 @@ def parse_parts(content: bytes, file_name: str = PARTS_FILE) -> tuple[ReferenceP
                 residue_range=span,
                 sequence=entry["sequence"],
                 source=entry["source"],
+                cysteine_site=site,
             )
         )
     return tuple(parts)

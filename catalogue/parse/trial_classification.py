@@ -46,6 +46,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from catalogue.parse.tcr_products import tcr_product_pattern, tcr_products
+
 # ---------------------------------------------------------------------------
 # Targets: canonical symbol -> regular expressions of the names that mean it.
 # CD numbers are handled by one pattern (CD_NUMBERS below), the rest by aliases.
@@ -124,6 +126,16 @@ TARGET_ALIASES: dict[str, list[str]] = {
     "MAGE-A4": [r"MAGE-?A4"],
     "PD-L1": [r"PD-?L1"],
     "Desmoglein 3": [r"DSG-?3"],
+}
+
+#: HLA-presented intracellular antigens that TCR-T trials name (NY-ESO-1, MAGE-A4 and AFP are above).
+TARGET_ALIASES |= {
+    "KK-LC-1": [r"KK-?LC-?1", r"CT83"],
+    "PRAME": [r"PRAME"],
+    "MAGE-A1": [r"MAGE-?A1(?!\d)"],
+    "MAGE-A3": [r"MAGE-?A3"],
+    "HPV16 E6": [r"HPV-?16\s+E6", r"HPV\s+E6"],
+    "HPV16 E7": [r"HPV-?16\s+E7", r"HPV\s+E7"],
 }
 
 #: The eight targets of the seed catalogue, compared with the snapshot labels.
@@ -245,6 +257,12 @@ PRODUCTS: tuple[Product, ...] = (
             "record NCT02203825: 'CAR Modified T-cells Targeting NKG2D-Ligands' with intervention 'CM-CS1 T-cell infusion'"),
 )
 
+#: Named TCR-T products (``catalogue/reference/tcr_products.toml``) name their antigens too.
+PRODUCTS += tuple(
+    Product(p.name, p.patterns, p.targets, p.source, "TCR-T")
+    for p in tcr_products() if p.name not in {known.name for known in PRODUCTS}
+)
+
 # ---------------------------------------------------------------------------
 # Compiled patterns
 # ---------------------------------------------------------------------------
@@ -354,8 +372,13 @@ _MODALITY_RE = _rx(
     r"|(?P<nk>car[\s-]?nk(?![a-z])|nk[\s-]?car(?![a-z])|nk[\s-]?92(?![0-9])|car[\s-](?:engineered|modified|transduced)\s+nk)"
     r"|(?P<nkcell>nk\s+cells?(?![a-z])|natural\s+killer\s+cells?)"
     r"|(?P<carm>car[\s-]?m(?![a-z])|car[\s-]?macrophage)"
-    r"|(?P<tcr>tcr[\s-]?t(?![a-z])|tcr[\s-]?(?:engineered|modified|transduced|gene)|t[\s-]cell\s+receptor[\s-](?:engineered|modified|transduced|gene)"
-    r"|affinity[\s-]enhanced\s+tcr)"
+    r"|(?P<tcr>tcr[\s-]?t(?![a-z])|tcr[\s-]?(?:engineered|modified|transduced|redirected|transgenic|gene(?![\s-]*(?:knock|edit|disrupt|delet)))"
+    r"|t[\s-]?cell[\s-]receptor\s*(?:\(tcr\)\s*)?[\s-]?(?:engineered|modified|transduced|redirected|gene\s+therapy|gene(?![\s-]*(?:knock|edit|disrupt|delet))|t[\s-]cells?)"
+    r"|(?:engineered|transgenic|high[\s-]affinity|affinity[\s-](?:enhanced|enhancing|matured|optimi[sz]ed))(?:\s+[\w-]+){0,3}?\s+tcrs?(?![a-z-])"
+    r"|ab[\s-]?tcr(?![a-z])|antibody[\s-](?:tcr|t[\s-]cell\s+receptor)"
+    r"|truc(?![a-z])|t[\s-]cell\s+receptor\s+fusion\s+construct"
+    r"|star[\s-]t(?![a-z])|synthetic\s+t[\s-]?cell\s+receptor\s+and\s+antigen\s+receptor"
+    r"|hit[\s-]t(?![a-z])|hla[\s-]independent\s+t[\s-]?cell\s+receptor|spear[\s-]?t(?![a-z]))"
     r"|(?P<car>car(?:s|t|-t|\s+t|\d+)?(?![a-z])|ucar|chimeric\s+antigen\s+receptor))"
 )
 _ALLO_RE = _rx(r"\ballogeneic\b(?![\s-]+(?:hematopoietic|haematopoietic|stem|bone|HSCT|SCT|transplant))|\buniversal\b|\bUCAR|\boff[\s-]the[\s-]shelf"
@@ -492,9 +515,15 @@ def _modality(fields: list[tuple[str, str]]) -> str | None:
     """CAAR-T, CAR-NK, CAR-M, TCR-T or CAR-T from the words of the (lower-cased) fields.
 
     "NK cells" alone make a CAR-NK trial only in the title or intervention names and
-    with CAR wording; a summary that mentions NK cells does not.
+    with CAR wording; a summary that mentions NK cells does not. TCR wording ("TCR-T",
+    "TCR-engineered", "T cell receptor (TCR) gene therapy", AbTCR, TRuC, STAR-T) or a named
+    TCR-T product (``catalogue/reference/tcr_products.toml``) in the title or intervention
+    names makes a TCR-T trial unless CAR wording is there too; elsewhere CAR wording wins
+    (CAR summaries mention "TCRζ" and "the T cell receptor"; TCR-T summaries compare with CAR-T).
     """
     kinds: set[str] = set()
+    primary: set[str] = set()  # title and intervention names
+    tcr_product = tcr_product_pattern()
     for name, text in fields:
         for m in _MODALITY_RE.finditer(text):
             kind = m.lastgroup
@@ -503,12 +532,19 @@ def _modality(fields: list[tuple[str, str]]) -> str | None:
                     kinds.add(kind)
             elif kind:
                 kinds.add(kind)
+                if name in ("title", "interventions"):
+                    primary.add(kind)
+        if tcr_product.search(text):
+            kinds.add("tcr")
+            primary.add("tcr")
     if "caar" in kinds:
         return "CAAR-T"
     if "nk" in kinds or ("nkcell" in kinds and "car" in kinds):
         return "CAR-NK"
     if "carm" in kinds:
         return "CAR-M"
+    if "tcr" in primary and "car" not in primary:
+        return "TCR-T"
     if "car" in kinds:
         return "CAR-T"
     if "tcr" in kinds:

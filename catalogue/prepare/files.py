@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalogue import config
-from catalogue.drafts import SequenceDraft
+from catalogue.drafts import SequenceDraft, TcrChainDraft
 from catalogue.errors import InvalidInput
 from catalogue.parse.gtf import apply_annotations, parse_gtf
 from catalogue.parse.sequences import parse_sequence_file
@@ -72,6 +72,7 @@ def prepare_sequences(
                 _name_binders(draft, result, binder_library)
             draft.domains.extend(result.domains)
             draft.warnings.extend(header_content_warnings(draft.description or "", result))
+            draft.tcr_chains.extend(detected_tcr_chains(result))
     return PreparedSequences(file_name, drafts)
 
 
@@ -91,6 +92,30 @@ def _name_binders(draft: SequenceDraft, result, library: list) -> None:
         named = f"closest known therapeutic: {match.name} ({match.chain}{target}), {match.identity:.1f}% identity"
         domain.note = f"{domain.note}; {named}" if domain.note else named
 
+
+
+def detected_tcr_chains(result) -> list[TcrChainDraft]:
+    """The TCR chains of a detection result (V/J genes, CDR3, constant region), as drafts in ORF order."""
+    from catalogue.detect.tcr import tcr_chains
+
+    cassette = tcr_chains(result)
+    drafts = []
+    for index, call in enumerate(cassette.chains):
+        notes = list(call.notes)
+        if index and cassette.separators[index - 1]:
+            notes.insert(0, f"after {cassette.separators[index - 1]}")
+        if len(call.v_gene_candidates) > 1:
+            notes.append(f"V germlines equally close: {', '.join(call.v_gene_candidates)}")
+        identity = f"V {call.v_identity}% / J {call.j_identity}% identical to the closest ANARCI germlines"
+        drafts.append(
+            TcrChainDraft(
+                chain=call.chain, v_gene=call.v_gene, j_gene=call.j_gene, cdr3=call.cdr3, constant=call.constant,
+                start=call.start, end=call.end, position=call.order, v_allele=call.v_allele,
+                j_allele=call.j_allele, species=call.species, source="detected",
+                note="; ".join([identity] + notes),
+            )
+        )
+    return drafts
 
 
 def prepare_file(file_name: str, content: bytes, options: ReadOptions) -> PreparedSequences:

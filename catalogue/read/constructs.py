@@ -13,8 +13,10 @@ from catalogue.db.models import (
     ConstructTarget,
     Domain,
     Programme,
+    Epitope,
     SequenceRecord,
     Target,
+    TcrChain,
     Trial,
     TrialConstruct,
 )
@@ -99,7 +101,49 @@ def construct_detail(engine: Engine, name: str) -> dict[str, Any] | None:
             records.append(entry)
         detail["sequence_records"] = records
         detail["domains"] = chain_domains(records)
+        detail["epitopes"] = construct_epitopes(connection, construct_id)
+        detail["tcr_chains"] = construct_tcr_chains(connection, construct_id)
+        detected_tcr = any(c["source"] == "detected" for c in detail["tcr_chains"])
+        detail["proposed_modality"] = "TCR-T" if detected_tcr and construct["modality"] != "TCR-T" else None
     return detail
+
+
+def construct_epitopes(connection, construct_id: int) -> list[dict[str, Any]]:
+    """What a TCR-T construct recognises, in order: antigen, peptide, HLA restriction, position, source."""
+    rows = connection.execute(
+        select(Epitope.antigen, Epitope.peptide, Epitope.hla, Epitope.uniprot, Epitope.peptide_start,
+               Epitope.peptide_end, Epitope.source)
+        .where(Epitope.construct_id == construct_id)
+        .order_by(Epitope.position)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def construct_tcr_chains(connection, construct_id: int) -> list[dict[str, Any]]:
+    """A construct's TCR chains in ORF order: the curated ones when a curator stated any, else those
+    detected on its newest live sequence record that has TCR chains."""
+    columns = (TcrChain.chain, TcrChain.v_gene, TcrChain.j_gene, TcrChain.cdr3, TcrChain.constant, TcrChain.start,
+               TcrChain.end, TcrChain.v_allele, TcrChain.j_allele, TcrChain.species, TcrChain.source,
+               TcrChain.note, TcrChain.sequence_record_id)
+    curated = connection.execute(
+        select(*columns).where(TcrChain.construct_id == construct_id, TcrChain.source == "curated")
+        .order_by(TcrChain.position)
+    ).all()
+    if curated:
+        return [dict(row._mapping) for row in curated]
+    newest = connection.execute(
+        select(SequenceRecord.id)
+        .join(TcrChain, TcrChain.sequence_record_id == SequenceRecord.id)
+        .where(SequenceRecord.construct_id == construct_id, _live_record)
+        .order_by(SequenceRecord.imported_at.desc(), SequenceRecord.id.desc())
+        .limit(1)
+    ).scalar()
+    if newest is None:
+        return []
+    rows = connection.execute(
+        select(*columns).where(TcrChain.sequence_record_id == newest).order_by(TcrChain.position)
+    ).all()
+    return [dict(row._mapping) for row in rows]
 
 
 def chain_domains(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

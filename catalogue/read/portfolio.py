@@ -62,9 +62,9 @@ def stats(engine: Engine) -> dict[str, Any]:
     """
     actual, estimated, unknown = _enrollment_sums(Trial)
     with engine.connect() as connection:
-        symbols = list(connection.execute(select(Target.symbol).order_by(Target.symbol)).scalars())
+        kinds = dict(connection.execute(select(Target.symbol, Target.kind).order_by(Target.symbol)).all())
         per_target: dict[str, dict[str, Any]] = {
-            s: {key: 0 for key in STAT_KEYS} | {"patients_treated": None} for s in symbols
+            s: {key: 0 for key in STAT_KEYS} | {"patients_treated": None, "kind": kind} for s, kind in kinds.items()
         }
         construct_rows = connection.execute(
             select(Target.symbol, func.count(Construct.id), func.sum(Construct.patients_treated))
@@ -273,6 +273,7 @@ def portfolio(engine: Engine, programme: str | None = None) -> dict[str, Any]:
             select(func.count(Trial.id)).where(trial_clause, Trial.start_year.is_(None))
         ).scalar_one()
         programme_rows = connection.execute(select(Programme).order_by(Programme.name)).all()
+        by_modality = _per_modality(connection, trial_clause, construct_clause)
     chosen = [dict(p._mapping) for p in programme_rows if programme is None or p.name == programme]
     tiles = {
         "targets": len(per_target),
@@ -297,4 +298,37 @@ def portfolio(engine: Engine, programme: str | None = None) -> dict[str, Any]:
         "by_status": by_status.sort_values(["target", "status"], ignore_index=True),
         "by_year": by_year.sort_values(["target", "start_year"], ignore_index=True),
         "by_indication": by_indication.sort_values(["target", "indication"], ignore_index=True),
+        "by_modality": by_modality,
     }
+
+
+#: The modalities the Portfolio always shows, in this order (others follow when present).
+PORTFOLIO_MODALITIES = ("CAR-T", "TCR-T", "CAR-NK")
+
+
+def _per_modality(connection, trial_clause, construct_clause) -> pd.DataFrame:
+    """Constructs, trials and patients treated per modality (CAR-T, TCR-T, CAR-NK, then any other)."""
+    constructs = {
+        modality: (count, patients)
+        for modality, count, patients in connection.execute(
+            select(Construct.modality, func.count(Construct.id), func.sum(Construct.patients_treated))
+            .where(construct_clause).group_by(Construct.modality)
+        )
+    }
+    trials = {
+        modality: (count, patients)
+        for modality, count, patients in connection.execute(
+            select(Trial.modality, func.count(Trial.id), func.sum(Trial.patients_treated))
+            .where(trial_clause).group_by(Trial.modality)
+        )
+    }
+    others = sorted((set(constructs) | set(trials)) - set(PORTFOLIO_MODALITIES), key=lambda m: (m is None, m or ""))
+    rows = []
+    for modality in (*PORTFOLIO_MODALITIES, *others):
+        c_count, c_patients = constructs.get(modality, (0, None))
+        t_count, t_patients = trials.get(modality, (0, None))
+        rows.append({"modality": modality or NOT_RECORDED, "constructs": c_count, "trials": t_count,
+                     "patients_treated": _add_patients(c_patients, t_patients)})
+    frame = pd.DataFrame(rows, columns=["modality", "constructs", "trials", "patients_treated"])
+    frame["patients_treated"] = frame["patients_treated"].astype("Int64")
+    return frame

@@ -32,10 +32,12 @@ def targets_overview(engine: Engine) -> pd.DataFrame:
     with engine.connect() as connection:
         facts = pd.DataFrame(
             [dict(r._mapping) for r in connection.execute(
-                select(Target.symbol, Target.gene_symbol, Target.uniprot).order_by(Target.symbol)
+                select(Target.symbol, Target.kind, Target.gene_symbol, Target.uniprot).order_by(Target.symbol)
             )],
-            columns=["symbol", "gene_symbol", "uniprot"],
+            columns=["symbol", "kind", "gene_symbol", "uniprot"],
         ).rename(columns={"symbol": "target"})
+    if "kind" in frame:
+        frame = frame.drop(columns=["kind"])
     merged = facts.merge(frame, on="target", how="left") if len(frame) else facts
     if "patients_treated" in merged:
         merged["patients_treated"] = merged["patients_treated"].astype("Int64")

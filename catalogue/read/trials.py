@@ -57,11 +57,11 @@ def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
 
 # --- trials: the filterable, paginated table ---------------------------------------------------
 
-TRIAL_FILTERS = ("target", "phase", "status", "indication", "country", "sponsor", "year_from", "year_to")
+TRIAL_FILTERS = ("target", "phase", "status", "indication", "country", "sponsor", "year_from", "year_to", "modality")
 
 _TRIAL_COLUMNS = (
     "registry_id", "registry_url", "title", "targets", "phase", "status", "indication", "lead_sponsor", "countries",
-    "start_date", "enrollment_count", "enrollment_type", "patients_treated", "constructs",
+    "start_date", "enrollment_count", "enrollment_type", "patients_treated", "constructs", "modality",
 )  # fmt: skip
 
 
@@ -74,7 +74,7 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
             select(
                 Trial.id, Trial.registry_name, Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status,
                 Trial.indication, Trial.lead_sponsor, Trial.countries, Trial.start_date, Trial.enrollment_count,
-                Trial.enrollment_type, Trial.patients_treated,
+                Trial.enrollment_type, Trial.patients_treated, Trial.modality,
             ).where(Trial.id.in_(trial_ids))
         )
     }
@@ -112,6 +112,7 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
             "enrollment_type": row["enrollment_type"],
             "patients_treated": row["patients_treated"],
             "constructs": ", ".join(constructs[trial_id]) or None,
+            "modality": row["modality"],
         })
     frame = pd.DataFrame(out, columns=list(_TRIAL_COLUMNS))
     for column in ("enrollment_count", "patients_treated"):
@@ -162,6 +163,8 @@ def _trial_filter_clauses(filters: dict[str, Any]) -> list:
             clauses.append(Trial.start_year >= int(value))
         elif key == "year_to":
             clauses.append(Trial.start_year <= int(value))
+        elif key == "modality":
+            clauses.append(Trial.modality.is_(None) if value == NOT_RECORDED else Trial.modality == value)
     return clauses
 
 
@@ -219,7 +222,8 @@ def trial_facets(engine: Engine) -> dict[str, Any]:
                 .order_by(Trial.overall_status)
             ).scalars()
         }
-        for key, column in (("indication", Trial.indication), ("sponsor", Trial.lead_sponsor)):
+        for key, column in (("indication", Trial.indication), ("sponsor", Trial.lead_sponsor),
+                            ("modality", Trial.modality)):
             facets[key] = list(
                 connection.execute(
                     select(column).where(_live_trial, column.is_not(None)).group_by(column).order_by(column)

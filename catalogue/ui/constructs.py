@@ -33,6 +33,40 @@ def _downloads(record: dict) -> None:
                                    icon=":material/download:", help="The record exactly as it was imported")
 
 
+def _tcr_section(detail: dict) -> None:
+    """What a TCR-T construct recognises (epitope, HLA restriction) and its chains' genes and CDR3s."""
+    if detail["proposed_modality"]:
+        st.info(f"Detection found TCR chains: modality {detail['proposed_modality']} is proposed. "
+                "A curator accepts it on the Curate page (accept the detected architecture).")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Epitope and HLA restriction")
+        if detail["epitopes"]:
+            st.dataframe(
+                [{**e, "position": f"{e['uniprot']} {e['peptide_start']}-{e['peptide_end']}"
+                  if e["peptide_start"] else None} for e in detail["epitopes"]],
+                hide_index=True, width="stretch", key="epitopes", placeholder=read.NOT_RECORDED,
+                column_order=["antigen", "peptide", "hla", "position", "source"],
+                column_config={"antigen": "Antigen", "peptide": "Peptide", "hla": "HLA restriction",
+                               "position": "In the antigen", "source": "Source"})
+        else:
+            widgets.empty_state("No epitope recorded. Curators add the peptide and HLA restriction on the Curate page.")
+    with right:
+        st.subheader("TCR chains")
+        if detail["tcr_chains"]:
+            st.dataframe(
+                detail["tcr_chains"], hide_index=True, width="stretch", key="tcr_chains",
+                placeholder=read.NOT_RECORDED,
+                column_order=["chain", "v_gene", "j_gene", "cdr3", "constant", "source", "v_allele", "j_allele", "note"],
+                column_config={"chain": "Chain", "v_gene": "V gene", "j_gene": "J gene", "cdr3": "CDR3",
+                               "constant": "Constant region", "source": "Source", "v_allele": "V allele",
+                               "j_allele": "J allele", "note": "Note"})
+            st.caption("In ORF order. Detected chains: germline V and J genes and IMGT numbering from ANARCI; "
+                       "the CDR3 runs from the conserved Cys 104 to the Phe/Trp 118.")
+        else:
+            widgets.empty_state("No TCR chain detected or recorded.")
+
+
 def _construct_page(name: str) -> None:
     if st.button("All constructs", icon=":material/arrow_back:", type="tertiary"):
         del st.query_params["name"]
@@ -53,6 +87,7 @@ def _construct_page(name: str) -> None:
             ("Binder", detail["binder_clone"]),
             ("Binder format", detail["binder_format"]),
             ("Binder species", detail["binder_species"]),
+            ("Grafted on (hybrid receptor)", detail["receptor"]),
             ("Hinge", detail["hinge"]),
             ("Transmembrane", detail["transmembrane"]),
             ("Costimulatory", detail["costimulatory"]),
@@ -76,6 +111,9 @@ def _construct_page(name: str) -> None:
         if detail["notes"]:
             st.caption("Notes")
             st.text(detail["notes"])
+
+    if detail["modality"] == "TCR-T" or detail["epitopes"] or detail["tcr_chains"]:
+        _tcr_section(detail)
 
     st.subheader("Sequence records")
     records = detail["sequence_records"]

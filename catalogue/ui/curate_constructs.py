@@ -11,10 +11,11 @@ from catalogue.drafts import MODALITIES
 from catalogue.errors import EditConflict
 from catalogue.ui import identity, saves, store, widgets
 
-TEXT_FIELDS = ("binder_clone", "binder_format", "binder_species", "hinge", "transmembrane", "signalling", "vector",
+TEXT_FIELDS = ("binder_clone", "binder_format", "binder_species", "receptor", "hinge", "transmembrane", "signalling", "vector",
                "developer", "status", "source")
 LIST_FIELDS = ("targets", "aliases", "costimulatory")
-ARCHITECTURE_FIELDS = ("binder_format", "hinge", "transmembrane", "costimulatory", "signalling", "generation")
+ARCHITECTURE_FIELDS = ("modality", "binder_format", "hinge", "transmembrane", "costimulatory", "signalling",
+                       "generation")
 
 
 def _edit_form(visitor: identity.Visitor, name: str) -> None:
@@ -131,3 +132,55 @@ def edit_construct(visitor: identity.Visitor) -> None:
     with architecture_column.container(border=True):
         st.markdown("**Detected architecture**")
         _accept_architecture(visitor, name)
+    saves.show("tcr_facts")
+    with st.container(border=True):
+        st.markdown("**What the TCR recognises, and its chains**")
+        _tcr_facts(visitor, name)
+
+
+def _tcr_facts(visitor: identity.Visitor, name: str) -> None:
+    """Add an epitope (peptide, HLA restriction) and state the TCR chains (genes, CDR3) of a construct."""
+    from catalogue.drafts import EpitopeDraft, TcrChainDraft
+
+    detail = store.read("construct_detail", name)
+    left, right = st.columns(2)
+    with left.form(f"epitope_{name}", clear_on_submit=False):
+        st.caption("Add an epitope; its antigen becomes one of the construct's targets.")
+        antigen = st.text_input("Antigen (gene symbol)", placeholder="CTAG1B")
+        peptide = st.text_input("Peptide (8-25 amino acids)", placeholder="SLLMWITQC")
+        hla = st.text_input("HLA restriction", placeholder="HLA-A*02:01")
+        uniprot = st.text_input("UniProt accession (optional)")
+        first = st.number_input("First residue in the antigen (optional)", min_value=1, value=None, step=1)
+        source = st.text_input("Source")
+        if st.form_submit_button("Add epitope", disabled=not visitor.can_curate):
+            last = first + len(peptide.strip()) - 1 if first else None
+            try:
+                outcome = curation.add_epitope(store.engine(), visitor.actor, name, EpitopeDraft(
+                    antigen=antigen, peptide=peptide, hla=hla, uniprot=uniprot or None, peptide_start=first,
+                    peptide_end=last, source=source or None))
+            except Exception as error:  # noqa: BLE001 (shown as a message; nothing was written)
+                saves.failure(error)
+            else:
+                saves.saved("tcr_facts", f"{widgets.escaped(name)}: epitope {outcome}.")
+                st.rerun()
+    with right.form(f"chains_{name}", clear_on_submit=False):
+        st.caption("State the TCR chains (replaces the curated chains; detected ones stay beside them).")
+        current = [c for c in detail["tcr_chains"] if c["source"] == "curated"] or detail["tcr_chains"]
+        rows = [{key: c.get(key) for key in ("chain", "v_gene", "j_gene", "cdr3", "constant")} for c in current]
+        edited = st.data_editor(
+            rows or [{"chain": "alpha", "v_gene": None, "j_gene": None, "cdr3": None, "constant": None}],
+            num_rows="dynamic", hide_index=True, key=f"chains_editor_{name}",
+            column_config={"chain": st.column_config.SelectboxColumn("Chain", options=["alpha", "beta", "gamma",
+                                                                                       "delta"]),
+                           "v_gene": "V gene", "j_gene": "J gene", "cdr3": "CDR3 (C...F/W)", "constant": "Constant"})
+        if st.form_submit_button("Save chains", disabled=not visitor.can_curate):
+            chains = [TcrChainDraft(chain=r.get("chain") or "", v_gene=r.get("v_gene"), j_gene=r.get("j_gene"),
+                                    cdr3=r.get("cdr3"), constant=r.get("constant"), source="curated")
+                      for r in edited if any(r.get(k) for k in ("v_gene", "j_gene", "cdr3", "constant"))]
+            try:
+                outcome = curation.set_tcr_chains(store.engine(), visitor.actor, name, chains)
+            except Exception as error:  # noqa: BLE001
+                saves.failure(error)
+            else:
+                saves.saved("tcr_facts", f"{widgets.escaped(name)}: {len(chains)} curated chain(s), {outcome}.")
+                st.rerun()

@@ -6,6 +6,7 @@ import streamlit as st
 
 from catalogue import charts
 from catalogue.ui import store, widgets
+from catalogue.vocabulary import NOT_RECORDED
 
 ALL = "Everything in the catalogue"
 
@@ -40,6 +41,13 @@ widgets.tile(people[1], "Enrollment, actual (registry)", tiles["enrollment_actua
              "Registry enrollment of trials whose enrollment is marked actual.")
 widgets.tile(people[2], "Enrollment, estimated (registry)", tiles["enrollment_estimated"],
              "Registry enrollment of trials whose enrollment is an estimate (planned).")
+
+st.subheader("By modality")
+st.dataframe(data["by_modality"], hide_index=True, width="stretch", key="by_modality", placeholder=NOT_RECORDED,
+             column_config={"modality": "Modality", "constructs": "Constructs", "trials": "Trials",
+                            "patients_treated": st.column_config.NumberColumn("Patients treated (curated)")})
+st.caption("CAR-T, TCR-T (engineered TCRs and TCR-based hybrid receptors) and CAR-NK side by side; "
+           "an empty patients figure is not recorded.")
 
 for programme in data["programme_totals"]:
     if programme["patients_treated"] is None:

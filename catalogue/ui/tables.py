@@ -31,6 +31,7 @@ TRIAL_COLUMNS = {
     "registry_url": st.column_config.LinkColumn("Registry page", display_text="open ↗"),
     "title": st.column_config.TextColumn("Title", width="large"),
     "targets": st.column_config.TextColumn("Targets"),
+    "modality": st.column_config.TextColumn("Modality"),
     "phase": st.column_config.TextColumn("Phase"),
     "status": st.column_config.TextColumn("Status"),
     "indication": st.column_config.TextColumn("Indication"),

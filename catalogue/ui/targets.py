@@ -22,6 +22,7 @@ if symbol:
     with left:
         widgets.facts(
             [
+                ("Kind", target["kind"]),
                 ("Gene (HGNC)", target["gene_symbol"]),
                 ("UniProt", target["uniprot"]),
                 ("Aliases", target["aliases"]),
@@ -79,10 +80,12 @@ selection = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     placeholder="not recorded",
-    column_order=["target", "gene_symbol", "uniprot", "constructs", "sequence_records", "trials", "patients_treated",
+    column_order=["target", "kind", "gene_symbol", "uniprot", "constructs", "sequence_records", "trials", "patients_treated",
                   "enrollment_actual", "enrollment_estimated", "enrollment_unknown"],
     column_config={
         "target": st.column_config.TextColumn("Target", pinned=True),
+        "kind": st.column_config.TextColumn("Kind", help="surface antigen (CAR targets) or HLA-presented "
+                                            "intracellular antigen (TCR targets)"),
         "gene_symbol": st.column_config.TextColumn("Gene"),
         "uniprot": st.column_config.TextColumn("UniProt"),
         "constructs": st.column_config.NumberColumn("Constructs"),

@@ -25,6 +25,7 @@ def _trial_page(registry_id: str) -> None:
     with left:
         widgets.facts([
             ("Registry", trial["registry"]),
+            ("Modality", trial["modality"]),
             ("Targets", trial["targets"]),
             ("Phase", trial["phase"]),
             ("Status", trial["status"]),
@@ -71,7 +72,7 @@ if registry_id:
 st.title("Trials")
 facets = store.read("trial_facets")
 first_year, last_year = facets["years"]
-keys = ("target", "phase", "status", "indication", "country", "sponsor", "year_from", "year_to")
+keys = ("target", "phase", "status", "indication", "country", "sponsor", "year_from", "year_to", "modality")
 before = {key: st.query_params.get(key) for key in keys}
 row1 = st.columns(4)
 filters = {
@@ -81,13 +82,14 @@ filters = {
                                  format_func=facets["status"].get),
     "indication": widgets.url_select("Indication", facets["indication"], "indication", container=row1[3]),
 }
-row2 = st.columns(4)
+row2 = st.columns(5)
 years = list(range(first_year, last_year + 1)) if first_year is not None else []
 filters |= {
     "country": widgets.url_select("Country", facets["country"], "country", container=row2[0]),
     "sponsor": widgets.url_select("Lead sponsor", facets["sponsor"], "sponsor", container=row2[1]),
     "year_from": widgets.url_select("Started from", years, "year_from", container=row2[2]),
     "year_to": widgets.url_select("Started until", years, "year_to", container=row2[3]),
+    "modality": widgets.url_select("Modality", facets["modality"], "modality", container=row2[4]),
 }
 if any(before[k] != (str(filters[k]) if filters[k] is not None else None) for k in keys):
     widgets.reset_page()
