@@ -11,7 +11,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 from sqlmodel import SQLModel
-from test_malformed_sequences import CASES
+from malformed_corpus import CASES
 
 from catalogue import curation, read
 

@@ -9,7 +9,8 @@ from Bio import SeqIO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogue.drafts import DOMAIN_KINDS, DomainDraft, SequenceDraft
+from catalogue.drafts import DomainDraft, SequenceDraft
+from catalogue.vocabulary import DOMAIN_KINDS
 from catalogue.export import to_fasta, to_genbank
 from catalogue.parse.alphabet import DNA_LETTERS
 from catalogue.parse.checksums import sequence_checksum

@@ -21,7 +21,7 @@ Outcome = Literal["created", "updated", "unchanged", "older", "already present"]
 # --- audit trail -------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -32,7 +32,7 @@ def _plain(value: Any) -> Any:
 def row_values(row: Any, *, exclude: Iterable[str] = ("id",)) -> dict[str, Any]:
     """A row's column values as JSON-safe data (for the audit trail and conflict messages)."""
     skip = set(exclude)
-    return {column.key: _plain(getattr(row, column.key)) for column in row.__table__.columns if column.key not in skip}
+    return {column.key: plain_value(getattr(row, column.key)) for column in row.__table__.columns if column.key not in skip}
 
 
 def note_change(session: Session) -> None:
@@ -51,7 +51,7 @@ def audit_rows(session: Session, events: list[dict]) -> None:
         db.insert_rows(session, AuditEvent.__table__, events)
 
 
-def _audit(
+def audit_event(
     session: Session,
     actor: Actor,
     action: str,
@@ -115,7 +115,7 @@ class FileReport:
         }
 
 
-def _apply(row: Any, values: dict[str, Any]) -> bool:
+def apply_values(row: Any, values: dict[str, Any]) -> bool:
     changed = False
     for key, value in values.items():
         if getattr(row, key) != value:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from catalogue.drafts import DOMAIN_KINDS
+from catalogue.vocabulary import DOMAIN_KINDS
 from catalogue.errors import InvalidInput
 
 PARTS_FILE = "parts.toml"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from catalogue import curation
+from catalogue import curation, read
 from catalogue.ui import identity, saves, store, widgets
 
 
@@ -44,7 +44,7 @@ def restore(visitor: identity.Visitor) -> None:
         st.caption("Only an admin can restore an archived construct or trial.")
         return
     saves.show("restore")
-    archived = store.read("archived_records")
+    archived = read.archived_records(store.engine())
     if archived.empty:
         st.caption("Nothing is archived.")
         return

@@ -6,10 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from catalogue import curation
-from catalogue.drafts import MODALITIES
+from catalogue import curation, read
 from catalogue.errors import EditConflict
 from catalogue.ui import identity, saves, store, widgets
+from catalogue.vocabulary import MODALITIES
 
 TEXT_FIELDS = ("binder_clone", "binder_format", "binder_species", "hinge", "transmembrane", "signalling", "vector",
                "developer", "status", "source")
@@ -20,7 +20,7 @@ ARCHITECTURE_FIELDS = ("binder_format", "hinge", "transmembrane", "costimulatory
 def _edit_form(visitor: identity.Visitor, name: str) -> None:
     version_key = f"edit_version::{name}"
     if version_key not in st.session_state:
-        detail = store.read("construct_detail", name)
+        detail = read.construct_detail(store.engine(), name)
         st.session_state[version_key] = (detail["version"], detail)
     version, shown_detail = st.session_state[version_key]
     st.caption(f"Editing version {version}. If someone saves a newer version first, your save is refused and "
@@ -81,7 +81,7 @@ def _save_changes(visitor: identity.Visitor, name: str, shown_detail: dict[str, 
 
 
 def _accept_architecture(visitor: identity.Visitor, name: str) -> None:
-    detail = store.read("construct_detail", name)
+    detail = read.construct_detail(store.engine(), name)
     records = detail["sequence_records"] if detail else []
     if not records:
         st.caption("This construct has no sequence record, so there is no detected architecture to accept. "
@@ -104,7 +104,6 @@ def _accept_architecture(visitor: identity.Visitor, name: str) -> None:
             saves.saved("architecture", f"{widgets.escaped(name)}: {len(changed)} field(s) set from the detected "
                         "architecture.", sorted(changed.items()))
         else:
-            store.written()
             st.session_state["curate_outcome::architecture_same"] = True
         st.rerun()
     if st.session_state.pop("curate_outcome::architecture_same", False):

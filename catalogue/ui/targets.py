@@ -6,11 +6,12 @@ import streamlit as st
 
 from catalogue import read
 from catalogue.ui import store, tables, widgets
+from catalogue.vocabulary import uniprot_url
 
 symbol = st.query_params.get("symbol")
 
 if symbol:
-    target = store.read("target_detail", symbol)
+    target = read.target_detail(store.engine(), symbol)
     if st.button("All targets", icon=":material/arrow_back:", type="tertiary"):
         del st.query_params["symbol"]
         st.rerun()
@@ -30,7 +31,7 @@ if symbol:
             key="target_facts",
         )
         if target["uniprot"]:
-            st.link_button(f"UniProt {target['uniprot']}", read.uniprot_url(target["uniprot"]),
+            st.link_button(f"UniProt {target['uniprot']}", uniprot_url(target["uniprot"]),
                            icon=":material/open_in_new:")
     with right:
         st.caption("Note")
@@ -62,7 +63,7 @@ if symbol:
     st.stop()
 
 st.title("Targets")
-overview = store.read("targets_overview")
+overview = read.targets_overview(store.engine())
 if overview.empty:
     widgets.empty_state("No targets yet: load the demo (`catalogue init --demo`) or import constructs and trials.")
     st.stop()
