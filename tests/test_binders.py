@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -88,17 +87,13 @@ def test_detected_car_vh_gets_closest_therapeutic(shared_data: Path, library, fi
     sequence = str(SeqIO.read(shared_data / "sequences" / file_name, "fasta").seq)
     vh = next(d for d in detect_domains(sequence, "protein").domains if d.kind == "vh")
     domain = sequence[vh.protein_start - 1 : vh.protein_end]
-    start = time.perf_counter()
     match = closest_binder(domain, "vh", library)
-    elapsed = time.perf_counter() - start
     assert match is not None and 50.0 < match.identity <= 100.0
     assert match.chain in ("heavy", "second_heavy")
     # the reported identity is a real property of the pair, not of the ranking
     row = next(b for b in library if b.name == match.name)
     assert closest_binder(domain, "vh", [row]).identity == match.identity
-    assert elapsed < 1.0
-    print(f"{file_name}: VH closest therapeutic {match.name} ({match.target}) {match.identity}% "
-          f"in {elapsed * 1000:.0f} ms")
+    print(f"{file_name}: VH closest therapeutic {match.name} ({match.target}) {match.identity}%")
 
 
 def test_kind_must_be_a_v_domain(library) -> None:

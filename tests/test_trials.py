@@ -108,20 +108,6 @@ def test_parser_never_reads_the_snapshot_classification_columns(shared_data):
             b.targets, b.products, b.modality, b.indication, b.cell_source)
 
 
-def test_parsing_both_snapshots_is_fast(shared_data):
-    contents = {name: (shared_data / "trials" / name).read_bytes() for name in (ONC, RHEUM)}
-    best = min(_timed(contents) for _ in range(3))
-    print(f"\nparse + classify of both snapshots: {best:.3f} s")
-    assert best < 2.0  # measured ~0.5-0.8 s on the 2-core machine; generous for a loaded CI box
-
-
-def _timed(contents: dict[str, bytes]) -> float:
-    start = time.perf_counter()
-    for name, content in contents.items():
-        parse_trial_file(content, name)
-    return time.perf_counter() - start
-
-
 def test_snapshot_labels_only_for_comparison(shared_data):
     labels = snapshot_labels((shared_data / "trials" / ONC).read_bytes(), ONC)
     assert len(labels) == 2274 and labels["NCT04662099"] == "BCMA"

@@ -46,20 +46,10 @@ def reference_binder_library(engine: Engine) -> list:
 
     with db.read_session(engine) as session:
         rows = session.exec(select(ReferenceBinder)).scalars().all()
-    return [
-        LibraryBinder(
-            name=r.name,
-            target=r.target,
-            format=r.format,
-            heavy=r.heavy,
-            light=r.light,
-            second_heavy=r.second_heavy,
-            second_light=r.second_light,
-            phase=r.phase,
-            source=r.source,
-        )
-        for r in rows
-    ]
+    return [LibraryBinder(**{name: getattr(row, name) for name in _BINDER_FIELDS}) for row in rows]
+
+
+_BINDER_FIELDS = ("name", "target", "format", "heavy", "light", "second_heavy", "second_light", "phase", "source")
 
 
 def import_sequences(
@@ -362,10 +352,7 @@ def import_binders(engine: Engine, actor: Actor, file_name: str, content: bytes)
             known = {b.name: b for b in session.exec(select(ReferenceBinder)).scalars()}
             outcomes = []
             for binder in binders:
-                values = {
-                    k: getattr(binder, k)
-                    for k in ("target", "format", "heavy", "light", "second_heavy", "second_light", "phase", "source")
-                }
+                values = {name: getattr(binder, name) for name in _BINDER_FIELDS if name != "name"}
                 row = known.get(binder.name)
                 if row is None:
                     session.add(ReferenceBinder(name=binder.name, **values))
