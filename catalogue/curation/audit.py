@@ -1,4 +1,5 @@
-"""What every write leaves behind: audit events with before and after, and reports of what happened."""
+"""What every write leaves behind: audit events with before and after, the raised catalogue revision, and
+reports of what happened. Everything here is a unit: it runs inside a caller's transaction."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ Outcome = Literal["created", "updated", "unchanged", "older", "already present"]
 
 
 def plain_value(value: Any) -> Any:
+    """A value as the audit trail's JSON keeps it (dates as ISO text, bytes as their length)."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -61,6 +63,7 @@ def audit_event(
     after: dict | None,
     summary: str | None = None,
 ) -> None:
+    """Record one audit event (only the fields that changed, when both sides are given) and raise the revision."""
     if before is not None and after is not None:
         changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
         before = {k: before.get(k) for k in sorted(changed)}
@@ -116,6 +119,7 @@ class FileReport:
 
 
 def apply_values(row: Any, values: dict[str, Any]) -> bool:
+    """Set ``values`` on ``row``; whether anything changed."""
     changed = False
     for key, value in values.items():
         if getattr(row, key) != value:

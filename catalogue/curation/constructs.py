@@ -1,4 +1,9 @@
-"""Targets, programmes and constructs: create, correct, archive."""
+"""Targets, programmes and constructs: create, correct, archive.
+
+Functions taking an engine are user actions. Those taking a session (``find_target``, ``target_row``,
+``upsert_target``, ``upsert_programme``, ``upsert_construct``, ``construct_state``, ``construct_targets``,
+``live_construct``) are units: they run inside a caller's transaction and check no role (not user actions).
+"""
 
 from __future__ import annotations
 
@@ -95,6 +100,7 @@ def _upsert_by_key(session: Session, actor: Actor, model, kind: str, key_field: 
 
 
 def upsert_target(session: Session, actor: Actor, draft: TargetDraft) -> Outcome:
+    """Create or update a target from its draft, audited. A unit."""
     values = {
         "gene_symbol": draft.gene_symbol,
         "aliases": draft.aliases or None,
@@ -114,6 +120,7 @@ def save_target(engine: Engine, actor: Actor, draft: TargetDraft) -> Outcome:
 
 
 def upsert_programme(session: Session, actor: Actor, draft: ProgrammeDraft) -> Outcome:
+    """Create or update a programme from its draft, audited. A unit."""
     values = {k: v for k, v in asdict(draft).items() if k != "name"}
     return _upsert_by_key(session, actor, Programme, "programme", "name", draft.name, values)
 
@@ -129,6 +136,7 @@ CONSTRUCT_FIELDS = (
 
 
 def construct_targets(session: Session, construct: Construct) -> list[str]:
+    """A construct's target symbols, in order. A unit."""
     rows = session.exec(
         select(Target.symbol)
         .join(ConstructTarget, ConstructTarget.target_id == Target.id)
@@ -139,6 +147,7 @@ def construct_targets(session: Session, construct: Construct) -> list[str]:
 
 
 def construct_state(session: Session, construct: Construct) -> dict[str, Any]:
+    """A construct's values with its targets, as the audit trail records them. A unit."""
     state = row_values(construct, exclude=("id", "version"))
     state["targets"] = construct_targets(session, construct)
     return state
@@ -171,6 +180,7 @@ def _set_construct_targets(session: Session, actor: Actor, construct: Construct,
 
 
 def upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> Outcome:
+    """Validate a construct draft, then create or update the construct and its targets, audited. A unit."""
     _validate_construct(draft)
     values = {key: getattr(draft, key) for key in CONSTRUCT_FIELDS}
     values["aliases"] = draft.aliases or None
@@ -259,6 +269,7 @@ def _programme_name(session: Session, programme_id: int | None) -> str | None:
 
 
 def live_construct(session: Session, name: str) -> Construct:
+    """The construct (not archived) of this name, or NotFound. A unit."""
     construct = session.exec(select(Construct).where(Construct.name == name)).scalars().first()
     if construct is None or construct.archived_at is not None:
         raise NotFound(f"no construct named {name!r}")

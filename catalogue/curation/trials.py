@@ -1,4 +1,8 @@
-"""Trials: registry imports (upsert by registry ID), curators' corrections, links and patients treated."""
+"""Trials: registry imports (upsert by registry ID), curators' corrections, links and patients treated.
+
+Functions taking an engine are user actions. ``write_trials``, ``link_curated``, ``write_patients_treated`` and
+``live_trial`` are units: they run inside a caller's transaction and check no role (not user actions).
+"""
 
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ from catalogue.drafts import (
     TrialDraft,
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound
+from catalogue.vocabulary import ENROLLMENT_TYPES
 
 # --- trials -----------------------------------------------------------------------
 
@@ -83,7 +88,7 @@ def _validate_trial(draft: TrialDraft) -> None:
         raise InvalidInput(
             f"enrollment {draft.enrollment_count} is negative", record=draft.registry_id, line=draft.line
         )
-    if draft.enrollment_type not in ("actual", "estimated", "unknown"):
+    if draft.enrollment_type not in ENROLLMENT_TYPES:
         raise InvalidInput(
             f"enrollment type {draft.enrollment_type!r} is not actual, estimated or unknown",
             record=draft.registry_id,
@@ -234,6 +239,10 @@ def _update_trial(
 
 
 def write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> list[RecordOutcome]:
+    """Create or update trials from registry drafts (curated fields kept, older records ignored); one outcome each.
+
+    A unit: runs inside the caller's transaction; not a user action.
+    """
     for draft in drafts:
         _validate_trial(draft)
     context = _TrialContext.load(session)
@@ -314,7 +323,7 @@ def update_trial(
     unknown = set(changes) - EDITABLE_TRIAL_FIELDS
     if unknown:
         raise InvalidInput(f"trial {registry_id!r}: field(s) {', '.join(sorted(unknown))} cannot be edited")
-    if changes.get("enrollment_type", "unknown") not in ("actual", "estimated", "unknown"):
+    if changes.get("enrollment_type", "unknown") not in ENROLLMENT_TYPES:
         raise InvalidInput(f"trial {registry_id!r}: enrollment type must be actual, estimated or unknown")
     start_date = changes.get("start_date")
     if start_date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(start_date)):
@@ -365,6 +374,7 @@ def set_trial_targets(engine: Engine, actor: Actor, registry_id: str, symbols: l
 
 
 def live_trial(session: Session, registry_id: str) -> Trial:
+    """The trial (not archived) with this registry ID, or NotFound. A unit."""
     trial = session.exec(select(Trial).where(Trial.registry_id == registry_id)).scalars().first()
     if trial is None or trial.archived_at is not None:
         raise NotFound(f"no trial {registry_id!r}")
@@ -379,6 +389,7 @@ def link_trial_construct(engine: Engine, actor: Actor, registry_id: str, constru
 
 
 def link_curated(session: Session, actor: Actor, registry_id: str, construct_name: str) -> Outcome:
+    """A curated trial-construct link, audited. A unit: runs inside the caller's transaction."""
     trial = live_trial(session, registry_id)
     construct = live_construct(session, construct_name)
     link = session.get(TrialConstruct, (trial.id, construct.id))
@@ -414,7 +425,10 @@ def set_patients_treated(
         return write_patients_treated(session, actor, kind, key, patients, source, as_of)
 
 
-def write_patients_treated(session, actor, kind, key, patients, source, as_of) -> Outcome:
+def write_patients_treated(session: Session, actor: Actor, kind: str, key: str, patients: int | None,
+                           source: str | None, as_of: str | None) -> Outcome:
+    """Set a trial's, construct's or programme's patients-treated figure, audited. A unit: runs inside the
+    caller's transaction (the action :func:`set_patients_treated` validates first)."""
     if kind == "trial":
         row = live_trial(session, key)
     elif kind == "construct":
