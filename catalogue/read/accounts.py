@@ -8,11 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from catalogue.db.models import (
-    Account,
-)
-
-# --- accounts and audit -----------------------------------------------------------------
+from catalogue.db.models import Account
 
 
 def accounts(engine: Engine) -> list[dict[str, Any]]:
@@ -25,9 +21,6 @@ def accounts(engine: Engine) -> list[dict[str, Any]]:
                 )
             )
         ]
-
-
-# --- identity --------------------------------------------------------------------------------
 
 
 def has_accounts(engine: Engine) -> bool:

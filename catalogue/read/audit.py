@@ -8,11 +8,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from catalogue.db.models import (
-    AuditEvent,
-    Construct,
-    Trial,
-)
+from catalogue.db.models import AuditEvent, Construct, Trial
 from catalogue.read.cache import revision_cached
 
 

@@ -8,11 +8,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from catalogue.db.models import (
-    Construct,
-    Domain,
-    SequenceRecord,
-)
+from catalogue.db.models import Construct, Domain, SequenceRecord
 from catalogue.read.cache import revision_cached
 from catalogue.read.sql import _live_construct, _live_record
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from catalogue import charts, read
 from catalogue.ui import store, tables, widgets
-from catalogue.vocabulary import phase_label, registry_url, status_label
+from catalogue.vocabulary import NOT_RECORDED, phase_label, registry_url, status_label
 
 name = st.query_params.get("name")
 
@@ -97,7 +97,7 @@ def _construct_page(name: str) -> None:
         with st.expander("Sequence with domains marked", expanded=False):
             st.code(charts.domain_track(record["sequence"], record["domains"]), language=None)
         with st.expander("Domains as a table"):
-            st.dataframe(record["domains"], hide_index=True, width="stretch", key="domain_table", placeholder="not recorded",
+            st.dataframe(record["domains"], hide_index=True, width="stretch", key="domain_table", placeholder=NOT_RECORDED,
                          column_order=["kind", "label", "start", "end", "source", "identity", "reference",
                                        "protein_start", "protein_end"],
                          column_config={"identity": st.column_config.NumberColumn("identity (%)", format="%.1f")})

@@ -9,7 +9,7 @@ import streamlit as st
 from catalogue import curation, read
 from catalogue.errors import EditConflict
 from catalogue.ui import identity, saves, store, widgets
-from catalogue.vocabulary import MODALITIES
+from catalogue.vocabulary import MODALITIES, NOT_RECORDED
 
 TEXT_FIELDS = ("binder_clone", "binder_format", "binder_species", "hinge", "transmembrane", "signalling", "vector",
                "developer", "status", "source")
@@ -37,7 +37,7 @@ def _edit_form(visitor: identity.Visitor, name: str) -> None:
             column = left if i % 2 == 0 else right
             values[field] = column.text_input(field.replace("_", " ").capitalize(), shown_detail[field] or "")
         generation = left.number_input("Generation", min_value=1, max_value=5, step=1,
-                                       value=shown_detail["generation"], placeholder="not recorded")
+                                       value=shown_detail["generation"], placeholder=NOT_RECORDED)
         values["generation"] = int(generation) if generation is not None else None
         values["notes"] = st.text_area("Notes", shown_detail["notes"] or "")
         submitted = st.form_submit_button("Save changes", type="primary")

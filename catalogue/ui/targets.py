@@ -6,7 +6,7 @@ import streamlit as st
 
 from catalogue import read
 from catalogue.ui import store, tables, widgets
-from catalogue.vocabulary import uniprot_url
+from catalogue.vocabulary import NOT_RECORDED, uniprot_url
 
 symbol = st.query_params.get("symbol")
 
@@ -42,24 +42,21 @@ if symbol:
                          column_config={"trials": st.column_config.NumberColumn("Trials")})
         else:
             st.text("No trials.")
-    st.subheader(f"Constructs ({target['construct_count']})")
-    if len(target["constructs"]):
-        tables.constructs(target["constructs"], key="target_constructs")
-        if target["construct_count"] > len(target["constructs"]):
-            st.page_link("catalogue/ui/constructs.py", query_params={"target": target["symbol"]},
-                         label=f"All {target['construct_count']} constructs of this target, with filters",
-                         icon=":material/arrow_forward:")
-    else:
-        widgets.empty_state("No construct targets this antigen yet. Curators add constructs on the Curate page.")
-    st.subheader(f"Trials ({target['trial_count']})")
-    if len(target["trials"]):
-        tables.trials(target["trials"], key="target_trials")
-        if target["trial_count"] > len(target["trials"]):
-            st.page_link("catalogue/ui/trials.py", query_params={"target": target["symbol"]},
-                         label=f"All {target['trial_count']} trials of this target, with filters",
-                         icon=":material/arrow_forward:")
-    else:
-        widgets.empty_state("No trial of the catalogue targets this antigen. Import registry records on Curate.")
+    for noun, count, table, empty in (
+        ("constructs", target["construct_count"], tables.constructs,
+         "No construct targets this antigen yet. Curators add constructs on the Curate page."),
+        ("trials", target["trial_count"], tables.trials,
+         "No trial of the catalogue targets this antigen. Import registry records on Curate."),
+    ):
+        rows = target[noun]
+        st.subheader(f"{noun.capitalize()} ({count})")
+        if not len(rows):
+            widgets.empty_state(empty)
+            continue
+        table(rows, key=f"target_{noun}")
+        if count > len(rows):
+            st.page_link(f"catalogue/ui/{noun}.py", query_params={"target": target["symbol"]},
+                         label=f"All {count} {noun} of this target, with filters", icon=":material/arrow_forward:")
     st.stop()
 
 st.title("Targets")
@@ -79,7 +76,7 @@ selection = st.dataframe(
     key="targets_table",
     on_select="rerun",
     selection_mode="single-row",
-    placeholder="not recorded",
+    placeholder=NOT_RECORDED,
     column_order=["target", "gene_symbol", "uniprot", "constructs", "sequence_records", "trials", "patients_treated",
                   "enrollment_actual", "enrollment_estimated", "enrollment_unknown"],
     column_config={
