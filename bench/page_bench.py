@@ -3,8 +3,8 @@
 Each page of ``app.py`` (its ``st.Page`` entries) is opened in
 ``streamlit.testing.v1.AppTest`` with ``CATALOGUE_DATABASE_URL`` pointing at the
 catalogue under test, then rerun. Two figures per page: *cold*, a rerun after
-``st.cache_data.clear()`` (the first visit, or any visit after a write or after the
-cached reads expire), and *warm*, a rerun that finds its reads cached. The budget
+:func:`catalogue.read.clear_cache` (the first visit, or any visit after a write: every
+read is computed), and *warm*, a rerun that finds its reads in the revision cache. The budget
 (300 ms per rerun) is judged on the cold figure. The benchmark databases have no
 accounts, so the app runs as the local operator and needs no sign-in.
 """
@@ -73,14 +73,14 @@ def _open(visit: PageVisit):
 
 def rerun_ms(visit: PageVisit, repeats: int) -> dict[str, Any]:
     """Cold and warm rerun times of one page, and any exception the page raised."""
-    import streamlit as st
+    from catalogue import read
 
     app = _open(visit)
     app.run()  # first run: imports and engine creation, not timed
     errors = [e.value for e in app.exception] + [f"st.error: {e.value}" for e in app.error]
     cold, warm = [], []
     for _ in range(repeats):
-        st.cache_data.clear()
+        read.clear_cache()
         started = time.perf_counter()
         app.run()
         cold.append((time.perf_counter() - started) * 1000)

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from catalogue.vocabulary import NOT_RECORDED, PHASE_ORDER
+from catalogue.vocabulary import NOT_RECORDED, PHASE_ORDER, kind_label
 
 # --- palettes ---------------------------------------------------------------------------------
 
@@ -318,8 +318,7 @@ def domain_map(domains: list[dict[str, Any]], length: int, *, molecule: str = "p
         if domain.get("reference"):
             details.append(f"reference {domain['reference']}")  # escaped below
         figure.add_bar(
-            name=kind.replace("_", " ").replace("vh", "VH").replace("vl", "VL").replace("vhh", "VHH")
-            if kind in ("vh", "vl", "vhh") else kind.replace("_", " "),
+            name=kind_label(kind),
             legendgroup=kind,
             showlegend=kind not in shown_kinds,
             orientation="h",
@@ -331,7 +330,7 @@ def domain_map(domains: list[dict[str, Any]], length: int, *, molecule: str = "p
             text=[plain(domain["label"])],
             textposition="inside",
             insidetextanchor="middle",
-            customdata=[[kind.replace("_", " "), plain(domain["label"]), "<br>".join(plain(d) for d in details)]],
+            customdata=[[kind_label(kind), plain(domain["label"]), "<br>".join(plain(d) for d in details)]],
             hovertemplate="<b>%{customdata[1]}</b><br>%{customdata[0]}<br>%{customdata[2]}<extra></extra>",
         )
         shown_kinds.add(kind)

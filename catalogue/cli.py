@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from catalogue import curation, db, read
 from catalogue.errors import CatalogueError, InvalidInput
+from catalogue.vocabulary import NOT_RECORDED
 
 app = typer.Typer(
     help="The CAR/TCR construct catalogue: constructs, sequence records and clinical trials.",
@@ -134,7 +135,7 @@ def db_current(ctx: typer.Context) -> None:
 
 
 def _cell(value: Any) -> str:
-    return "not recorded" if value is None else str(value)
+    return NOT_RECORDED if value is None else str(value)
 
 
 @app.command()
@@ -163,7 +164,7 @@ def _print_mapping(mapping: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
         if key == "archived_at":
             value = value or "no (live)"
         if isinstance(value, list):
-            value = ", ".join(str(v) for v in value) if value else "not recorded"
+            value = ", ".join(str(v) for v in value) if value else NOT_RECORDED
         typer.echo(f"{key:>26}: {_cell(value)}")
 
 

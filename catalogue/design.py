@@ -29,8 +29,8 @@ from Bio.SeqRecord import SeqRecord
 
 from catalogue.detect.binders import ReferenceBinder, parse_therasabdab
 from catalogue.detect.parts import part_named
-from catalogue.drafts import DOMAIN_KINDS
 from catalogue.errors import InvalidInput
+from catalogue.vocabulary import DOMAIN_KINDS
 
 NOT_A_PRODUCT = "reference design assembled from public parts, not a product"
 BINDER_TOKEN = re.compile(r"^\{binder(\d*)\}$")

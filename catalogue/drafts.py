@@ -1,7 +1,8 @@
 """Validated drafts: what parsers hand to the service layer.
 
-Parsers (``sequences``, ``trials``, ``domains``) are pure functions from bytes to
-these dataclasses. They never touch the database; the service layer
+Parsers (``catalogue.parse``, ``catalogue.detect``) are pure functions from bytes to
+these dataclasses; the words they use (domain kinds, modalities, phase codes) are
+those of :mod:`catalogue.vocabulary`. They never touch the database; the service layer
 (``curation``) turns drafts into rows. A value that is not known is ``None``,
 never ``0`` or ``""``.
 """
@@ -16,26 +17,6 @@ Topology = Literal["linear", "circular"]
 SequenceFormat = Literal["genbank", "fasta"]
 DomainSource = Literal["annotated", "detected", "curated"]
 EnrollmentType = Literal["actual", "estimated", "unknown"]
-
-DOMAIN_KINDS = (
-    "signal_peptide",
-    "vh",
-    "vl",
-    "vhh",
-    "linker",
-    "hinge",
-    "transmembrane",
-    "costimulatory",
-    "signalling",
-    "cleavage_2a",
-    "marker",
-    "tcr_alpha_variable",
-    "tcr_beta_variable",
-    "tcr_constant",
-    "other",
-)
-
-MODALITIES = ("CAR-T", "TCR-T", "CAR-NK", "CAAR-T", "other")
 
 
 @dataclass
@@ -174,10 +155,6 @@ class TargetDraft:
     note: str | None = None
     source: str | None = None
     kind: str | None = None  # surface | HLA-presented
-
-
-TARGET_KINDS = ("surface", "HLA-presented")
-TCR_CHAIN_TYPES = ("alpha", "beta", "gamma", "delta")
 
 
 @dataclass

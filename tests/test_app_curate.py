@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from app_support import APP, PAGES, demo_database, open_app, sign_in, visit
 from streamlit.testing.v1 import AppTest
-from test_app import APP, PAGES, _app, _demo_database, _sign_in, _visit
 
 from catalogue import curation, read
 from catalogue.ui import identity
@@ -25,7 +25,7 @@ ADMIN = "ada"
 @pytest.fixture
 def catalogue(tmp_path):
     """A fresh demo catalogue with a curator, an admin and a viewer account."""
-    url, engine = _demo_database(tmp_path)
+    url, engine = demo_database(tmp_path)
     operator = curation.local_operator()
     for name, role in ((CURATOR, "curator"), (ADMIN, "admin"), ("vic", "viewer")):
         curation.add_account(engine, operator, name, role, password=PASSWORD)
@@ -34,9 +34,9 @@ def catalogue(tmp_path):
 
 
 def _signed_in(monkeypatch, url: str, name: str) -> AppTest:
-    at = _sign_in(_app(monkeypatch, url).run(), name, PASSWORD)
+    at = sign_in(open_app(monkeypatch, url).run(), name, PASSWORD)
     assert any(t.value.startswith(f"{name} (") for t in at.sidebar.text), "signed in"
-    return _visit(at, "Curate")
+    return visit(at, "Curate")
 
 
 def _last_event_id(engine) -> int:
@@ -88,7 +88,7 @@ def test_an_idle_session_is_signed_out(catalogue, monkeypatch):
 
 def test_a_signed_in_viewer_gets_no_curate(catalogue, monkeypatch):
     url, _ = catalogue
-    at = _sign_in(_app(monkeypatch, url).run(), "vic", PASSWORD)
+    at = sign_in(open_app(monkeypatch, url).run(), "vic", PASSWORD)
     assert any(t.value == "vic (viewer)" for t in at.sidebar.text)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGES["Curate"])
@@ -104,7 +104,7 @@ def test_a_signed_in_viewer_gets_no_curate(catalogue, monkeypatch):
 
 def test_without_authlib_single_sign_on_falls_back_to_local_accounts(catalogue, monkeypatch):
     url, _ = catalogue
-    at = _app(monkeypatch, url)
+    at = open_app(monkeypatch, url)
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not a secret",
                           "client_id": "catalogue", "client_secret": "unused",
                           "server_metadata_url": "https://id.example.org/.well-known/openid-configuration"}
@@ -114,9 +114,9 @@ def test_without_authlib_single_sign_on_falls_back_to_local_accounts(catalogue, 
         assert any(b.label == "Sign in" for b in at.sidebar.button)  # st.login is offered
     else:
         assert any("Authlib is not installed" in c.value for c in at.sidebar.caption)
-        _sign_in(at, CURATOR, PASSWORD)
+        sign_in(at, CURATOR, PASSWORD)
         assert any(t.value == f"{CURATOR} (curator)" for t in at.sidebar.text)
-        _visit(at, "Curate")
+        visit(at, "Curate")
 
 
 def test_an_admin_restores_and_a_curator_cannot(catalogue, monkeypatch):
@@ -256,7 +256,7 @@ def test_a_curator_archives_a_trial_and_it_leaves_the_browse_pages(catalogue, mo
     assert TRIAL not in set(read.trial_page(engine, limit=1000).rows["registry_id"])
     assert list(read.archived_records(engine)["key"]) == [TRIAL]
     _one_event(engine, since, "archive", "trial", TRIAL)
-    _visit(at, "Trials", id=TRIAL)
+    visit(at, "Trials", id=TRIAL)
     assert any("archived" in w.value for w in at.warning)
 
 

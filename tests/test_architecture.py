@@ -42,3 +42,17 @@ def test_streamlit_only_in_the_ui():
         if "ui" not in path.relative_to(REPO / "catalogue").parts[:1] and "import streamlit" in path.read_text()
     ]
     assert outside == []
+
+
+def test_the_service_layer_exports_actions_not_units():
+    """Every function catalogue.curation exports takes no session: units (which run inside a caller's
+    transaction and check no role) stay inside the package."""
+    import inspect
+
+    from catalogue import curation
+
+    exported = [getattr(curation, name) for name in curation.__all__]
+    functions = [f for f in exported if inspect.isfunction(f)]
+    assert len(functions) > 15
+    assert [f.__name__ for f in functions if "session" in inspect.signature(f).parameters] == []
+    assert not [name for name in curation.__all__ if name.startswith("_")]

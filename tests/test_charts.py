@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from catalogue import charts, read
+from catalogue.vocabulary import NOT_RECORDED
 
 UNION = "Union Hospital CAR-T/TCR-T programme"
 
@@ -54,7 +55,7 @@ def test_patients_bars_are_curated_figures_and_never_enrollment(portfolio, demo_
     no_figure = [t for t, y in zip(patients.x, patients.y) if y is None]
     for target in no_figure:
         assert frame.loc[target, "enrollment_estimated"] + frame.loc[target, "enrollment_actual"] > 0
-        assert list(patients.customdata)[list(patients.x).index(target)] == read.NOT_RECORDED
+        assert list(patients.customdata)[list(patients.x).index(target)] == NOT_RECORDED
     if portfolio["scope"] is None:
         assert no_figure, "the demo has targets with enrollment and no curated figure (e.g. CD20)"
     assert list(patients.marker.color) == [charts.target_colour(t) for t in patients.x]

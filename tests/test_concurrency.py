@@ -48,6 +48,7 @@ def test_two_processes_editing_one_construct_one_wins_one_gets_the_conflict(engi
         worker.start()
     for worker in workers:
         worker.join(120)
+    assert not any(worker.is_alive() for worker in workers), "a writer never finished (a lock held forever?)"
     outcomes = dict(results.get(timeout=10) for _ in workers)
     saved = [hinge for hinge, outcome in outcomes.items() if outcome == "saved"]
     assert len(saved) == 1, outcomes
@@ -85,6 +86,7 @@ def test_two_processes_of_500_writes_lose_nothing_and_never_see_a_lock_error(eng
         worker.start()
     for worker in workers:
         worker.join(120)
+    assert not any(worker.is_alive() for worker in workers), "a writer never finished (a lock held forever?)"
     errors = dict(results.get(timeout=10) for _ in workers)
     assert errors == {"a": [], "b": []}, {k: v[:3] for k, v in errors.items()}
     assert read.stats(engine)["targets"]["CD19"]["constructs"] == 2 * WRITES_PER_PROCESS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -119,22 +120,24 @@ def test_a_failure_halfway_rolls_back_everything(engine, tmp_path, monkeypatch):
     assert read.row_counts(engine) == before
 
 
-def _one_trial(engine, registry_id="NCT04008394"):
-    from catalogue import db
-    from catalogue.drafts import TrialDraft
+def _ctgov_study(title: str, last_update: str, registry_id: str = "NCT04008394") -> bytes:
+    """One study as ClinicalTrials.gov's API v2 writes it (the fields this test needs)."""
+    return json.dumps({"protocolSection": {
+        "identificationModule": {"nctId": registry_id, "briefTitle": title},
+        "statusModule": {"lastUpdatePostDateStruct": {"date": last_update}},
+        "conditionsModule": {"conditions": ["Anaplastic Large Cell Lymphoma"]},
+    }}).encode()
 
-    draft = TrialDraft(registry="ClinicalTrials.gov", registry_id=registry_id, title="Anti-CD30 CAR-T Therapy",
-                       conditions=["Anaplastic Large Cell Lymphoma"], indication="ALCL", targets=["CD30"],
-                       last_update="2020-01-01")
-    with db.write_session(engine) as session:
-        curation._write_trials(session, curation.local_operator(), [draft])
-    return draft
+
+def _import_study(engine, title: str, last_update: str) -> list[str]:
+    report = curation.import_trials(engine, curation.local_operator(), "study.json", _ctgov_study(title, last_update))
+    assert report.ok, report.error
+    return [r.outcome for r in report.records]
 
 
 def test_a_curators_trial_correction_survives_reimport_and_stale_edits_conflict(engine, accounts):
-    from catalogue import db
-
-    draft = _one_trial(engine)
+    assert _import_study(engine, "Anti-CD30 CAR-T Therapy", "2020-01-01") == ["created"]
+    assert read.trial_detail(engine, "NCT04008394")["indication"] == "ALCL"
     curator = accounts["curator"]
     version = read.trial_detail(engine, "NCT04008394")["version"]
     saved = curation.update_trial(engine, curator, "NCT04008394", {"indication": "classical HL"},
@@ -143,10 +146,7 @@ def test_a_curators_trial_correction_survives_reimport_and_stale_edits_conflict(
     with pytest.raises(EditConflict) as conflict:
         curation.update_trial(engine, curator, "NCT04008394", {"indication": "PTCL"}, expected_version=version)
     assert conflict.value.current["indication"] == "classical HL"
-    draft.last_update, draft.title = "2021-01-01", "Anti-CD30 CAR-T Therapy (updated)"
-    with db.write_session(engine) as session:
-        outcomes = curation._write_trials(session, curation.local_operator(), [draft])
-    assert outcomes[0].outcome == "updated"
+    assert _import_study(engine, "Anti-CD30 CAR-T Therapy (updated)", "2021-01-01") == ["updated"]
     trial = read.trial_detail(engine, "NCT04008394")
     assert trial["title"].endswith("(updated)") and trial["indication"] == "classical HL"
     with pytest.raises(InvalidInput):

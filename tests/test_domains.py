@@ -17,7 +17,7 @@ from catalogue.detect.domains import (
     propose_architecture,
 )
 from catalogue.detect.parts import reference_parts
-from catalogue.drafts import DOMAIN_KINDS
+from catalogue.vocabulary import DOMAIN_KINDS
 
 SCFV_8BBZ = ["signal_peptide", "vl", "linker", "vh", "hinge", "transmembrane", "costimulatory",
              "signalling"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from malformed_corpus import CASES
 from sqlalchemy import select
 from sqlmodel import SQLModel
-from test_malformed_sequences import CASES
 
 from catalogue import curation, read
 

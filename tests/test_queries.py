@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from catalogue import curation, read
 from catalogue.db.models import Construct, ConstructTarget, Programme, Target, Trial, TrialConstruct, TrialTarget
+from catalogue.vocabulary import NOT_RECORDED, phase_label, registry_url, status_label, uniprot_url
 
 UNION = "Union Hospital CAR-T/TCR-T programme"
 
@@ -92,7 +93,7 @@ def test_target_detail_lists_its_constructs_and_trials(demo_engine):
     assert detail["construct_count"] == len(constructs)
     first = read.target_detail(demo_engine, "CD19", limit=3)
     assert list(first["constructs"]["name"]) == constructs[:3] and first["construct_count"] == len(constructs)
-    assert detail["uniprot"] and read.uniprot_url(detail["uniprot"]).endswith(f"/{detail['uniprot']}/entry")
+    assert detail["uniprot"] and uniprot_url(detail["uniprot"]).endswith(f"/{detail['uniprot']}/entry")
     assert read.target_detail(demo_engine, "no such target") is None
 
 
@@ -144,7 +145,7 @@ def test_trial_page_filters_and_counts_like_the_rows(demo_engine, filters):
         for key, value in filters.items():
             if key == "target" and value not in targets:
                 return False
-            if key == "phase" and read.phase_label(trial.phases) != value:
+            if key == "phase" and phase_label(trial.phases) != value:
                 return False
             if key == "status" and trial.overall_status != value:
                 return False
@@ -171,7 +172,27 @@ def test_trial_facets_offer_every_value_that_filters_something(demo_engine):
         assert read.trial_page(demo_engine, limit=0, phase=phase).total > 0, phase
     for status in facets["status"]:
         assert read.trial_page(demo_engine, limit=0, status=status).total > 0, status
-    assert facets["years"][0] <= facets["years"][1]
+    years = facets["year_from"]
+    assert years == facets["year_to"] == list(range(years[0], years[-1] + 1))
+    for year in (years[0], years[-1]):
+        assert read.trial_page(demo_engine, limit=0, year_from=year, year_to=year).total > 0, year
+
+
+def test_every_phase_label_filters_back_to_its_trials(demo_engine):
+    """A label of any phase set (combined ones too: "Phase 1 + Phase 3") selects exactly the trials showing it."""
+    labels = {}
+    for trial, _ in _trials(demo_engine):
+        labels.setdefault(phase_label(trial.phases), set()).add(trial.registry_id)
+    assert NOT_RECORDED in labels or len(labels) > 3
+    for label, expected in labels.items():
+        page = read.trial_page(demo_engine, limit=1000, phase=label)
+        assert set(page.rows["registry_id"]) == expected, label
+
+
+def test_facets_describe_the_filters_the_pages_offer(demo_engine):
+    assert set(read.construct_facets(demo_engine)) == set(read.CONSTRUCT_FACETS.keys)
+    assert set(read.trial_facets(demo_engine)) == set(read.TRIAL_FACETS.keys)
+    assert all(facet.label for facet in read.CONSTRUCT_FACETS.facets + read.TRIAL_FACETS.facets)
 
 
 def test_unknown_filters_are_refused(demo_engine):
@@ -182,10 +203,10 @@ def test_unknown_filters_are_refused(demo_engine):
 
 
 def test_labels():
-    assert read.phase_label(["PHASE2", "PHASE1"]) == "Phase 1/2"
-    assert read.phase_label(None) == read.NOT_RECORDED
-    assert read.status_label("ACTIVE_NOT_RECRUITING") == "Active, not recruiting"
-    assert read.registry_url("ClinicalTrials.gov", "NCT02348216") == "https://clinicaltrials.gov/study/NCT02348216"
+    assert phase_label(["PHASE2", "PHASE1"]) == "Phase 1/2"
+    assert phase_label(None) == NOT_RECORDED
+    assert status_label("ACTIVE_NOT_RECRUITING") == "Active, not recruiting"
+    assert registry_url("ClinicalTrials.gov", "NCT02348216") == "https://clinicaltrials.gov/study/NCT02348216"
 
 
 def test_construct_records_binders_and_downloads(engine, shared_data):
@@ -220,17 +241,18 @@ def test_construct_records_binders_and_downloads(engine, shared_data):
     assert list(history["record_id"]) == [record["record_id"]] and history["imported_by"][0] == actor.name
 
 
-def test_identity_queries(engine):
-    from catalogue.curation.passwords import verify_password
-
+def test_identity_queries_and_sign_in(engine):
     assert not read.has_accounts(engine)
     curation.add_account(engine, curation.local_operator(), "ada", "curator", password="correct horse", email="Ada@Example.org")
     assert read.has_accounts(engine)
-    account = read.account_credentials(engine, "ada")
-    assert account["role"] == "curator" and verify_password(account["password_hash"], "correct horse")
-    assert not verify_password(account["password_hash"], "wrong")
+    assert curation.authenticate(engine, "ada", "correct horse") == curation.Actor("ada", "curator")
+    assert curation.authenticate(engine, " ada ", "correct horse") == curation.Actor("ada", "curator")
+    assert curation.authenticate(engine, "ada", "wrong") is None
+    assert curation.authenticate(engine, "nobody", "correct horse") is None
     assert read.account_by_email(engine, "ada@example.org") == {"name": "ada", "role": "curator"}
-    assert read.account_credentials(engine, "nobody") is None
+    assert all("password_hash" not in account for account in read.accounts(engine))
+    curation.add_account(engine, curation.local_operator(), "bob", "viewer")  # no password: cannot sign in
+    assert curation.authenticate(engine, "bob", "") is None
 
 
 def test_audit_filters(engine):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -11,7 +13,7 @@ from sqlmodel import SQLModel
 
 from catalogue import curation, db, read
 from catalogue.db.models import Construct, ConstructTarget, Trial
-from catalogue.drafts import ConstructDraft, TrialDraft
+from catalogue.drafts import ConstructDraft
 
 
 def test_migrations_create_exactly_the_models(engine):
@@ -74,12 +76,9 @@ def test_unknown_values_are_null_not_zero_or_empty(engine):
 
 
 def test_unknown_enrollment_is_null(engine):
-    actor = curation.local_operator()
-    with db.write_session(engine) as session:
-        outcomes = curation._write_trials(
-            session, actor, [TrialDraft(registry="ClinicalTrials.gov", registry_id="NCT00000001", targets=["CD19"])]
-        )
-    assert [o.outcome for o in outcomes] == ["created"]
+    study = {"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}}  # nothing else known
+    report = curation.import_trials(engine, curation.local_operator(), "bare.json", json.dumps(study).encode())
+    assert [o.outcome for o in report.records] == ["created"], report.error
     detail = read.trial_detail(engine, "NCT00000001")
     assert detail["enrollment_count"] is None
     assert detail["enrollment_type"] == "unknown"

@@ -9,11 +9,12 @@ from Bio import SeqIO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from catalogue.drafts import DOMAIN_KINDS, DomainDraft, SequenceDraft
+from catalogue.drafts import DomainDraft, SequenceDraft
 from catalogue.export import to_fasta, to_genbank
 from catalogue.parse.alphabet import DNA_LETTERS
 from catalogue.parse.checksums import sequence_checksum
 from catalogue.parse.sequences import parse_sequence_file
+from catalogue.vocabulary import DOMAIN_KINDS
 
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 

@@ -1,21 +1,27 @@
 """The service layer: every write to the catalogue goes through here.
 
-Each public function is one user action: it checks the acting account's role,
-validates its input, writes in one transaction, and records one
+Each function exported here is one user action: it takes an engine, checks the acting
+account's role, validates its input, writes in one transaction, and records one
 :class:`~catalogue.db.models.AuditEvent` per entity it changes. A write that
 changes nothing records nothing, so repeating an action is harmless. The CLI
 and the app call these functions; nothing else writes to the database.
 
+Inside the package, actions are composed of *units*: public functions of the
+modules that take a session (``upsert_construct``, ``write_trials``,
+``write_sequences``, ``audit_event``, ...). Units run inside a caller's
+transaction and check no role; they are not user actions and are not exported
+here. Parsing and detection happen before an action, in :mod:`catalogue.prepare`.
+
 - ``actors``: roles and who is acting;
-- ``records``: the audit trail and import reports;
+- ``audit``: the audit trail, the catalogue revision and import reports;
 - ``constructs``: targets, programmes, constructs;
 - ``trials``: registry imports, corrections, links, patients treated;
-- ``sequences``: sequence records, domains, reference binders;
-- ``accounts``: accounts and roles;
+- ``sequences``: sequence records, domains, accepted architectures, reference binders;
+- ``accounts``: accounts, roles and sign-in;
 - ``demo_catalogue``: the shipped demo.
 """
 
-from catalogue.curation.accounts import add_account, set_role
+from catalogue.curation.accounts import add_account, authenticate, set_role
 from catalogue.curation.actors import (
     LOCAL_OPERATOR,
     ROLE_RANK,
@@ -26,11 +32,10 @@ from catalogue.curation.actors import (
     local_operator,
     require,
 )
-from catalogue.curation.audit import FileReport, Outcome, RecordOutcome, row_values
+from catalogue.curation.audit import FileReport, Outcome, RecordOutcome
 from catalogue.curation.constructs import (
     CONSTRUCT_FIELDS,
     EDITABLE_CONSTRUCT_FIELDS,
-    construct_targets,
     save_construct,
     save_target,
     set_archived,
@@ -42,32 +47,31 @@ from catalogue.curation.sequences import (
     import_binders,
     import_sequence_files,
     import_sequences,
-    parsing_processes,
     reference_binder_library,
     set_curated_domains,
 )
+from catalogue.curation.tcr import add_epitope, set_epitopes, set_tcr_chains
 from catalogue.curation.trials import (
     EDITABLE_TRIAL_FIELDS,
-    _write_trials,  # noqa: F401  (tests write registry drafts directly)
     import_trials,
     link_trial_construct,
     set_patients_treated,
     set_trial_targets,
     update_trial,
 )
-from catalogue.curation.tcr import add_epitope, set_epitopes, set_tcr_chains
 from catalogue.errors import EditConflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.prepare.files import PreparedSequences, prepare_sequences
+from catalogue.prepare.pipeline import parsing_processes
 
 __all__ = [
     "LOCAL_OPERATOR", "ROLES", "ROLE_RANK", "Actor", "Role", "actor_for", "local_operator", "require",
-    "CONSTRUCT_FIELDS", "EDITABLE_CONSTRUCT_FIELDS", "construct_targets", "save_construct", "save_target",
+    "CONSTRUCT_FIELDS", "EDITABLE_CONSTRUCT_FIELDS", "save_construct", "save_target",
     "set_archived", "update_construct", "describe_outcomes", "load_demo", "FileReport", "Outcome",
-    "RecordOutcome", "row_values", "PreparedSequences", "accept_architecture", "import_binders",
+    "RecordOutcome", "PreparedSequences", "accept_architecture", "import_binders",
     "import_sequence_files", "import_sequences", "parsing_processes", "prepare_sequences",
     "reference_binder_library", "set_curated_domains",
     "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
-    "set_trial_targets", "update_trial", "add_account", "set_role",
+    "set_trial_targets", "update_trial", "add_account", "authenticate", "set_role",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",
     "add_epitope", "set_epitopes", "set_tcr_chains",
 ]  # fmt: skip

@@ -1,4 +1,5 @@
-"""What every write leaves behind: audit events with before and after, and reports of what happened."""
+"""What every write leaves behind: audit events with before and after, the raised catalogue revision, and
+reports of what happened. Everything here is a unit: it runs inside a caller's transaction."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ Outcome = Literal["created", "updated", "unchanged", "older", "already present"]
 # --- audit trail -------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A value as the audit trail's JSON keeps it (dates as ISO text, bytes as their length)."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -32,7 +34,7 @@ def _plain(value: Any) -> Any:
 def row_values(row: Any, *, exclude: Iterable[str] = ("id",)) -> dict[str, Any]:
     """A row's column values as JSON-safe data (for the audit trail and conflict messages)."""
     skip = set(exclude)
-    return {column.key: _plain(getattr(row, column.key)) for column in row.__table__.columns if column.key not in skip}
+    return {column.key: plain_value(getattr(row, column.key)) for column in row.__table__.columns if column.key not in skip}
 
 
 def note_change(session: Session) -> None:
@@ -51,7 +53,7 @@ def audit_rows(session: Session, events: list[dict]) -> None:
         db.insert_rows(session, AuditEvent.__table__, events)
 
 
-def _audit(
+def audit_event(
     session: Session,
     actor: Actor,
     action: str,
@@ -61,6 +63,7 @@ def _audit(
     after: dict | None,
     summary: str | None = None,
 ) -> None:
+    """Record one audit event (only the fields that changed, when both sides are given) and raise the revision."""
     if before is not None and after is not None:
         changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
         before = {k: before.get(k) for k in sorted(changed)}
@@ -115,7 +118,8 @@ class FileReport:
         }
 
 
-def _apply(row: Any, values: dict[str, Any]) -> bool:
+def apply_values(row: Any, values: dict[str, Any]) -> bool:
+    """Set ``values`` on ``row``; whether anything changed."""
     changed = False
     for key, value in values.items():
         if getattr(row, key) != value:

@@ -1,4 +1,9 @@
-"""Targets, programmes and constructs: create, correct, archive."""
+"""Targets, programmes and constructs: create, correct, archive.
+
+Functions taking an engine are user actions. Those taking a session (``find_target``, ``target_row``,
+``upsert_target``, ``upsert_programme``, ``upsert_construct``, ``construct_state``, ``construct_targets``,
+``live_construct``) are units: they run inside a caller's transaction and check no role (not user actions).
+"""
 
 from __future__ import annotations
 
@@ -17,8 +22,8 @@ from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import (
     Outcome,
-    _apply,
-    _audit,
+    apply_values,
+    audit_event,
     check_version,
     row_values,
 )
@@ -29,19 +34,14 @@ from catalogue.db.models import (
     Target,
     Trial,
 )
-from catalogue.drafts import (
-    MODALITIES,
-    TARGET_KINDS,
-    ConstructDraft,
-    ProgrammeDraft,
-    TargetDraft,
-)
+from catalogue.drafts import ConstructDraft, ProgrammeDraft, TargetDraft
 from catalogue.errors import EditConflict, InvalidInput, NotFound
+from catalogue.vocabulary import MODALITIES, TARGET_KINDS
 
 # --- targets and programmes -------------------------------------------------------
 
 
-def _find_target(session: Session, symbol: str) -> Target | None:
+def find_target(session: Session, symbol: str) -> Target | None:
     """The target named ``symbol``, or whose aliases include it (SLAMF7 → CS1, TNFRSF17 → BCMA)."""
     target = session.exec(select(Target).where(Target.symbol == symbol)).scalars().first()
     if target is not None:
@@ -60,14 +60,14 @@ def _canonical_symbols(session: Session, symbols: Iterable[str]) -> list[str]:
     """Symbols with aliases replaced by the catalogue's own symbol, duplicates dropped, order kept."""
     canonical = []
     for symbol in symbols:
-        target = _find_target(session, symbol)
+        target = find_target(session, symbol)
         canonical.append(target.symbol if target is not None else symbol)
     return list(dict.fromkeys(canonical))
 
 
-def _target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> Target:
+def target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> Target:
     """The target with ``symbol`` (or that alias), created with only its symbol when the catalogue does not know it."""
-    target = _find_target(session, symbol)
+    target = find_target(session, symbol)
     if target is not None:
         return target
     try:
@@ -78,7 +78,7 @@ def _target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> 
         # It committed first (PostgreSQL lets both try; SQLite's BEGIN IMMEDIATE never gets here): use its row.
         target = session.exec(select(Target).where(Target.symbol == symbol)).scalars().one()
         return target
-    _audit(session, actor, "create", "target", symbol, None, row_values(target), origin)
+    audit_event(session, actor, "create", "target", symbol, None, row_values(target), origin)
     return target
 
 
@@ -89,17 +89,18 @@ def _upsert_by_key(session: Session, actor: Actor, model, kind: str, key_field: 
         row = model(**{key_field: key}, **values)
         session.add(row)
         session.flush()
-        _audit(session, actor, "create", kind, key, None, row_values(row))
+        audit_event(session, actor, "create", kind, key, None, row_values(row))
         return "created"
     before = row_values(row)
-    if not _apply(row, values):
+    if not apply_values(row, values):
         return "unchanged"
     session.flush()
-    _audit(session, actor, "update", kind, key, before, row_values(row))
+    audit_event(session, actor, "update", kind, key, before, row_values(row))
     return "updated"
 
 
-def _upsert_target(session: Session, actor: Actor, draft: TargetDraft) -> Outcome:
+def upsert_target(session: Session, actor: Actor, draft: TargetDraft) -> Outcome:
+    """Create or update a target from its draft, audited. A unit."""
     values = {
         "gene_symbol": draft.gene_symbol,
         "aliases": draft.aliases or None,
@@ -118,10 +119,11 @@ def save_target(engine: Engine, actor: Actor, draft: TargetDraft) -> Outcome:
     if draft.kind is not None and draft.kind not in TARGET_KINDS:
         raise InvalidInput(f"target {draft.symbol!r}: kind {draft.kind!r} is not one of {', '.join(TARGET_KINDS)}")
     with db.write_session(engine) as session:
-        return _upsert_target(session, actor, draft)
+        return upsert_target(session, actor, draft)
 
 
-def _upsert_programme(session: Session, actor: Actor, draft: ProgrammeDraft) -> Outcome:
+def upsert_programme(session: Session, actor: Actor, draft: ProgrammeDraft) -> Outcome:
+    """Create or update a programme from its draft, audited. A unit."""
     values = {k: v for k, v in asdict(draft).items() if k != "name"}
     return _upsert_by_key(session, actor, Programme, "programme", "name", draft.name, values)
 
@@ -137,6 +139,7 @@ CONSTRUCT_FIELDS = (
 
 
 def construct_targets(session: Session, construct: Construct) -> list[str]:
+    """A construct's target symbols, in order. A unit."""
     rows = session.exec(
         select(Target.symbol)
         .join(ConstructTarget, ConstructTarget.target_id == Target.id)
@@ -146,7 +149,8 @@ def construct_targets(session: Session, construct: Construct) -> list[str]:
     return list(rows)
 
 
-def _construct_state(session: Session, construct: Construct) -> dict[str, Any]:
+def construct_state(session: Session, construct: Construct) -> dict[str, Any]:
+    """A construct's values with its targets, as the audit trail records them. A unit."""
     state = row_values(construct, exclude=("id", "version"))
     state["targets"] = construct_targets(session, construct)
     return state
@@ -171,14 +175,15 @@ def _set_construct_targets(session: Session, actor: Actor, construct: Construct,
     session.execute(delete(ConstructTarget).where(ConstructTarget.construct_id == construct.id))
     target_ids: list[int] = []
     for symbol in symbols:
-        target = _target_row(session, symbol, actor, origin=f"named by construct {construct.name}")
+        target = target_row(session, symbol, actor, origin=f"named by construct {construct.name}")
         if target.id not in target_ids:
             target_ids.append(target.id)
     for position, target_id in enumerate(target_ids):
         session.add(ConstructTarget(construct_id=construct.id, target_id=target_id, position=position))
 
 
-def _upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> Outcome:
+def upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> Outcome:
+    """Validate a construct draft, then create or update the construct and its targets, audited. A unit."""
     _validate_construct(draft)
     values = {key: getattr(draft, key) for key in CONSTRUCT_FIELDS}
     values["aliases"] = draft.aliases or None
@@ -197,11 +202,11 @@ def _upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> 
         session.flush()
         _set_construct_targets(session, actor, construct, draft.targets)
         session.flush()
-        _audit(session, actor, "create", "construct", draft.name, None, _construct_state(session, construct))
+        audit_event(session, actor, "create", "construct", draft.name, None, construct_state(session, construct))
         _write_draft_epitopes(session, actor, construct, draft)
         return "created"
-    before = _construct_state(session, construct)
-    changed = _apply(construct, values)
+    before = construct_state(session, construct)
+    changed = apply_values(construct, values)
     if before["targets"] != _canonical_symbols(session, draft.targets):
         _set_construct_targets(session, actor, construct, draft.targets)
         changed = True
@@ -209,7 +214,7 @@ def _upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> 
     if not changed:
         return "updated" if epitopes not in (None, "unchanged") else "unchanged"
     session.flush()
-    _audit(session, actor, "update", "construct", draft.name, before, _construct_state(session, construct))
+    audit_event(session, actor, "update", "construct", draft.name, before, construct_state(session, construct))
     return "updated"
 
 
@@ -226,7 +231,7 @@ def save_construct(engine: Engine, actor: Actor, draft: ConstructDraft) -> Outco
     """Create a construct, or bring an existing one of that name up to ``draft``."""
     require(actor, "curator", "edit constructs")
     with db.write_session(engine) as session:
-        return _upsert_construct(session, actor, draft)
+        return upsert_construct(session, actor, draft)
 
 
 EDITABLE_CONSTRUCT_FIELDS = frozenset(CONSTRUCT_FIELDS) | {"targets"}
@@ -246,9 +251,9 @@ def update_construct(
         raise InvalidInput(f"construct {name!r}: unknown field(s) {', '.join(sorted(unknown))}")
     try:
         with db.write_session(engine) as session:
-            construct = _live_construct(session, name)
+            construct = live_construct(session, name)
             check_version(
-                "construct", name, construct.version, expected_version, lambda: _construct_state(session, construct)
+                "construct", name, construct.version, expected_version, lambda: construct_state(session, construct)
             )
             draft = ConstructDraft(
                 name=name,
@@ -258,13 +263,13 @@ def update_construct(
             )
             draft.aliases = draft.aliases or []
             draft.costimulatory = draft.costimulatory or []
-            _upsert_construct(session, actor, draft)
+            upsert_construct(session, actor, draft)
             session.flush()
-            return _construct_state(session, construct) | {"version": construct.version}
+            return construct_state(session, construct) | {"version": construct.version}
     except StaleDataError as error:
         # Another writer committed between our version check and our UPDATE: the version column caught it.
         with db.read_session(engine) as session:
-            current = _construct_state(session, _live_construct(session, name))
+            current = construct_state(session, live_construct(session, name))
         raise EditConflict(
             f"construct {name!r} was changed by someone else while you saved; reload to see the newer values",
             current=current,
@@ -277,7 +282,8 @@ def _programme_name(session: Session, programme_id: int | None) -> str | None:
     return session.get(Programme, programme_id).name
 
 
-def _live_construct(session: Session, name: str) -> Construct:
+def live_construct(session: Session, name: str) -> Construct:
+    """The construct (not archived) of this name, or NotFound. A unit."""
     construct = session.exec(select(Construct).where(Construct.name == name)).scalars().first()
     if construct is None or construct.archived_at is not None:
         raise NotFound(f"no construct named {name!r}")
@@ -299,5 +305,5 @@ def set_archived(
         before = row_values(row)
         row.archived_at = datetime.now(timezone.utc) if archived else None
         session.flush()
-        _audit(session, actor, "archive" if archived else "restore", kind, key, before, row_values(row))
+        audit_event(session, actor, "archive" if archived else "restore", kind, key, before, row_values(row))
         return "updated"

@@ -1,4 +1,4 @@
-"""Loading the shipped demo catalogue in one transaction."""
+"""Loading the shipped demo catalogue in one transaction, composed of the units of the other modules."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ from sqlalchemy.engine import Engine
 
 from catalogue import db
 from catalogue.curation.actors import Actor, require
-from catalogue.curation.constructs import (
-    _upsert_construct,
-    _upsert_programme,
-    _upsert_target,
-)
-from catalogue.curation.sequences import _write_sequences
-from catalogue.curation.trials import _link_curated, _set_patients, _write_trials
+from catalogue.curation.constructs import upsert_construct, upsert_programme, upsert_target
+from catalogue.curation.sequences import write_sequences
+from catalogue.curation.trials import link_curated, write_patients_treated, write_trials
 from catalogue.prepare.files import prepare_sequences
-
-# --- the demo catalogue -------------------------------------------------------------------
 
 
 def load_demo(engine: Engine, actor: Actor) -> dict[str, dict[str, int]]:
@@ -32,21 +26,21 @@ def load_demo(engine: Engine, actor: Actor) -> dict[str, dict[str, int]]:
 
     with db.write_session(engine) as session:
         for target in catalogue.targets:
-            count("targets", _upsert_target(session, actor, target))
+            count("targets", upsert_target(session, actor, target))
         for programme in catalogue.programmes:
-            count("programmes", _upsert_programme(session, actor, programme))
+            count("programmes", upsert_programme(session, actor, programme))
         for construct in catalogue.constructs:
-            count("constructs", _upsert_construct(session, actor, construct))
+            count("constructs", upsert_construct(session, actor, construct))
         session.flush()
-        for outcome in _write_trials(session, actor, catalogue.trials):
+        for outcome in write_trials(session, actor, catalogue.trials):
             count("trials", outcome.outcome)
         for registry_id, construct_name in catalogue.trial_links:
-            count("trial links", _link_curated(session, actor, registry_id, construct_name))
+            count("trial links", link_curated(session, actor, registry_id, construct_name))
         for kind, key, patients, source, as_of in catalogue.patients_treated:
-            count("patients treated", _set_patients(session, actor, kind, key, patients, source, as_of))
+            count("patients treated", write_patients_treated(session, actor, kind, key, patients, source, as_of))
         for sequence_file in catalogue.sequence_files:
             prepared = prepare_sequences(sequence_file.path.name, sequence_file.path.read_bytes())
-            for outcome in _write_sequences(session, actor, prepared, sequence_file.construct):
+            for outcome in write_sequences(session, actor, prepared, sequence_file.construct):
                 count("sequence records", outcome.outcome)
     return tally
 

@@ -1,12 +1,13 @@
-"""Sequence records: parse, detect, import (each file all or nothing), curate domains; reference binders."""
+"""Sequence records: import prepared files (each file all or nothing), curate domains, accept an architecture;
+reference binders.
+
+Public functions taking an engine are user actions; :func:`write_sequences` is a unit that runs inside a
+caller's transaction (the demo's load), not a user action.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
@@ -21,32 +22,21 @@ from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import (
     FileReport,
     RecordOutcome,
-    _apply,
-    _audit,
-    _plain,
+    apply_values,
+    audit_event,
     audit_rows,
     check_version,
+    plain_value,
     row_values,
 )
-from catalogue.curation.constructs import (
-    _construct_state,
-    _live_construct,
-)
-from catalogue.db.models import (
-    Construct,
-    Domain,
-    ReferenceBinder,
-    SequenceRecord,
-    TcrChain,
-)
+from catalogue.curation.constructs import construct_state, live_construct
 from catalogue.curation.tcr import detected_chain_rows
-from catalogue.drafts import (
-    DOMAIN_KINDS,
-    DomainDraft,
-)
+from catalogue.db.models import Construct, Domain, ReferenceBinder, SequenceRecord, TcrChain
+from catalogue.drafts import DomainDraft
 from catalogue.errors import CatalogueError, EditConflict, InvalidInput, NotFound
-from catalogue.prepare.files import PreparedSequences, ReadOptions, prepare_file
-from catalogue.prepare.process import ParsingProcess, ParsingProcessFailed
+from catalogue.prepare.files import PreparedSequences, ReadOptions
+from catalogue.prepare.pipeline import prepared_in_order
+from catalogue.vocabulary import DOMAIN_KINDS, TCR_VARIABLE_KINDS
 
 # --- sequence records ---------------------------------------------------------------
 
@@ -57,20 +47,10 @@ def reference_binder_library(engine: Engine) -> list:
 
     with db.read_session(engine) as session:
         rows = session.exec(select(ReferenceBinder)).scalars().all()
-    return [
-        LibraryBinder(
-            name=r.name,
-            target=r.target,
-            format=r.format,
-            heavy=r.heavy,
-            light=r.light,
-            second_heavy=r.second_heavy,
-            second_light=r.second_light,
-            phase=r.phase,
-            source=r.source,
-        )
-        for r in rows
-    ]
+    return [LibraryBinder(**{name: getattr(row, name) for name in _BINDER_FIELDS}) for row in rows]
+
+
+_BINDER_FIELDS = ("name", "target", "format", "heavy", "light", "second_heavy", "second_light", "phase", "source")
 
 
 def import_sequences(
@@ -111,8 +91,8 @@ def import_sequence_files(
 
     ``files`` gives each file's name and content, or the :class:`InvalidInput` saying why it could not
     be read (reported; the other files go on). With two files or more, parsing and detection run in
-    separate processes (:mod:`catalogue.prepare.process`, see :func:`parsing_processes`), ahead of this
-    process's writes: writes stay one at a time, in file order and one transaction per file, so a
+    separate processes ahead of these writes (:func:`catalogue.prepare.pipeline.prepared_in_order`);
+    this function only writes each prepared file, in file order and in its own transaction, so a
     sequence repeated in a later file is reported as already present. ``on_report`` is called as each
     file's report is ready.
     """
@@ -120,7 +100,7 @@ def import_sequence_files(
     options = ReadOptions(annotations, annotations_name, molecule, detect,
                           reference_binder_library(engine) if detect else None)
     reports = []
-    for file_name, prepared in _prepared_in_order(files, options):
+    for file_name, prepared in prepared_in_order(files, options):
         if isinstance(prepared, InvalidInput):
             report = FileReport(file_name, error=str(prepared.located(file=file_name)))
         elif isinstance(prepared, CatalogueError):
@@ -133,82 +113,21 @@ def import_sequence_files(
     return reports
 
 
-def parsing_processes(detect: bool) -> int:
-    """How many parsing processes a many-file import starts: with detection (pyhmmer, alignments) parsing
-    is nearly all the work, so one per core; without it, one core is left to this process's writes and
-    the database server."""
-    cores = os.cpu_count() or 1
-    return max(1, min(4, cores if detect else cores - 1))
-
-
-def _prepared_in_order(files: Iterable[tuple[str, bytes | InvalidInput]],
-                       options: ReadOptions) -> Iterator[tuple[str, PreparedSequences | CatalogueError]]:
-    """Each file's name with its prepared records or the error that stops it, in order.
-
-    If a parsing process stops (a crash, not bad input), that file and every later one are given its
-    error, and nothing more is read: the files before it are written, and each file is reported.
-    """
-    items = iter(files)
-    wanted = parsing_processes(options.detect)
-    first = list(itertools.islice(items, max(2, wanted)))
-    if len(first) < 2:  # one file: not worth a second process
-        for file_name, content in first:
-            yield file_name, _prepared_here(file_name, content, options)
-        return
-    with contextlib.ExitStack() as stack:
-        parsers = [stack.enter_context(ParsingProcess(options)) for _ in range(min(wanted, len(first)))]
-        turns = itertools.cycle(parsers)
-        # each entry: the file's name and its error, or the parsing process that will answer for it;
-        # each process has one file in hand and at most one more waiting
-        pending: deque[tuple[str, InvalidInput | ParsingProcess]] = deque()
-        try:
-            for file_name, content in itertools.chain(first, items):
-                if isinstance(content, InvalidInput):
-                    pending.append((file_name, content))
-                else:
-                    parser = next(turns)
-                    pending.append((file_name, parser))
-                    parser.submit(file_name, content)
-                if len(pending) > 2 * len(parsers):
-                    yield _next_prepared(pending)
-            while pending:
-                yield _next_prepared(pending)
-        except ParsingProcessFailed as failure:
-            stopped = CatalogueError(f"not imported: {failure}")
-            for file_name, _ in itertools.chain(pending, items):
-                yield file_name, stopped
-
-
-def _prepared_here(file_name: str, content: bytes | InvalidInput,
-                   options: ReadOptions) -> PreparedSequences | InvalidInput:
-    """A file prepared in this process, or the error that stops it."""
-    if isinstance(content, InvalidInput):
-        return content
-    try:
-        return prepare_file(file_name, content, options)
-    except InvalidInput as error:
-        return error
-
-
-def _next_prepared(pending: deque) -> tuple[str, PreparedSequences | InvalidInput]:
-    """The oldest pending file's answer; it leaves the queue only once it has one."""
-    file_name, answer = pending[0]
-    prepared = answer.result() if isinstance(answer, ParsingProcess) else answer
-    pending.popleft()
-    return file_name, prepared
-
-
 def _written_file(engine: Engine, actor: Actor, prepared: PreparedSequences, construct: str | None) -> FileReport:
     """A prepared file's records written in one transaction; its report."""
     try:
         with db.write_session(engine) as session:
-            return FileReport(prepared.file_name, records=_write_sequences(session, actor, prepared, construct))
+            return FileReport(prepared.file_name, records=write_sequences(session, actor, prepared, construct))
     except InvalidInput as error:
         return FileReport(prepared.file_name, error=str(error.located(file=prepared.file_name)))
 
 
-def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences, construct_name: str | None):
-    """Insert a file's new records with their domains and audit events, in bulk; report each record."""
+def write_sequences(session: Session, actor: Actor, prepared: PreparedSequences,
+                    construct_name: str | None) -> list[RecordOutcome]:
+    """Insert a file's new records with their domains and audit events, in bulk; report each record.
+
+    A unit: it runs inside the caller's transaction and checks no role (not a user action).
+    """
     drafts = prepared.drafts
     present: dict[str, str] = {}  # checksum -> where the sequence already is
     checksums = [d.checksum for d in drafts]
@@ -261,7 +180,7 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
             for position, domain in enumerate(draft.domains)
         ]
         chain_rows += detected_chain_rows(construct_ids[name], record_id, draft.tcr_chains)
-        after = {k: _plain(v) for k, v in row.items() if k not in ("sequence", "original_bytes", "version")}
+        after = {k: plain_value(v) for k, v in row.items() if k not in ("sequence", "original_bytes", "version")}
         after |= {"construct": name, "domains": len(draft.domains)}
         if draft.tcr_chains:
             after["tcr_chains"] = [f"{c.chain} {c.v_gene or '?'}/{c.j_gene or '?'} {c.cdr3 or ''}".strip()
@@ -359,7 +278,7 @@ def set_curated_domains(
             record.curated_at = datetime.now(timezone.utc)
             record.curated_by = actor.name
             session.flush()
-            _audit(session, actor, "curate domains", "sequence_record", key, {"domains": before}, {"domains": after})
+            audit_event(session, actor, "curate domains", "sequence_record", key, {"domains": before}, {"domains": after})
             return record.version
     except StaleDataError as error:
         raise EditConflict(
@@ -368,18 +287,20 @@ def set_curated_domains(
 
 
 def accept_architecture(engine: Engine, actor: Actor, construct_name: str) -> dict[str, Any]:
-    """Set a construct's architecture fields from the domains detected in its newest sequence record.
+    """Set a construct's architecture fields from the domains of its newest sequence record.
 
-    Detection only proposes (hinge, transmembrane, costimulatory, signalling,
-    binder format, generation); this is the curator's acceptance. Returns the
-    fields that changed, with their new values.
+    The domains are the record's curated ones where a curator has set them, else its detected ones
+    (the main chain's); a record imported without detection is run through detection first, outside
+    any transaction. Detection only proposes (hinge, transmembrane, costimulatory, signalling, binder
+    format, generation: :func:`catalogue.detect.architecture.propose_architecture`); this is the
+    curator's acceptance, written in one short transaction. Returns the fields that changed, with their
+    new values.
     """
     require(actor, "curator", "accept a detected architecture")
-    from catalogue.detect.domains import detect_domains, propose_architecture
-    from catalogue.detect.tcr import proposed_modality, tcr_chains
+    from catalogue.detect.architecture import main_chain, propose_architecture
 
-    with db.write_session(engine) as session:
-        construct = _live_construct(session, construct_name)
+    with db.read_session(engine) as session:
+        construct = live_construct(session, construct_name)
         record = (
             session.exec(
                 select(SequenceRecord)
@@ -391,35 +312,43 @@ def accept_architecture(engine: Engine, actor: Actor, construct_name: str) -> di
         )
         if record is None:
             raise InvalidInput(f"construct {construct_name!r} has no sequence record to detect an architecture from")
-        detection = detect_domains(record.sequence, record.molecule)  # type: ignore[arg-type]
-        proposal = propose_architecture(detection)
-        values = {
-            key: proposal[key]
-            for key in ("hinge", "transmembrane", "costimulatory", "signalling", "binder_format", "generation")
-            if proposal.get(key)
-        }
-        if proposed_modality(tcr_chains(detection)) == "TCR-T" and not proposal.get("signalling"):
-            values["modality"] = "TCR-T"  # TCR chains and no CAR signalling domain: a TCR-T construct
-            values["binder_format"] = "TCR"
-        for key, suffix in (("hinge", " hinge"), ("transmembrane", " transmembrane")):
-            if key in values and values[key].endswith(suffix):
-                values[key] = values[key][: -len(suffix)]  # "CD8α hinge" is stored as hinge = "CD8α"
-        before = _construct_state(session, construct)
-        if not _apply(construct, values):
+        stored = [_domain_draft(d) for d in session.exec(
+            select(Domain).where(Domain.sequence_record_id == record.id).order_by(Domain.position)
+        ).scalars()]
+        where = f"{record.file_name} / {record.record_id}"
+        sequence, molecule = record.sequence, record.molecule
+    curated = [d for d in stored if d.source == "curated"]
+    detected = [d for d in stored if d.source == "detected"]
+    if curated:
+        domains, basis = curated, "curated"
+    elif detected:
+        domains, basis = main_chain(detected), "detected"
+    else:
+        from catalogue.detect.domains import detect_domains
+
+        result = detect_domains(sequence, molecule)  # type: ignore[arg-type]
+        domains, basis = (result.domains_of(result.main_chain) if result.main_chain is not None else []), "detected"
+    proposal = propose_architecture(domains)
+    values = proposal.construct_fields()
+    tcr_variable = [d for d in domains if d.kind in TCR_VARIABLE_KINDS]
+    tcr_constant = [d for d in domains if d.kind == "tcr_constant"]
+    if ((tcr_variable and tcr_constant) or len(tcr_variable) >= 2) and not proposal.signalling:
+        values["modality"] = "TCR-T"  # TCR chains and no CAR signalling domain: a TCR-T construct
+        values["binder_format"] = "TCR"
+    with db.write_session(engine) as session:
+        construct = live_construct(session, construct_name)
+        before = construct_state(session, construct)
+        if not apply_values(construct, values):
             return {}
         session.flush()
-        after = _construct_state(session, construct)
-        _audit(
-            session,
-            actor,
-            "accept architecture",
-            "construct",
-            construct_name,
-            before,
-            after,
-            f"from detected domains of {record.file_name} / {record.record_id}",
-        )
+        after = construct_state(session, construct)
+        audit_event(session, actor, "accept architecture", "construct", construct_name, before, after,
+                    f"from {basis} domains of {where}")
         return {key: after[key] for key in values if before[key] != after[key]}
+
+
+def _domain_draft(row: Domain) -> DomainDraft:
+    return DomainDraft(**{name: getattr(row, name) for name in DomainDraft.__dataclass_fields__})
 
 
 # --- reference binders ------------------------------------------------------------------
@@ -436,21 +365,18 @@ def import_binders(engine: Engine, actor: Actor, file_name: str, content: bytes)
             known = {b.name: b for b in session.exec(select(ReferenceBinder)).scalars()}
             outcomes = []
             for binder in binders:
-                values = {
-                    k: getattr(binder, k)
-                    for k in ("target", "format", "heavy", "light", "second_heavy", "second_light", "phase", "source")
-                }
+                values = {name: getattr(binder, name) for name in _BINDER_FIELDS if name != "name"}
                 row = known.get(binder.name)
                 if row is None:
                     session.add(ReferenceBinder(name=binder.name, **values))
                     outcomes.append(RecordOutcome(binder.name, "created"))
-                elif _apply(row, values):
+                elif apply_values(row, values):
                     outcomes.append(RecordOutcome(binder.name, "updated"))
                 else:
                     outcomes.append(RecordOutcome(binder.name, "unchanged"))
             written = [o for o in outcomes if o.outcome != "unchanged"]
             if written:
-                _audit(
+                audit_event(
                     session,
                     actor,
                     "import",

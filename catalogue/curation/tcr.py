@@ -16,8 +16,8 @@ from sqlmodel import Session
 
 from catalogue import db
 from catalogue.curation.actors import Actor, require
-from catalogue.curation.audit import Outcome, _audit
-from catalogue.curation.constructs import _find_target, _live_construct
+from catalogue.curation.audit import Outcome, audit_event
+from catalogue.curation.constructs import find_target, live_construct
 from catalogue.db.models import Construct, ConstructTarget, Epitope, Target, TcrChain
 from catalogue.drafts import EpitopeDraft, TcrChainDraft
 from catalogue.errors import InvalidInput
@@ -46,13 +46,13 @@ def _epitope_state(session: Session, construct: Construct) -> list[dict[str, Any
 
 def _link_antigen_target(session: Session, actor: Actor, construct: Construct, antigen: str) -> None:
     """Link the construct to its antigen's target (an HLA-presented antigen), created when new."""
-    target = _find_target(session, antigen)
+    target = find_target(session, antigen)
     if target is None:
         target = Target(symbol=antigen, gene_symbol=antigen, kind=HLA_PRESENTED,
                         source=f"antigen of an epitope of construct {construct.name}")
         session.add(target)
         session.flush()
-        _audit(session, actor, "create", "target", antigen, None, {"symbol": antigen, "kind": HLA_PRESENTED})
+        audit_event(session, actor, "create", "target", antigen, None, {"symbol": antigen, "kind": HLA_PRESENTED})
     linked = session.exec(
         select(ConstructTarget).where(ConstructTarget.construct_id == construct.id,
                                       ConstructTarget.target_id == target.id)
@@ -75,7 +75,7 @@ def _write_epitopes(session: Session, actor: Actor, construct: Construct, drafts
         session.add(Epitope(construct_id=construct.id, position=position, **asdict(draft)))
         _link_antigen_target(session, actor, construct, draft.antigen)
     session.flush()
-    _audit(session, actor, "set epitopes", "construct", construct.name, {"epitopes": before}, {"epitopes": after})
+    audit_event(session, actor, "set epitopes", "construct", construct.name, {"epitopes": before}, {"epitopes": after})
     return "updated" if before else "created"
 
 
@@ -84,7 +84,7 @@ def set_epitopes(engine: Engine, actor: Actor, construct_name: str, epitopes: li
     require(actor, "curator", "edit epitopes")
     valid = _validated_epitopes(construct_name, epitopes)
     with db.write_session(engine) as session:
-        return _write_epitopes(session, actor, _live_construct(session, construct_name), valid)
+        return _write_epitopes(session, actor, live_construct(session, construct_name), valid)
 
 
 def add_epitope(engine: Engine, actor: Actor, construct_name: str, epitope: EpitopeDraft) -> Outcome:
@@ -92,7 +92,7 @@ def add_epitope(engine: Engine, actor: Actor, construct_name: str, epitope: Epit
     require(actor, "curator", "edit epitopes")
     (valid,) = _validated_epitopes(construct_name, [epitope])
     with db.write_session(engine) as session:
-        construct = _live_construct(session, construct_name)
+        construct = live_construct(session, construct_name)
         current = [EpitopeDraft(**state) for state in _epitope_state(session, construct)]
         if valid in current:
             return "unchanged"
@@ -122,7 +122,7 @@ def set_tcr_chains(engine: Engine, actor: Actor, construct_name: str, chains: li
         except InvalidInput as error:
             raise InvalidInput(f"construct {construct_name!r}, chain {number}: {error}") from None
     with db.write_session(engine) as session:
-        construct = _live_construct(session, construct_name)
+        construct = live_construct(session, construct_name)
         before = _chain_state(session, construct, "curated")
         after = [{key: getattr(d, key) for key in _CHAIN_FIELDS} for d in valid]
         if before == after:
@@ -132,7 +132,7 @@ def set_tcr_chains(engine: Engine, actor: Actor, construct_name: str, chains: li
             values = {key: getattr(draft, key) for key in _CHAIN_FIELDS}
             session.add(TcrChain(construct_id=construct.id, position=position, source="curated", **values))
         session.flush()
-        _audit(session, actor, "set TCR chains", "construct", construct_name, {"tcr_chains": before},
+        audit_event(session, actor, "set TCR chains", "construct", construct_name, {"tcr_chains": before},
                {"tcr_chains": after})
         return "updated" if before else "created"
 

@@ -1,4 +1,8 @@
-"""Trials: registry imports (upsert by registry ID), curators' corrections, links and patients treated."""
+"""Trials: registry imports (upsert by registry ID), curators' corrections, links and patients treated.
+
+Functions taking an engine are user actions. ``write_trials``, ``link_curated``, ``write_patients_treated`` and
+``live_trial`` are units: they run inside a caller's transaction and check no role (not user actions).
+"""
 
 from __future__ import annotations
 
@@ -19,14 +23,14 @@ from catalogue.curation.audit import (
     FileReport,
     Outcome,
     RecordOutcome,
-    _apply,
-    _audit,
-    _plain,
+    apply_values,
+    audit_event,
     audit_rows,
     check_version,
+    plain_value,
     row_values,
 )
-from catalogue.curation.constructs import _find_target, _live_construct, _target_row
+from catalogue.curation.constructs import find_target, live_construct, target_row
 from catalogue.db.models import (
     Construct,
     Programme,
@@ -39,6 +43,7 @@ from catalogue.drafts import (
     TrialDraft,
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound
+from catalogue.vocabulary import ENROLLMENT_TYPES
 
 # --- trials -----------------------------------------------------------------------
 
@@ -83,7 +88,7 @@ def _validate_trial(draft: TrialDraft) -> None:
         raise InvalidInput(
             f"enrollment {draft.enrollment_count} is negative", record=draft.registry_id, line=draft.line
         )
-    if draft.enrollment_type not in ("actual", "estimated", "unknown"):
+    if draft.enrollment_type not in ENROLLMENT_TYPES:
         raise InvalidInput(
             f"enrollment type {draft.enrollment_type!r} is not actual, estimated or unknown",
             record=draft.registry_id,
@@ -109,14 +114,14 @@ class _TrialContext:
 
     def target(self, session: Session, actor: Actor, symbol: str, registry_id: str) -> Target:
         if symbol not in self.targets:
-            self.targets[symbol] = _target_row(session, symbol, actor, origin=f"classified from trial {registry_id}")
+            self.targets[symbol] = target_row(session, symbol, actor, origin=f"classified from trial {registry_id}")
         return self.targets[symbol]  # keyed by the name asked for, which may be an alias
 
     def resolve(self, session: Session, symbol: str) -> str:
         """The catalogue's own symbol for ``symbol`` (an alias resolves; an unknown one stays as it is)."""
         if symbol in self.targets:
             return self.targets[symbol].symbol
-        found = _find_target(session, symbol)
+        found = find_target(session, symbol)
         return found.symbol if found is not None else symbol
 
     def construct_ids(self, products: Iterable[str]) -> set[int]:
@@ -187,7 +192,7 @@ def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], con
             {"trial_id": trial_id, "construct_id": c, "curated": False}
             for c in sorted(context.construct_ids(draft.products))
         ]
-        after = {k: _plain(v) for k, v in row.items() if k != "version"} | {"targets": symbols}
+        after = {k: plain_value(v) for k, v in row.items() if k != "version"} | {"targets": symbols}
         events.append(
             {
                 "at": now,
@@ -226,14 +231,18 @@ def _update_trial(
     if not changed and not targets_differ:
         return "unchanged"
     before = _trial_state(session, existing)
-    _apply(existing, changed)
+    apply_values(existing, changed)
     _link_trial(session, actor, existing, draft, context)
     session.flush()
-    _audit(session, actor, "update", "trial", draft.registry_id, before, _trial_state(session, existing))
+    audit_event(session, actor, "update", "trial", draft.registry_id, before, _trial_state(session, existing))
     return "updated"
 
 
-def _write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> list[RecordOutcome]:
+def write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> list[RecordOutcome]:
+    """Create or update trials from registry drafts (curated fields kept, older records ignored); one outcome each.
+
+    A unit: runs inside the caller's transaction; not a user action.
+    """
     for draft in drafts:
         _validate_trial(draft)
     context = _TrialContext.load(session)
@@ -278,7 +287,7 @@ def import_trials(
     try:
         drafts = parse_trial_file(content, file_name, source=source)
         with db.write_session(engine) as session:
-            return FileReport(file_name, records=_write_trials(session, actor, drafts))
+            return FileReport(file_name, records=write_trials(session, actor, drafts))
     except InvalidInput as error:
         return FileReport(file_name, error=str(error.located(file=file_name)))
 
@@ -314,7 +323,7 @@ def update_trial(
     unknown = set(changes) - EDITABLE_TRIAL_FIELDS
     if unknown:
         raise InvalidInput(f"trial {registry_id!r}: field(s) {', '.join(sorted(unknown))} cannot be edited")
-    if changes.get("enrollment_type", "unknown") not in ("actual", "estimated", "unknown"):
+    if changes.get("enrollment_type", "unknown") not in ENROLLMENT_TYPES:
         raise InvalidInput(f"trial {registry_id!r}: enrollment type must be actual, estimated or unknown")
     start_date = changes.get("start_date")
     if start_date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(start_date)):
@@ -323,22 +332,22 @@ def update_trial(
         raise InvalidInput(f"trial {registry_id!r}: enrollment cannot be negative")
     try:
         with db.write_session(engine) as session:
-            trial = _live_trial(session, registry_id)
+            trial = live_trial(session, registry_id)
             check_version("trial", registry_id, trial.version, expected_version, lambda: _trial_state(session, trial))
             before = _trial_state(session, trial)
             values = dict(changes)
             if "start_date" in values:
                 values["start_year"] = int(values["start_date"][:4]) if values["start_date"] else None
-            if not _apply(trial, values):
+            if not apply_values(trial, values):
                 return {}
             trial.curated_fields = sorted(set(trial.curated_fields or []) | set(changes))
             session.flush()
             after = _trial_state(session, trial)
-            _audit(session, actor, "update", "trial", registry_id, before, after)
+            audit_event(session, actor, "update", "trial", registry_id, before, after)
             return after | {"version": trial.version}
     except StaleDataError as error:
         with db.read_session(engine) as session:
-            current = _trial_state(session, _live_trial(session, registry_id))
+            current = _trial_state(session, live_trial(session, registry_id))
         raise EditConflict(
             f"trial {registry_id!r} was changed by someone else while you saved; reload", current=current
         ) from error
@@ -348,7 +357,7 @@ def set_trial_targets(engine: Engine, actor: Actor, registry_id: str, symbols: l
     """A curator's override of a trial's targets; it survives re-import."""
     require(actor, "curator", "override trial targets")
     with db.write_session(engine) as session:
-        trial = _live_trial(session, registry_id)
+        trial = live_trial(session, registry_id)
         before = _trial_state(session, trial) | {"targets_curated": trial.targets_curated}
         if before["targets"] == sorted(set(symbols)) and trial.targets_curated:
             return "unchanged"
@@ -360,11 +369,12 @@ def set_trial_targets(engine: Engine, actor: Actor, registry_id: str, symbols: l
             )
         trial.targets_curated = True
         session.flush()
-        _audit(session, actor, "override targets", "trial", registry_id, before, _trial_state(session, trial))
+        audit_event(session, actor, "override targets", "trial", registry_id, before, _trial_state(session, trial))
         return "updated"
 
 
-def _live_trial(session: Session, registry_id: str) -> Trial:
+def live_trial(session: Session, registry_id: str) -> Trial:
+    """The trial (not archived) with this registry ID, or NotFound. A unit."""
     trial = session.exec(select(Trial).where(Trial.registry_id == registry_id)).scalars().first()
     if trial is None or trial.archived_at is not None:
         raise NotFound(f"no trial {registry_id!r}")
@@ -375,12 +385,13 @@ def link_trial_construct(engine: Engine, actor: Actor, registry_id: str, constru
     """A curator's link between a trial and a construct; it survives re-import."""
     require(actor, "curator", "link trials to constructs")
     with db.write_session(engine) as session:
-        return _link_curated(session, actor, registry_id, construct_name)
+        return link_curated(session, actor, registry_id, construct_name)
 
 
-def _link_curated(session: Session, actor: Actor, registry_id: str, construct_name: str) -> Outcome:
-    trial = _live_trial(session, registry_id)
-    construct = _live_construct(session, construct_name)
+def link_curated(session: Session, actor: Actor, registry_id: str, construct_name: str) -> Outcome:
+    """A curated trial-construct link, audited. A unit: runs inside the caller's transaction."""
+    trial = live_trial(session, registry_id)
+    construct = live_construct(session, construct_name)
     link = session.get(TrialConstruct, (trial.id, construct.id))
     if link is not None and link.curated:
         return "unchanged"
@@ -389,7 +400,7 @@ def _link_curated(session: Session, actor: Actor, registry_id: str, construct_na
     else:
         link.curated = True
     session.flush()
-    _audit(session, actor, "link", "trial", registry_id, None, {"construct": construct_name})
+    audit_event(session, actor, "link", "trial", registry_id, None, {"construct": construct_name})
     return "created"
 
 
@@ -411,14 +422,17 @@ def set_patients_treated(
         if not source or not source.strip():
             raise InvalidInput("a patients-treated figure needs its source (publication, news item, registry results)")
     with db.write_session(engine) as session:
-        return _set_patients(session, actor, kind, key, patients, source, as_of)
+        return write_patients_treated(session, actor, kind, key, patients, source, as_of)
 
 
-def _set_patients(session, actor, kind, key, patients, source, as_of) -> Outcome:
+def write_patients_treated(session: Session, actor: Actor, kind: str, key: str, patients: int | None,
+                           source: str | None, as_of: str | None) -> Outcome:
+    """Set a trial's, construct's or programme's patients-treated figure, audited. A unit: runs inside the
+    caller's transaction (the action :func:`set_patients_treated` validates first)."""
     if kind == "trial":
-        row = _live_trial(session, key)
+        row = live_trial(session, key)
     elif kind == "construct":
-        row = _live_construct(session, key)
+        row = live_construct(session, key)
     else:
         row = session.exec(select(Programme).where(Programme.name == key)).scalars().first()
         if row is None:
@@ -429,8 +443,8 @@ def _set_patients(session, actor, kind, key, patients, source, as_of) -> Outcome
         "patients_treated_source": source if patients is not None else None,
         "patients_treated_date": as_of if patients is not None else None,
     }
-    if not _apply(row, values):
+    if not apply_values(row, values):
         return "unchanged"
     session.flush()
-    _audit(session, actor, "set patients treated", kind, key, before, row_values(row))
+    audit_event(session, actor, "set patients treated", kind, key, before, row_values(row))
     return "updated"

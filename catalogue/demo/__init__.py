@@ -74,35 +74,33 @@ def read_demo_catalogue() -> DemoCatalogue:
     return catalogue
 
 
+@dataclass(frozen=True)
+class DesignedDomain:
+    """One of a reference design's binder V domains, named in its parts list ("Belantamab VL")."""
+
+    kind: str
+    label: str
+
+
 def design_construct(design: dict) -> ConstructDraft:
     """A reference design's construct, its architecture read from the design's own parts list."""
+    from catalogue.detect.architecture import propose_architecture
     from catalogue.detect.parts import part_named
     from catalogue.errors import InvalidInput
+    from catalogue.vocabulary import BINDER_KINDS, kind_label
 
-    architecture: dict = {"costimulatory": []}
-    binder_chains = set()
-    markers = []
+    v_kinds = {kind_label(kind): kind for kind in BINDER_KINDS}  # "VL" -> "vl"
+    domains = []
     for name in design.get("parts", []):
         try:
-            part = part_named(name)
+            domains.append(part_named(name))
         except InvalidInput:  # not a library part: one of the binder's V domains, e.g. "Belantamab VL"
-            binder_chains.add(name.rsplit(" ", 1)[-1])
-            continue
-        if part.kind == "hinge":
-            architecture["hinge"] = part.label.removesuffix(" hinge")
-        elif part.kind == "transmembrane":
-            architecture["transmembrane"] = part.label.removesuffix(" transmembrane")
-        elif part.kind == "costimulatory":
-            architecture["costimulatory"].append(part.label)
-        elif part.kind == "signalling":
-            architecture["signalling"] = part.label
-        elif part.kind == "marker":
-            markers.append(part.label)
-    binder_format = "scFv" if {"VH", "VL"} <= binder_chains else ("VHH" if binder_chains == {"VHH"} else None)
+            domains.append(DesignedDomain(v_kinds.get(name.rsplit(" ", 1)[-1], "other"), name))
+    architecture = propose_architecture(domains)
+    markers = architecture.markers
     modality = design.get("modality", "CAR-T")
     epitopes = [_draft(EpitopeDraft, e) for e in design.get("epitopes", [])]
-    if modality == "TCR-T":
-        binder_format = "TCR"
+    binder_format = "TCR" if modality == "TCR-T" else architecture.binder_format
     notes = "A reference design assembled from public parts, not a product."
     if markers:
         notes += f" Co-expresses {', '.join(markers)}."
@@ -114,11 +112,11 @@ def design_construct(design: dict) -> ConstructDraft:
         status="reference design",
         binder_clone=design.get("binder"),
         binder_format=binder_format,
-        hinge=architecture.get("hinge"),
-        transmembrane=architecture.get("transmembrane"),
-        costimulatory=architecture["costimulatory"],
-        signalling=architecture.get("signalling"),
-        generation=1 + len(architecture["costimulatory"]) if architecture.get("signalling") else None,
+        hinge=architecture.hinge,
+        transmembrane=architecture.transmembrane,
+        costimulatory=list(architecture.costimulatory),
+        signalling=architecture.signalling,
+        generation=architecture.generation,
         notes=notes,
         source=f"constructs/designs.toml; parts: {', '.join(design.get('parts', []))}",
     )

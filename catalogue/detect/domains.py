@@ -1,3 +1,6 @@
+# Over 500 lines on purpose: detection of one record. Chains, V domains (HMMs), parts (alignment) and their
+# placement along a chain share the chain coordinates and the overlap rules; split apart, every piece would
+# carry the others' coordinate conventions.
 """Automatic domain detection for CAR and TCR sequences.
 
 :func:`detect_domains` finds the protein chains of a record (open reading frames on

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from catalogue.drafts import DOMAIN_KINDS
 from catalogue.errors import InvalidInput
+from catalogue.vocabulary import DOMAIN_KINDS
 
 PARTS_FILE = "parts.toml"
 PROTEIN_LETTERS = frozenset("ACDEFGHIKLMNPQRSTVWY")

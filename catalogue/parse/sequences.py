@@ -1,3 +1,6 @@
+# Over 500 lines on purpose: reading one sequence file is one pass over its bytes (format sniffing, record
+# boundaries, raw bytes, line numbers), then Biopython, then validation that locates every error by file,
+# record and line. The steps share that one pass's state; split apart, they would hand it between modules.
 """Sequence files (GenBank, FASTA) and GTF domain annotations, read into validated drafts.
 
 Pure functions from bytes to :class:`~catalogue.drafts.SequenceDraft` /

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import re
 
-from catalogue.drafts import TCR_CHAIN_TYPES, EpitopeDraft, TcrChainDraft
+from catalogue.drafts import EpitopeDraft, TcrChainDraft
 from catalogue.errors import InvalidInput
+from catalogue.vocabulary import TCR_CHAIN_TYPES
 
 AMINO_ACIDS = frozenset("ACDEFGHIKLMNPQRSTVWY")
 PEPTIDE_LENGTH = (8, 25)  # MHC class I peptides are 8-11 residues, class II 13-25

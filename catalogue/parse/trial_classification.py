@@ -1,3 +1,6 @@
+# Over 500 lines on purpose: one classifier. Products are found first and masked, then target names are
+# grouped and each group's context decides; the steps read the same masked text and decide together, so
+# they stay in one module. The knowledge it reads (targets, products) is data, not these rules.
 """Target classification of registry trials from their raw text.
 
 A trial record names what its cells are aimed at in free text: the title ("CD19 & CD20

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from catalogue.errors import InvalidInput
+from catalogue.vocabulary import PHASE_CODES
 
 # ---------------------------------------------------------------------------
 # Registry identifiers
@@ -49,8 +50,8 @@ def checked_registry_id(raw: Any, where: dict[str, Any]) -> tuple[str, str]:
 # Normalisation of single fields
 # ---------------------------------------------------------------------------
 
-PHASE_ORDER = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
-_PHASE_WORDS = {
+# How registries spell the phases that are not "Phase N" (codes: :data:`catalogue.vocabulary.PHASES`).
+_PHASE_SPELLINGS = {
     "EARLY_PHASE1": "EARLY_PHASE1",
     "EARLYPHASE1": "EARLY_PHASE1",
     "EARLY_PHASE_1": "EARLY_PHASE1",
@@ -67,7 +68,7 @@ _PHASE_TOKEN_RE = re.compile(r"(EARLY_)?PHASE_?([1-4]|IV|III|II|I)", re.IGNORECA
 
 
 def normalise_phases(raw: str | Iterable[str] | None) -> list[str]:
-    """Phases as a sorted set: "Phase 1/Phase 2" → ["PHASE1", "PHASE2"]; "" / "Unknown" → [].
+    """Phase codes in registry order: "Phase 1/Phase 2" → ["PHASE1", "PHASE2"]; "" / "Unknown" → [].
 
     Raises ``ValueError`` for a word that is not a phase.
     """
@@ -81,8 +82,8 @@ def normalise_phases(raw: str | Iterable[str] | None) -> list[str]:
             word = re.sub(r"[\s-]+", "_", token.strip()).upper()
             if word in ("", "UNKNOWN", "NONE", "NAN"):
                 continue
-            if word in _PHASE_WORDS:
-                phases.add(_PHASE_WORDS[word])
+            if word in _PHASE_SPELLINGS:
+                phases.add(_PHASE_SPELLINGS[word])
                 continue
             if word in ("1", "2", "3", "4", "I", "II", "III", "IV"):  # "Phase 1/2": the bare second number
                 phases.add(f"PHASE{_ROMAN.get(word, word)}")
@@ -92,7 +93,7 @@ def normalise_phases(raw: str | Iterable[str] | None) -> list[str]:
                 raise ValueError(f"{token.strip()!r} is not a trial phase")
             number = _ROMAN.get(m.group(2).upper(), m.group(2))
             phases.add("EARLY_PHASE1" if m.group(1) and number == "1" else f"PHASE{number}")
-    return [p for p in PHASE_ORDER if p in phases]
+    return [p for p in PHASE_CODES if p in phases]
 
 
 def normalise_status(raw: str | None) -> str | None:

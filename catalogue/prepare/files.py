@@ -13,6 +13,7 @@ from catalogue.drafts import SequenceDraft, TcrChainDraft
 from catalogue.errors import InvalidInput
 from catalogue.parse.gtf import apply_annotations, parse_gtf
 from catalogue.parse.sequences import parse_sequence_file
+from catalogue.vocabulary import BINDER_KINDS
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _name_binders(draft: SequenceDraft, result, library: list) -> None:
     from catalogue.detect.binders import closest_binder
 
     for index, domain in enumerate(result.domains):
-        if domain.kind not in ("vh", "vl", "vhh") or domain.protein_start is None:
+        if domain.kind not in BINDER_KINDS or domain.protein_start is None:
             continue
         chain = result.chains[result.chain_of_domain[index]]
         protein = chain.protein[domain.protein_start - 1 : domain.protein_end]

@@ -1,9 +1,9 @@
 """Processes that parse sequence files (and run detection) ahead of an import's writes.
 
-:func:`catalogue.curation.import_sequence_files` hands the files to these processes in turn and writes
-each prepared file meanwhile, so that parsing (Biopython, pyhmmer) and writing (the database driver
-and server) use more than one core; threads would not, because both halves hold the GIL most of the
-time.
+:func:`catalogue.prepare.pipeline.prepared_in_order` hands the files to these processes in turn while
+:func:`catalogue.curation.import_sequence_files` writes each prepared file, so that parsing (Biopython,
+pyhmmer) and writing (the database driver and server) use more than one core; threads would not,
+because both halves hold the GIL most of the time.
 
 Each is ``python -m catalogue.prepare.process``, started with :mod:`subprocess` rather than
 :mod:`multiprocessing`, whose spawned children re-run the parent's ``__main__`` script: an unguarded

@@ -1,14 +1,15 @@
 """The read side: queries for the CLI, the pages and the charts, one module per page family.
 
 Every function takes an engine and returns plain values, read models or DataFrames; nothing here writes.
-Results that cost a whole-catalogue scan are cached per catalogue revision (:mod:`catalogue.read.cache`).
+The results pages read are cached per catalogue revision (:mod:`catalogue.read.cache`); the filters of the
+browse tables are described once in :mod:`catalogue.read.facets`. Words (phase and status labels,
+"not recorded", registry links) come from :mod:`catalogue.vocabulary`.
 """
 
-from catalogue.read.accounts import account_by_email, account_credentials, accounts, has_accounts
+from catalogue.read.accounts import account_by_email, accounts, has_accounts
 from catalogue.read.audit import archived_records, audit_events, audit_kinds, row_counts
-from catalogue.read.cache import CACHE_SIZE, catalogue_revision, clear_cache, revision_cached
+from catalogue.read.cache import CACHE_SIZE, catalogue_revision, clear_cache
 from catalogue.read.constructs import (
-    CONSTRUCT_FILTERS,
     chain_domains,
     construct_detail,
     construct_facets,
@@ -16,7 +17,7 @@ from catalogue.read.constructs import (
     construct_page,
     constructs_sharing_binder,
 )
-from catalogue.vocabulary import NOT_RECORDED, PHASE_ORDER, phase_label, registry_url, status_label, uniprot_url
+from catalogue.read.facets import CONSTRUCT_FACETS, TRIAL_FACETS, Facet, FacetedTable
 from catalogue.read.portfolio import STAT_KEYS, portfolio, programmes, stats, stats_frame
 from catalogue.read.sequences import (
     original_file,
@@ -25,20 +26,14 @@ from catalogue.read.sequences import (
     sequence_record_draft,
     stored_drafts,
 )
+from catalogue.read.sql import TablePage
 from catalogue.read.targets import target_detail, target_symbols, targets_overview
-from catalogue.read.trials import TRIAL_FILTERS, trial_choices, trial_detail, trial_facets, trial_page, trial_record
+from catalogue.read.trials import trial_choices, trial_detail, trial_facets, trial_page, trial_record
 
 __all__ = [
     "CACHE_SIZE",
     "catalogue_revision",
-    "revision_cached",
     "clear_cache",
-    "NOT_RECORDED",
-    "PHASE_ORDER",
-    "phase_label",
-    "status_label",
-    "registry_url",
-    "uniprot_url",
     "STAT_KEYS",
     "stats",
     "stats_frame",
@@ -47,9 +42,12 @@ __all__ = [
     "targets_overview",
     "target_detail",
     "target_symbols",
+    "Facet",
+    "FacetedTable",
+    "TablePage",
     "construct_detail",
     "chain_domains",
-    "CONSTRUCT_FILTERS",
+    "CONSTRUCT_FACETS",
     "construct_page",
     "construct_facets",
     "constructs_sharing_binder",
@@ -60,7 +58,7 @@ __all__ = [
     "original_file",
     "sequence_history",
     "trial_detail",
-    "TRIAL_FILTERS",
+    "TRIAL_FACETS",
     "trial_page",
     "trial_facets",
     "trial_record",
@@ -71,6 +69,5 @@ __all__ = [
     "archived_records",
     "accounts",
     "has_accounts",
-    "account_credentials",
     "account_by_email",
 ]

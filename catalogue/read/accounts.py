@@ -1,4 +1,5 @@
-"""Accounts as the app reads them: who exists, and their roles."""
+"""Accounts as the app reads them: who exists, and their roles. Never a password hash (sign-in is
+:func:`catalogue.curation.authenticate`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from catalogue.db.models import (
-    Account,
-)
-
-# --- accounts and audit -----------------------------------------------------------------
+from catalogue.db.models import Account
 
 
 def accounts(engine: Engine) -> list[dict[str, Any]]:
@@ -26,26 +23,12 @@ def accounts(engine: Engine) -> list[dict[str, Any]]:
         ]
 
 
-# --- identity --------------------------------------------------------------------------------
-
-
 def has_accounts(engine: Engine) -> bool:
     """Whether any active account exists (none: a single-user install run by its local operator)."""
     with engine.connect() as connection:
         return connection.execute(
             select(func.count(Account.id)).where(Account.archived_at.is_(None))
         ).scalar_one() > 0
-
-
-def account_credentials(engine: Engine, name: str) -> dict[str, Any] | None:
-    """An active account's name, role and password hash, for verifying a sign-in. Never display the hash."""
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(Account.name, Account.role, Account.password_hash).where(
-                Account.name == name, Account.archived_at.is_(None)
-            )
-        ).first()
-    return dict(row._mapping) if row else None
 
 
 def account_by_email(engine: Engine, email: str) -> dict[str, Any] | None:

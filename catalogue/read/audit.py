@@ -8,13 +8,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from catalogue.db.models import (
-    AuditEvent,
-    Construct,
-    Trial,
-)
+from catalogue.db.models import AuditEvent, Construct, Trial
+from catalogue.read.cache import revision_cached
 
 
+@revision_cached
 def audit_events(
     engine: Engine,
     *,
@@ -60,6 +58,7 @@ def row_counts(engine: Engine) -> dict[str, int]:
         }
 
 
+@revision_cached
 def audit_kinds(engine: Engine) -> list[str]:
     """The entity kinds that have audit events."""
     with engine.connect() as connection:
@@ -68,6 +67,7 @@ def audit_kinds(engine: Engine) -> list[str]:
         )
 
 
+@revision_cached
 def archived_records(engine: Engine) -> pd.DataFrame:
     """Archived constructs and trials, most recently archived first: kind, key, description, archived_at."""
     with engine.connect() as connection:

@@ -1,9 +1,10 @@
-"""One cache for the read side, keyed on the catalogue revision.
+"""The one cache of read results, keyed on the catalogue revision.
 
-Whole-catalogue aggregates cost tens to hundreds of milliseconds on a large catalogue. Every write
-transaction raises the catalogue revision (one row, CatalogueState), so a result computed at revision R
-stays correct until the revision changes, in this process or in any other instance on the same database.
-Checking costs one primary-key read.
+Every write transaction that changes something raises the catalogue revision (one row, CatalogueState), so
+a result computed at revision R stays correct until the revision changes, in this process or in any other
+instance on the same database. Checking costs one primary-key read. The read functions the pages call are
+decorated with :func:`revision_cached`, so the CLI, the app and the benchmarks share this one cache; the app
+adds none of its own. Accounts and roles are never cached.
 """
 
 from __future__ import annotations
@@ -18,19 +19,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from catalogue.db.models import (
-    CatalogueState,
-)
+from catalogue.db.models import CatalogueState
 
-# --- the revision-keyed cache -------------------------------------------------------------
-#
-# Whole-catalogue aggregates (portfolio, per-target counts, facets, pages of the browse tables)
-# cost tens to hundreds of milliseconds on a large catalogue. Every write transaction raises the
-# catalogue revision (one row, CatalogueState), so a result computed at revision R stays correct
-# until the revision changes, in this process or in any other instance on the same database.
-# Checking costs one primary-key read.
-
-CACHE_SIZE = 512
+CACHE_SIZE = 512  # results kept, least recently used first out
 _cache: OrderedDict[tuple, tuple[int, Any]] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -75,5 +66,6 @@ def revision_cached(function):
 
 
 def clear_cache() -> None:
+    """Forget every cached result (benchmarks measuring a cold page; never needed for correctness)."""
     with _cache_lock:
         _cache.clear()

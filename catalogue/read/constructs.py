@@ -12,8 +12,8 @@ from catalogue.db.models import (
     Construct,
     ConstructTarget,
     Domain,
-    Programme,
     Epitope,
+    Programme,
     SequenceRecord,
     Target,
     TcrChain,
@@ -21,15 +21,8 @@ from catalogue.db.models import (
     TrialConstruct,
 )
 from catalogue.read.cache import revision_cached
-from catalogue.read.sql import (
-    TablePage,
-    _json_list_contains,
-    _json_text,
-    _json_value,
-    _live_construct,
-    _live_record,
-    _live_trial,
-)
+from catalogue.read.facets import CONSTRUCT_FACETS
+from catalogue.read.sql import TablePage, _live_construct, _live_record, _live_trial
 
 # --- constructs -------------------------------------------------------------------------
 
@@ -49,6 +42,7 @@ def _targets_of_constructs(connection, construct_ids: list[int]) -> dict[int, li
     return targets
 
 
+@revision_cached
 def construct_detail(engine: Engine, name: str) -> dict[str, Any] | None:
     """Everything known about one construct: fields, targets, trials, sequence records and domains."""
     with engine.connect() as connection:
@@ -174,9 +168,6 @@ def chain_domains(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # --- constructs: the filterable, paginated table ------------------------------------------------
 
-CONSTRUCT_FILTERS = ("target", "modality", "costimulatory", "hinge", "binder_format", "status")
-
-
 _CONSTRUCT_COLUMNS = (
     "name", "targets", "modality", "binder_clone", "binder_format", "hinge", "transmembrane", "costimulatory",
     "signalling", "generation", "status", "programme", "developer", "patients_treated", "sequence_records", "trials",
@@ -231,38 +222,14 @@ def _construct_rows(connection, construct_ids: list[int]) -> pd.DataFrame:
     return frame
 
 
-def _construct_filter_clauses(filters: dict[str, str | None]) -> list:
-    unknown = set(filters) - set(CONSTRUCT_FILTERS)
-    if unknown:
-        raise ValueError(f"unknown construct filter(s): {', '.join(sorted(unknown))}")
-    clauses = [_live_construct]
-    for key, value in filters.items():
-        if value is None or value == "":
-            continue
-        if key == "target":
-            clauses.append(
-                Construct.id.in_(
-                    select(ConstructTarget.construct_id).where(
-                        ConstructTarget.target_id == select(Target.id).where(Target.symbol == value).scalar_subquery()
-                    )
-                )
-            )
-        elif key == "costimulatory":
-            clauses.append(_json_list_contains(Construct.costimulatory, value))
-        else:
-            clauses.append(getattr(Construct, key) == value)
-    return clauses
-
-
 @revision_cached
 def construct_page(
     engine: Engine, *, limit: int = 50, offset: int = 0, **filters: str | None
 ) -> TablePage:
-    """Constructs matching ``filters`` (see :data:`CONSTRUCT_FILTERS`), ordered by name, one page of them.
-
-    Filtering, counting and paging happen in SQL; only the page's rows are read.
+    """Constructs matching ``filters`` (see :data:`~catalogue.read.facets.CONSTRUCT_FACETS`), ordered by name,
+    one page of them. Filtering, counting and paging happen in SQL; only the page's rows are read.
     """
-    clauses = _construct_filter_clauses(filters)
+    clauses = CONSTRUCT_FACETS.clauses(filters)
     with engine.connect() as connection:
         total = connection.execute(select(func.count(Construct.id)).where(*clauses)).scalar_one()
         ids = list(
@@ -277,33 +244,10 @@ def construct_page(
 def construct_facets(engine: Engine) -> dict[str, list[str]]:
     """The values each construct filter can take (only values some live construct has)."""
     with engine.connect() as connection:
-        facets: dict[str, list[str]] = {
-            "target": list(
-                connection.execute(
-                    select(Target.symbol)
-                    .join(ConstructTarget, ConstructTarget.target_id == Target.id)
-                    .join(Construct, and_(Construct.id == ConstructTarget.construct_id, _live_construct))
-                    .group_by(Target.symbol)
-                    .order_by(Target.symbol)
-                ).scalars()
-            )
-        }
-        for key in ("modality", "hinge", "binder_format", "status"):
-            column = getattr(Construct, key)
-            facets[key] = list(
-                connection.execute(
-                    select(column).where(_live_construct, column.is_not(None)).group_by(column).order_by(column)
-                ).scalars()
-            )
-        costim: set[str] = set()
-        for text in connection.execute(
-            select(_json_text(Construct.costimulatory)).where(_live_construct).group_by(_json_text(Construct.costimulatory))
-        ).scalars():
-            costim.update(_json_value(text) or [])
-        facets["costimulatory"] = sorted(costim)
-    return facets
+        return CONSTRUCT_FACETS.values(connection)
 
 
+@revision_cached
 def constructs_sharing_binder(engine: Engine, name: str) -> pd.DataFrame:
     """Other live constructs with a binder domain of the same protein sequence (same binder checksum)."""
     with engine.connect() as connection:

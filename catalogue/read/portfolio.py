@@ -24,8 +24,8 @@ from catalogue.db.models import (
     TrialTarget,
 )
 from catalogue.read.cache import revision_cached
-from catalogue.vocabulary import NOT_RECORDED, phase_label, status_label
 from catalogue.read.sql import _json_text, _json_value, _live_construct, _live_record, _live_trial
+from catalogue.vocabulary import NOT_RECORDED, phase_label, status_label
 
 STAT_KEYS = (
     "constructs",

@@ -8,14 +8,12 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from catalogue.db.models import (
-    Construct,
-    Domain,
-    SequenceRecord,
-)
+from catalogue.db.models import Construct, Domain, SequenceRecord
+from catalogue.read.cache import revision_cached
 from catalogue.read.sql import _live_construct, _live_record
 
 
+@revision_cached
 def sequence_record(engine: Engine, record_id: int) -> dict[str, Any] | None:
     """One sequence record with its sequence and domains (for the sequence view and the domain map)."""
     with engine.connect() as connection:
@@ -91,6 +89,7 @@ def stored_drafts(engine: Engine) -> list[tuple[str, int, Any]]:
     ]
 
 
+@revision_cached
 def original_file(engine: Engine, record_id: int) -> tuple[str, bytes] | None:
     """The record's text exactly as it was in the imported file, with that file's name."""
     with engine.connect() as connection:
@@ -100,6 +99,7 @@ def original_file(engine: Engine, record_id: int) -> tuple[str, bytes] | None:
     return (row[0], bytes(row[1])) if row else None
 
 
+@revision_cached
 def sequence_history(engine: Engine, name: str) -> pd.DataFrame:
     """Every sequence record a construct has had, archived ones included, oldest first."""
     with engine.connect() as connection:

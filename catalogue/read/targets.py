@@ -8,19 +8,13 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from catalogue.db.models import (
-    Construct,
-    ConstructTarget,
-    Target,
-    Trial,
-    TrialTarget,
-)
+from catalogue.db.models import Construct, ConstructTarget, Target, Trial, TrialTarget
 from catalogue.read.cache import revision_cached
 from catalogue.read.constructs import _construct_rows
-from catalogue.vocabulary import NOT_RECORDED
 from catalogue.read.portfolio import stats_frame
 from catalogue.read.sql import _live_construct, _live_trial
 from catalogue.read.trials import _trial_rows
+from catalogue.vocabulary import NOT_RECORDED
 
 # --- targets -------------------------------------------------------------------------------
 
@@ -54,28 +48,18 @@ def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> dict[str,
             return None
         target = dict(row._mapping)
         target_id = target.pop("id")
-        of_target = (
-            select(Construct.id)
-            .join(ConstructTarget, ConstructTarget.construct_id == Construct.id)
-            .where(ConstructTarget.target_id == target_id, _live_construct)
+        target["construct_count"], construct_ids = _counted(
+            connection,
+            select(Construct.id).join(ConstructTarget, ConstructTarget.construct_id == Construct.id)
+            .where(ConstructTarget.target_id == target_id, _live_construct),
+            (Construct.name,), limit,
         )
-        target["construct_count"] = connection.execute(
-            select(func.count()).select_from(of_target.subquery())
-        ).scalar_one()
-        construct_ids = list(connection.execute(of_target.order_by(Construct.name).limit(limit)).scalars())
         target["constructs"] = _construct_rows(connection, construct_ids)
-        trials_of_target = (
-            select(Trial.id)
-            .join(TrialTarget, TrialTarget.trial_id == Trial.id)
-            .where(TrialTarget.target_id == target_id, _live_trial)
-        )
-        target["trial_count"] = connection.execute(
-            select(func.count()).select_from(trials_of_target.subquery())
-        ).scalar_one()
-        trial_ids = list(
-            connection.execute(
-                trials_of_target.order_by(Trial.start_year.desc().nulls_last(), Trial.registry_id).limit(limit)
-            ).scalars()
+        target["trial_count"], trial_ids = _counted(
+            connection,
+            select(Trial.id).join(TrialTarget, TrialTarget.trial_id == Trial.id)
+            .where(TrialTarget.target_id == target_id, _live_trial),
+            (Trial.start_year.desc().nulls_last(), Trial.registry_id), limit,
         )
         target["trials"] = _trial_rows(connection, trial_ids)
         target["indications"] = [
@@ -89,6 +73,12 @@ def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> dict[str,
             )
         ]
     return target
+
+
+def _counted(connection, ids, order_by: tuple, limit: int) -> tuple[int, list[int]]:
+    """How many ids the query ``ids`` selects, and the first ``limit`` of them in ``order_by`` order."""
+    total = connection.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
+    return total, list(connection.execute(ids.order_by(*order_by).limit(limit)).scalars())
 
 
 # --- Curate: pickers and the archive ----------------------------------------------------------

@@ -16,18 +16,12 @@ from catalogue.db.models import (
     TrialTarget,
 )
 from catalogue.read.cache import revision_cached
-from catalogue.vocabulary import (
-    _PHASE_CODES,
-    _PHASE_WORDS,
-    NOT_RECORDED,
-    PHASE_ORDER,
-    phase_label,
-    registry_url,
-    status_label,
-)
-from catalogue.read.sql import TablePage, _json_list_contains, _json_text, _json_value, _live_construct, _live_trial
+from catalogue.read.facets import TRIAL_FACETS
+from catalogue.read.sql import TablePage, _live_construct, _live_trial
+from catalogue.vocabulary import phase_label, registry_url, status_label
 
 
+@revision_cached
 def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
     with engine.connect() as connection:
         row = connection.execute(select(Trial).where(Trial.registry_id == registry_id)).first()
@@ -56,8 +50,6 @@ def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
 
 
 # --- trials: the filterable, paginated table ---------------------------------------------------
-
-TRIAL_FILTERS = ("target", "phase", "status", "indication", "country", "sponsor", "year_from", "year_to", "modality")
 
 _TRIAL_COLUMNS = (
     "registry_id", "registry_url", "title", "targets", "phase", "status", "indication", "lead_sponsor", "countries",
@@ -120,62 +112,13 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
     return frame
 
 
-def _phase_clause(label: str):
-    if label == NOT_RECORDED:
-        return or_(Trial.phases.is_(None), _json_text(Trial.phases).in_(["null", "[]"]))
-    if label in _PHASE_CODES:
-        import json
-
-        return _json_text(Trial.phases) == json.dumps(list(_PHASE_CODES[label]))
-    codes = [code for code, words in _PHASE_WORDS.items() if words == label] or [label]
-    import json
-
-    return _json_text(Trial.phases) == json.dumps(codes)
-
-
-def _trial_filter_clauses(filters: dict[str, Any]) -> list:
-    unknown = set(filters) - set(TRIAL_FILTERS)
-    if unknown:
-        raise ValueError(f"unknown trial filter(s): {', '.join(sorted(unknown))}")
-    clauses = [_live_trial]
-    for key, value in filters.items():
-        if value is None or value == "":
-            continue
-        if key == "target":
-            clauses.append(
-                Trial.id.in_(
-                    select(TrialTarget.trial_id).where(
-                        TrialTarget.target_id == select(Target.id).where(Target.symbol == value).scalar_subquery()
-                    )
-                )
-            )
-        elif key == "phase":
-            clauses.append(_phase_clause(value))
-        elif key == "status":
-            clauses.append(Trial.overall_status == value)
-        elif key == "indication":
-            clauses.append(Trial.indication == value)
-        elif key == "country":
-            clauses.append(_json_list_contains(Trial.countries, value))
-        elif key == "sponsor":
-            clauses.append(Trial.lead_sponsor == value)
-        elif key == "year_from":
-            clauses.append(Trial.start_year >= int(value))
-        elif key == "year_to":
-            clauses.append(Trial.start_year <= int(value))
-        elif key == "modality":
-            clauses.append(Trial.modality.is_(None) if value == NOT_RECORDED else Trial.modality == value)
-    return clauses
-
-
 @revision_cached
 def trial_page(engine: Engine, *, limit: int = 50, offset: int = 0, **filters: Any) -> TablePage:
-    """Trials matching ``filters`` (see :data:`TRIAL_FILTERS`), newest start first, one page of them.
-
-    ``status`` is the registry's code (``RECRUITING``); ``phase`` a label of
-    :data:`PHASE_ORDER`. Filtering, counting and paging happen in SQL.
+    """Trials matching ``filters`` (see :data:`~catalogue.read.facets.TRIAL_FACETS`), newest start first, one
+    page of them. ``status`` is the registry's code (``RECRUITING``); ``phase`` a label of
+    :data:`~catalogue.vocabulary.PHASE_ORDER`. Filtering, counting and paging happen in SQL.
     """
-    clauses = _trial_filter_clauses(filters)
+    clauses = TRIAL_FACETS.clauses(filters)
     with engine.connect() as connection:
         total = connection.execute(select(func.count(Trial.id)).where(*clauses)).scalar_one()
         ids = list(
@@ -193,53 +136,9 @@ def trial_page(engine: Engine, *, limit: int = 50, offset: int = 0, **filters: A
 @revision_cached
 def trial_facets(engine: Engine) -> dict[str, Any]:
     """The values each trial filter can take: targets, phases, statuses (code → words), indications,
-    countries, sponsors, and the first and last start year."""
+    countries, sponsors, and the start years."""
     with engine.connect() as connection:
-        facets: dict[str, Any] = {
-            "target": list(
-                connection.execute(
-                    select(Target.symbol)
-                    .join(TrialTarget, TrialTarget.target_id == Target.id)
-                    .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_trial))
-                    .group_by(Target.symbol)
-                    .order_by(Target.symbol)
-                ).scalars()
-            )
-        }
-        phases = {
-            phase_label(_json_value(text))
-            for text in connection.execute(
-                select(_json_text(Trial.phases)).where(_live_trial).group_by(_json_text(Trial.phases))
-            ).scalars()
-        }
-        facets["phase"] = [p for p in PHASE_ORDER if p in phases] + sorted(phases - set(PHASE_ORDER))
-        facets["status"] = {
-            code: status_label(code)
-            for code in connection.execute(
-                select(Trial.overall_status)
-                .where(_live_trial, Trial.overall_status.is_not(None))
-                .group_by(Trial.overall_status)
-                .order_by(Trial.overall_status)
-            ).scalars()
-        }
-        for key, column in (("indication", Trial.indication), ("sponsor", Trial.lead_sponsor),
-                            ("modality", Trial.modality)):
-            facets[key] = list(
-                connection.execute(
-                    select(column).where(_live_trial, column.is_not(None)).group_by(column).order_by(column)
-                ).scalars()
-            )
-        countries: set[str] = set()
-        for text in connection.execute(
-            select(_json_text(Trial.countries)).where(_live_trial).group_by(_json_text(Trial.countries))
-        ).scalars():
-            countries.update(_json_value(text) or [])
-        facets["country"] = sorted(countries)
-        first, last = connection.execute(
-            select(func.min(Trial.start_year), func.max(Trial.start_year)).where(_live_trial)
-        ).one()
-        facets["years"] = (first, last)
-    return facets
+        return TRIAL_FACETS.values(connection)
 
 
 def trial_record(engine: Engine, registry_id: str) -> dict[str, Any] | None:

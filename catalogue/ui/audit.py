@@ -8,12 +8,13 @@ import json
 import pandas as pd
 import streamlit as st
 
+from catalogue import read
 from catalogue.ui import identity, store, widgets
 
 st.title("Audit trail")
 visitor = identity.visitor()
 hidden = () if visitor.is_admin else ("account",)
-kinds = [k for k in store.read("audit_kinds") if k not in hidden]
+kinds = [k for k in read.audit_kinds(store.engine()) if k not in hidden]
 left, middle, right = st.columns(3)
 kind = widgets.url_select("Entity kind", kinds, "kind", container=left)
 
@@ -34,7 +35,7 @@ for param, value in (("since", since), ("until", until)):
         del st.query_params[param]
 
 LIMIT = 500
-events = store.read("audit_events", entity_kind=kind, since=since.isoformat() if since else None,
+events = read.audit_events(store.engine(), entity_kind=kind, since=since.isoformat() if since else None,
                     until=until.isoformat() if until else None, limit=LIMIT, exclude_kinds=hidden)
 if not events:
     widgets.empty_state("No changes recorded for this selection. Every write through Curate or the CLI is "

@@ -6,6 +6,7 @@ import streamlit as st
 
 from catalogue import charts, read
 from catalogue.ui import store, tables, widgets
+from catalogue.vocabulary import NOT_RECORDED, phase_label, registry_url, status_label
 
 name = st.query_params.get("name")
 
@@ -14,7 +15,7 @@ def _downloads(record: dict) -> None:
     """GenBank, FASTA and original-file downloads of one sequence record."""
     from catalogue import export
 
-    draft = store.read("sequence_record_draft", record["id"])
+    draft = read.sequence_record_draft(store.engine(), record["id"])
     stem = f"{record['construct']}_{record['record_id']}".replace("/", "_").replace(" ", "_")
     columns = st.columns(3)
     try:
@@ -26,7 +27,7 @@ def _downloads(record: dict) -> None:
                                    icon=":material/download:")
     except Exception as error:  # an exporter refusing a record: say why, keep the page
         columns[0].warning(f"Export unavailable: {error}")
-    original = store.read("original_file", record["id"])
+    original = read.original_file(store.engine(), record["id"])
     if original:
         columns[2].download_button("Original file text", original[1], file_name=original[0],
                                    mime="application/octet-stream", key=f"orig_{record['id']}", on_click="ignore",
@@ -45,7 +46,7 @@ def _tcr_section(detail: dict) -> None:
             st.dataframe(
                 [{**e, "position": f"{e['uniprot']} {e['peptide_start']}-{e['peptide_end']}"
                   if e["peptide_start"] else None} for e in detail["epitopes"]],
-                hide_index=True, width="stretch", key="epitopes", placeholder=read.NOT_RECORDED,
+                hide_index=True, width="stretch", key="epitopes", placeholder=NOT_RECORDED,
                 column_order=["antigen", "peptide", "hla", "position", "source"],
                 column_config={"antigen": "Antigen", "peptide": "Peptide", "hla": "HLA restriction",
                                "position": "In the antigen", "source": "Source"})
@@ -56,7 +57,7 @@ def _tcr_section(detail: dict) -> None:
         if detail["tcr_chains"]:
             st.dataframe(
                 detail["tcr_chains"], hide_index=True, width="stretch", key="tcr_chains",
-                placeholder=read.NOT_RECORDED,
+                placeholder=NOT_RECORDED,
                 column_order=["chain", "v_gene", "j_gene", "cdr3", "constant", "source", "v_allele", "j_allele", "note"],
                 column_config={"chain": "Chain", "v_gene": "V gene", "j_gene": "J gene", "cdr3": "CDR3",
                                "constant": "Constant region", "source": "Source", "v_allele": "V allele",
@@ -71,7 +72,7 @@ def _construct_page(name: str) -> None:
     if st.button("All constructs", icon=":material/arrow_back:", type="tertiary"):
         del st.query_params["name"]
         st.rerun()
-    detail = store.read("construct_detail", name)
+    detail = read.construct_detail(store.engine(), name)
     if detail is None or detail["archived_at"] is not None:
         st.warning(f"No construct named {name!r} in the catalogue" + (" (it is archived)." if detail else "."))
         return
@@ -123,7 +124,7 @@ def _construct_page(name: str) -> None:
         labels = {r["id"]: f"{r['file_name']} / {r['record_id']} ({r['length']} {'aa' if r['molecule'] == 'protein' else 'nt'})"
                   for r in records}
         chosen = st.selectbox("Record", list(labels), format_func=labels.get, key="record_choice")
-        record = store.read("sequence_record", chosen)
+        record = read.sequence_record(store.engine(), chosen)
         figure = charts.domain_map(record["domains"], record["length"], molecule=record["molecule"],
                                    title=f"Domain map: {record['record_id']}")
         st.plotly_chart(figure, config=charts.plotly_config(f"domain_map_{name}"), width="stretch", key="domain_map")
@@ -134,7 +135,7 @@ def _construct_page(name: str) -> None:
         with st.expander("Sequence with domains marked", expanded=False):
             st.code(charts.domain_track(record["sequence"], record["domains"]), language=None)
         with st.expander("Domains as a table"):
-            st.dataframe(record["domains"], hide_index=True, width="stretch", key="domain_table", placeholder="not recorded",
+            st.dataframe(record["domains"], hide_index=True, width="stretch", key="domain_table", placeholder=NOT_RECORDED,
                          column_order=["kind", "label", "start", "end", "source", "identity", "reference",
                                        "protein_start", "protein_end"],
                          column_config={"identity": st.column_config.NumberColumn("identity (%)", format="%.1f")})
@@ -143,8 +144,8 @@ def _construct_page(name: str) -> None:
     st.subheader("Trials")
     if detail["trials"]:
         st.dataframe(
-            [{**t, "phase": read.phase_label(t["phases"]), "status": read.status_label(t["overall_status"]),
-              "registry_url": read.registry_url(None, t["registry_id"]),
+            [{**t, "phase": phase_label(t["phases"]), "status": status_label(t["overall_status"]),
+              "registry_url": registry_url(None, t["registry_id"]),
               "link": "curated" if t["curated"] else "matched by product name"} for t in detail["trials"]],
             hide_index=True, width="stretch", key="construct_trials",
             column_order=["registry_id", "registry_url", "title", "phase", "status", "link"],
@@ -157,7 +158,7 @@ def _construct_page(name: str) -> None:
         widgets.empty_state("No linked trial. Curators link trials on the Curate page.")
 
     st.subheader("Constructs sharing its binder")
-    sharing = store.read("constructs_sharing_binder", name)
+    sharing = read.constructs_sharing_binder(store.engine(), name)
     if len(sharing):
         st.dataframe(sharing, hide_index=True, width="stretch", key="sharing",
                      column_config={"name": "Construct", "binder_checksum": "Binder checksum (SEGUID)"})
@@ -165,7 +166,7 @@ def _construct_page(name: str) -> None:
         st.caption("None: no other construct has a binder domain with the same protein sequence.")
 
     st.subheader("History of its sequence records")
-    history = store.read("sequence_history", name)
+    history = read.sequence_history(store.engine(), name)
     if len(history):
         st.dataframe(history.drop(columns=["id"]), hide_index=True, width="stretch", key="history",
                      placeholder="—",
@@ -183,18 +184,11 @@ if name:
     st.stop()
 
 st.title("Constructs")
-facets = store.read("construct_facets")
-labels = {"target": "Target", "modality": "Modality", "costimulatory": "Costimulatory domain", "hinge": "Hinge",
-          "binder_format": "Binder format", "status": "Status"}
-columns = st.columns(len(labels))
-before = {key: st.query_params.get(key) for key in labels}
-filters = {key: widgets.url_select(label, facets[key], key, container=columns[i]) for i, (key, label) in
-           enumerate(labels.items())}
-if any(before[key] != (str(filters[key]) if filters[key] is not None else None) for key in labels):
-    widgets.reset_page()
-total = store.read("construct_page", limit=0, **filters).total
+facets = read.CONSTRUCT_FACETS.facets
+filters = widgets.facet_filters(facets, read.construct_facets(store.engine()), per_row=len(facets))
+total = read.construct_page(store.engine(), limit=0, **filters).total
 limit, offset = widgets.pager(total)
-page = store.read("construct_page", limit=limit, offset=offset, **filters)
+page = read.construct_page(store.engine(), limit=limit, offset=offset, **filters)
 if page.total == 0:
     widgets.empty_state(
         "No construct matches these filters: set a filter back to Any."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from catalogue import curation
+from catalogue import curation, read
 from catalogue.ui import (
     curate_archive,
     curate_constructs,
@@ -64,7 +64,7 @@ with patients_tab:
     if kind == "construct":
         key = st.selectbox("Construct", widgets.construct_options("patients_construct"), index=None)
     elif kind == "programme":
-        key = st.selectbox("Programme", [p["name"] for p in store.read("programmes")], index=None)
+        key = st.selectbox("Programme", [p["name"] for p in read.programmes(store.engine())], index=None)
     else:
         key = st.selectbox("Trial", list(widgets.trial_options("patients_trial")), index=None,
                            placeholder="Choose a trial")
@@ -83,7 +83,6 @@ with patients_tab:
                     written = curation.set_patients_treated(store.engine(), visitor.actor, kind, key, figure,
                                                             source=source.strip() or None,
                                                             as_of=as_of.strip() or None)
-                    store.written()
                     st.success(f"{kind} {widgets.escaped(key)}: patients treated "
                                f"{'removed' if clear else patients} ({written}).")
                 except Exception as error:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from catalogue import curation
+from catalogue import curation, read
 from catalogue.ui import identity, saves, store, widgets
 
 
@@ -28,14 +28,7 @@ def archive(visitor: identity.Visitor) -> None:
     key = st.selectbox(kind.capitalize(), options, index=None, placeholder=f"Choose a {kind}", key="archive_choice",
                        format_func=format_key)
     if st.button(f"Archive this {kind}", key="archive_save", disabled=key is None, icon=":material/archive:"):
-        try:
-            outcome = curation.set_archived(store.engine(), visitor.actor, kind, key, True)
-        except Exception as error:
-            saves.failure(error)
-            return
-        st.session_state.pop("archive_choice", None)
-        saves.saved("archive", f"{kind.capitalize()} {widgets.escaped(key)} archived ({outcome}).")
-        st.rerun()
+        _set_archived(visitor, kind, key, True, slot="archive", choice="archive_choice")
 
 
 def restore(visitor: identity.Visitor) -> None:
@@ -44,7 +37,7 @@ def restore(visitor: identity.Visitor) -> None:
         st.caption("Only an admin can restore an archived construct or trial.")
         return
     saves.show("restore")
-    archived = store.read("archived_records")
+    archived = read.archived_records(store.engine())
     if archived.empty:
         st.caption("Nothing is archived.")
         return
@@ -56,11 +49,17 @@ def restore(visitor: identity.Visitor) -> None:
                           key="restore_choice")
     if st.button("Restore", key="restore_save", disabled=chosen is None, icon=":material/unarchive:"):
         kind, key = chosen.split(": ", 1)
-        try:
-            outcome = curation.set_archived(store.engine(), visitor.actor, kind, key, False)
-        except Exception as error:
-            saves.failure(error)
-            return
-        st.session_state.pop("restore_choice", None)
-        saves.saved("restore", f"{kind.capitalize()} {widgets.escaped(key)} restored ({outcome}).")
-        st.rerun()
+        _set_archived(visitor, kind, key, False, slot="restore", choice="restore_choice")
+
+
+def _set_archived(visitor: identity.Visitor, kind: str, key: str, archived: bool, *, slot: str, choice: str) -> None:
+    """Archive or restore, then show the outcome after a rerun (or the refusal now)."""
+    try:
+        outcome = curation.set_archived(store.engine(), visitor.actor, kind, key, archived)  # type: ignore[arg-type]
+    except Exception as error:
+        saves.failure(error)
+        return
+    st.session_state.pop(choice, None)
+    done = "archived" if archived else "restored"
+    saves.saved(slot, f"{kind.capitalize()} {widgets.escaped(key)} {done} ({outcome}).")
+    st.rerun()

@@ -6,10 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from catalogue import curation
-from catalogue.drafts import MODALITIES
+from catalogue import curation, read
 from catalogue.errors import EditConflict
 from catalogue.ui import identity, saves, store, widgets
+from catalogue.vocabulary import MODALITIES, NOT_RECORDED
 
 TEXT_FIELDS = ("binder_clone", "binder_format", "binder_species", "receptor", "hinge", "transmembrane", "signalling", "vector",
                "developer", "status", "source")
@@ -21,7 +21,7 @@ ARCHITECTURE_FIELDS = ("modality", "binder_format", "hinge", "transmembrane", "c
 def _edit_form(visitor: identity.Visitor, name: str) -> None:
     version_key = f"edit_version::{name}"
     if version_key not in st.session_state:
-        detail = store.read("construct_detail", name)
+        detail = read.construct_detail(store.engine(), name)
         st.session_state[version_key] = (detail["version"], detail)
     version, shown_detail = st.session_state[version_key]
     st.caption(f"Editing version {version}. If someone saves a newer version first, your save is refused and "
@@ -38,7 +38,7 @@ def _edit_form(visitor: identity.Visitor, name: str) -> None:
             column = left if i % 2 == 0 else right
             values[field] = column.text_input(field.replace("_", " ").capitalize(), shown_detail[field] or "")
         generation = left.number_input("Generation", min_value=1, max_value=5, step=1,
-                                       value=shown_detail["generation"], placeholder="not recorded")
+                                       value=shown_detail["generation"], placeholder=NOT_RECORDED)
         values["generation"] = int(generation) if generation is not None else None
         values["notes"] = st.text_area("Notes", shown_detail["notes"] or "")
         submitted = st.form_submit_button("Save changes", type="primary")
@@ -82,7 +82,7 @@ def _save_changes(visitor: identity.Visitor, name: str, shown_detail: dict[str, 
 
 
 def _accept_architecture(visitor: identity.Visitor, name: str) -> None:
-    detail = store.read("construct_detail", name)
+    detail = read.construct_detail(store.engine(), name)
     records = detail["sequence_records"] if detail else []
     if not records:
         st.caption("This construct has no sequence record, so there is no detected architecture to accept. "
@@ -105,7 +105,6 @@ def _accept_architecture(visitor: identity.Visitor, name: str) -> None:
             saves.saved("architecture", f"{widgets.escaped(name)}: {len(changed)} field(s) set from the detected "
                         "architecture.", sorted(changed.items()))
         else:
-            store.written()
             st.session_state["curate_outcome::architecture_same"] = True
         st.rerun()
     if st.session_state.pop("curate_outcome::architecture_same", False):
@@ -142,7 +141,7 @@ def _tcr_facts(visitor: identity.Visitor, name: str) -> None:
     """Add an epitope (peptide, HLA restriction) and state the TCR chains (genes, CDR3) of a construct."""
     from catalogue.drafts import EpitopeDraft, TcrChainDraft
 
-    detail = store.read("construct_detail", name)
+    detail = read.construct_detail(store.engine(), name)
     left, right = st.columns(2)
     with left.form(f"epitope_{name}", clear_on_submit=False):
         st.caption("Add an epitope; its antigen becomes one of the construct's targets.")

@@ -8,10 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from catalogue import curation
-from catalogue.drafts import DOMAIN_KINDS, MODALITIES, ConstructDraft, DomainDraft
+from catalogue import curation, read
+from catalogue.drafts import ConstructDraft, DomainDraft
 from catalogue.errors import CatalogueError, EditConflict
 from catalogue.ui import identity, saves, store, widgets
+from catalogue.vocabulary import DOMAIN_KINDS, MODALITIES
 
 SEQUENCE_TYPES = ["gb", "gbk", "genbank", "gp", "fasta", "fa", "faa", "fna", "fas", "txt"]
 DOMAIN_COLUMNS = ["kind", "label", "start", "end"]
@@ -113,7 +114,6 @@ def upload(visitor: identity.Visitor) -> None:
                     construct=construct_name, annotations=gtf_bytes, annotations_name=gtf.name if gtf else None,
                     on_report=imported,
                 )
-                store.written()
             except Exception as error:  # shown as a message; the service layer wrote nothing on error
                 saves.failure(error)
         elif not ready:
@@ -219,7 +219,7 @@ def curate_domains(visitor: identity.Visitor) -> None:
                         placeholder="Choose a construct with a sequence record")
     if not name:
         return
-    detail = store.read("construct_detail", name)
+    detail = read.construct_detail(store.engine(), name)
     records = detail["sequence_records"] if detail else []
     if not records:
         st.info(f"{widgets.escaped(name)} has no sequence record: upload one above.", icon=":material/info:")

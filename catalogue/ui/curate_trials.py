@@ -12,18 +12,20 @@ from typing import Any
 import streamlit as st
 
 from catalogue import curation, read
-from catalogue.drafts import MODALITIES
 from catalogue.errors import EditConflict
 from catalogue.ui import identity, saves, store, widgets
+from catalogue.vocabulary import (
+    CELL_SOURCES,
+    ENROLLMENT_TYPES,
+    MODALITIES,
+    NOT_RECORDED,
+    PHASE_CODES,
+    TRIAL_STATUSES,
+    phase_label,
+    status_label,
+)
 
 TRIAL_TYPES = ["csv", "json"]
-PHASE_CODES = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
-STATUS_CODES = (
-    "NOT_YET_RECRUITING", "RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING", "SUSPENDED",
-    "TERMINATED", "COMPLETED", "WITHDRAWN", "UNKNOWN",
-)  # fmt: skip  (ClinicalTrials.gov overall status codes)
-ENROLLMENT_TYPES = ("actual", "estimated", "unknown")
-CELL_SOURCES = ("autologous", "allogeneic")
 LINE_LIST_FIELDS = ("conditions", "countries")  # one value a line: values may contain commas ("Korea, Republic of")
 TEXT_FIELDS = ("title", "indication", "indication_category", "lead_sponsor", "start_date")
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -47,7 +49,6 @@ def import_files(visitor: identity.Visitor) -> None:
             except Exception as error:
                 saves.failure(error)
         progress.progress(1.0, text=f"Imported {len(trial_files)} file(s)")
-        store.written()
         st.session_state["trial_reports"] = reports
 
 
@@ -71,12 +72,12 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
         left, middle, right = st.columns(3)
         values["phases"] = left.multiselect(
             "Phases", _options(PHASE_CODES, None) + [p for p in shown["phases"] or [] if p not in PHASE_CODES],
-            default=shown["phases"] or [], format_func=lambda code: read.phase_label([code]), key="trial_phases")
-        statuses = _options(STATUS_CODES, shown["overall_status"])
+            default=shown["phases"] or [], format_func=lambda code: phase_label([code]), key="trial_phases")
+        statuses = _options(tuple(TRIAL_STATUSES), shown["overall_status"])
         values["overall_status"] = middle.selectbox(
-            "Overall status", statuses, format_func=read.status_label, key="trial_overall_status",
+            "Overall status", statuses, format_func=status_label, key="trial_overall_status",
             index=statuses.index(shown["overall_status"]) if shown["overall_status"] else None,
-            placeholder=read.NOT_RECORDED)
+            placeholder=NOT_RECORDED)
         values["start_date"] = right.text_input("Start date", shown["start_date"] or "", key="trial_start_date",
                                                 placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
         values["indication"] = left.text_input("Indication", shown["indication"] or "", key="trial_indication")
@@ -84,7 +85,7 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
                                                           key="trial_indication_category")
         values["lead_sponsor"] = right.text_input("Lead sponsor", shown["lead_sponsor"] or "", key="trial_lead_sponsor")
         count = left.number_input("Enrollment (registry count)", min_value=0, step=1, value=shown["enrollment_count"],
-                                  placeholder=read.NOT_RECORDED, key="trial_enrollment_count")
+                                  placeholder=NOT_RECORDED, key="trial_enrollment_count")
         values["enrollment_count"] = int(count) if count is not None else None
         values["enrollment_type"] = middle.selectbox(
             "Enrollment type", ENROLLMENT_TYPES, index=ENROLLMENT_TYPES.index(shown["enrollment_type"] or "unknown"),
@@ -92,11 +93,11 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
         modalities = _options(MODALITIES, shown["modality"])
         values["modality"] = right.selectbox(
             "Modality", modalities, index=modalities.index(shown["modality"]) if shown["modality"] else None,
-            placeholder=read.NOT_RECORDED, key="trial_modality")
+            placeholder=NOT_RECORDED, key="trial_modality")
         sources = _options(CELL_SOURCES, shown["cell_source"])
         values["cell_source"] = left.selectbox(
             "Cell source", sources, index=sources.index(shown["cell_source"]) if shown["cell_source"] else None,
-            placeholder=read.NOT_RECORDED, key="trial_cell_source")
+            placeholder=NOT_RECORDED, key="trial_cell_source")
         lists_left, lists_right = st.columns(2)
         values["conditions"] = lists_left.text_area("Conditions (one a line)", "\n".join(shown["conditions"] or []),
                                                     key="trial_conditions")
@@ -124,7 +125,7 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
 def _correct_fields(visitor: identity.Visitor, registry_id: str) -> None:
     version_key = f"trial_version::{registry_id}"
     if version_key not in st.session_state:
-        detail = store.read("trial_detail", registry_id)
+        detail = read.trial_detail(store.engine(), registry_id)
         st.session_state[version_key] = (detail["version"], detail)
     version, shown = st.session_state[version_key]
     corrected = ", ".join(shown["curated_fields"] or []) or "none yet"
@@ -170,7 +171,7 @@ def _override_targets(visitor: identity.Visitor, registry_id: str, detail: dict[
     note = ("a curator's override" if detail["targets_curated"] else "inferred from the registry text")
     st.caption(f"Now {widgets.escaped(widgets.shown(detail['targets']))} ({note}). Saving replaces them; the "
                "override survives re-import.")
-    chosen = st.multiselect("Targets", store.read("target_symbols"), default=detail["targets"],
+    chosen = st.multiselect("Targets", read.target_symbols(store.engine()), default=detail["targets"],
                             key=f"trial_targets_{registry_id}", label_visibility="collapsed",
                             placeholder="Choose targets")
     if st.button("Save targets", key="save_trial_targets"):
@@ -218,7 +219,7 @@ def correct_trial(visitor: identity.Visitor) -> None:
         saves.show(slot)
     if registry_id is None:
         return
-    detail = store.read("trial_detail", registry_id)
+    detail = read.trial_detail(store.engine(), registry_id)
     if detail is None:
         st.warning(f"No trial {registry_id!r} any more.")
         return

@@ -10,8 +10,8 @@ Three cases, checked in this order:
 2. The database has no account at all (a single-user embedded install, the
    default after ``catalogue init``): the visitor acts as the local operator,
    an admin, so the quick start can curate.
-3. Otherwise local accounts sign in with name and password (argon2 hashes,
-   checked by :func:`catalogue.curation.passwords.verify_password`); a session ends
+3. Otherwise local accounts sign in with name and password (checked by
+   :func:`catalogue.curation.authenticate`: no password hash reaches the app); a session ends
    after :data:`IDLE_LIMIT` without activity. Without signing in the visitor
    is a viewer.
 
@@ -29,7 +29,7 @@ from datetime import timedelta
 import streamlit as st
 
 from catalogue import curation, read
-from catalogue.curation.passwords import verify_password
+from catalogue.errors import PermissionDenied
 from catalogue.ui import store
 
 IDLE_LIMIT = timedelta(hours=8)
@@ -99,20 +99,21 @@ def current_visitor() -> Visitor:
             f"Your session expired after {hours:g} hours without activity: sign in again."
         )
         return Visitor(GUEST, "guest")
-    account = read.account_credentials(engine, name)
-    if account is None:  # archived or removed meanwhile
+    try:
+        actor = curation.actor_for(engine, name)  # its role now, read fresh
+    except PermissionDenied:  # archived or removed meanwhile
         sign_out()
         return Visitor(GUEST, "guest")
     st.session_state[LAST_SEEN_KEY] = time.time()
-    return Visitor(curation.Actor(account["name"], account["role"]), "signed in")
+    return Visitor(actor, "signed in")
 
 
 def sign_in(name: str, password: str) -> bool:
     """Check a local account's password; on success the session is signed in as that account."""
-    account = read.account_credentials(store.engine(), name.strip())
-    if account is None or not verify_password(account["password_hash"], password):
+    actor = curation.authenticate(store.engine(), name, password)
+    if actor is None:
         return False
-    st.session_state[ACCOUNT_KEY] = account["name"]
+    st.session_state[ACCOUNT_KEY] = actor.name
     st.session_state[LAST_SEEN_KEY] = time.time()
     return True
 

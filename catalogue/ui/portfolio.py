@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from catalogue import charts
+from catalogue import charts, read
 from catalogue.ui import store, widgets
 from catalogue.vocabulary import NOT_RECORDED
 
 ALL = "Everything in the catalogue"
 
 st.title("Portfolio")
-programme_names = [p["name"] for p in store.read("programmes")]
+programme_names = [p["name"] for p in read.programmes(store.engine())]
 scope = widgets.url_select(
     "Sponsor or programme", programme_names, "programme",
     help_text="A programme's trials: those its sponsor leads and those linked to its constructs.",
     any_label=ALL,
 )
-data = store.read("portfolio", scope)
+data = read.portfolio(store.engine(), scope)
 tiles = data["tiles"]
 scope_words = scope or "everything in the catalogue"
 st.caption(f"Showing {widgets.escaped(scope_words)}. Counts are of live (not archived) records.")

@@ -1,8 +1,8 @@
 """How Curate reports its writes: what was written, a refusal, an edit conflict.
 
-A save forgets the cached reads (:func:`catalogue.ui.store.written`) so every
-page shows the change at once; its outcome is kept in the session so it can be
-shown after the page reruns with the new values.
+Every write raises the catalogue revision, so every page shows the change at
+its next rerun (:mod:`catalogue.read.cache`); a save's outcome is kept in the
+session so it can be shown after the page reruns with the new values.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from catalogue.errors import CatalogueError, EditConflict
-from catalogue.ui import store, widgets
+from catalogue.ui import widgets
 
 _OUTCOME_KEY = "curate_outcome::"
 _STALE_KEY = "curate_stale::"
@@ -50,15 +50,13 @@ def reload_button(slot: str, pin_key: str) -> None:
     if st.session_state.get(_STALE_KEY + slot) != pin_key:
         return
     if st.button("Load the newer version", key=f"reload_{slot}", icon=":material/refresh:"):
-        store.written()
         st.session_state.pop(pin_key, None)
         st.session_state.pop(_STALE_KEY + slot, None)
         st.rerun()
 
 
 def saved(slot: str, message: str, rows: Sequence[tuple[str, Any]] = ()) -> None:
-    """Record a successful write: forget cached reads and keep its outcome to show after the rerun."""
-    store.written()
+    """Record a successful write: keep its outcome to show after the rerun."""
     st.session_state[_OUTCOME_KEY + slot] = (message, list(rows))
 
 

@@ -1,23 +1,17 @@
-"""The app's database engine and cached reads.
+"""The app's database engine.
 
-The engine is made once per database URL (``st.cache_resource``); query
-results are cached per URL, catalogue revision and arguments (``st.cache_data``).
-Every write raises the catalogue revision, so a change made here or in another
-app instance on the same database shows at the next rerun; the cache is also
-cleared after every write the app makes.
+The engine is made once per database URL (``st.cache_resource``). Pages call the typed functions of
+:mod:`catalogue.read` with it; their results are cached there, per catalogue revision
+(:mod:`catalogue.read.cache`), so a change made here or in another app instance on the same database
+shows at the next rerun. The app keeps no cache of query results of its own.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from catalogue import config, db
-from catalogue import read as read_side
-
-READ_TTL_SECONDS = 3600  # results are keyed on the catalogue revision; the TTL only bounds memory
 
 
 def database_url() -> str:
@@ -34,20 +28,3 @@ def _engine(url: str) -> Engine:
 
 def engine() -> Engine:
     return _engine(database_url())
-
-
-@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=512)
-def _read(url: str, revision: int, query: str, args: tuple, kwargs: tuple) -> Any:
-    return getattr(read_side, query)(_engine(url), *args, **dict(kwargs))
-
-
-def read(query: str, *args: Any, **kwargs: Any) -> Any:
-    """``catalogue.read.<query>(engine, *args, **kwargs)``, cached for this database at its current revision."""
-    url = database_url()
-    revision = read_side.catalogue_revision(_engine(url))
-    return _read(url, revision, query, args, tuple(sorted(kwargs.items())))
-
-
-def written() -> None:
-    """Forget every cached read: call after each write."""
-    _read.clear()

@@ -6,11 +6,12 @@ import streamlit as st
 
 from catalogue import read
 from catalogue.ui import store, tables, widgets
+from catalogue.vocabulary import NOT_RECORDED, uniprot_url
 
 symbol = st.query_params.get("symbol")
 
 if symbol:
-    target = store.read("target_detail", symbol)
+    target = read.target_detail(store.engine(), symbol)
     if st.button("All targets", icon=":material/arrow_back:", type="tertiary"):
         del st.query_params["symbol"]
         st.rerun()
@@ -31,7 +32,7 @@ if symbol:
             key="target_facts",
         )
         if target["uniprot"]:
-            st.link_button(f"UniProt {target['uniprot']}", read.uniprot_url(target["uniprot"]),
+            st.link_button(f"UniProt {target['uniprot']}", uniprot_url(target["uniprot"]),
                            icon=":material/open_in_new:")
     with right:
         st.caption("Note")
@@ -42,28 +43,25 @@ if symbol:
                          column_config={"trials": st.column_config.NumberColumn("Trials")})
         else:
             st.text("No trials.")
-    st.subheader(f"Constructs ({target['construct_count']})")
-    if len(target["constructs"]):
-        tables.constructs(target["constructs"], key="target_constructs")
-        if target["construct_count"] > len(target["constructs"]):
-            st.page_link("catalogue/ui/constructs.py", query_params={"target": target["symbol"]},
-                         label=f"All {target['construct_count']} constructs of this target, with filters",
-                         icon=":material/arrow_forward:")
-    else:
-        widgets.empty_state("No construct targets this antigen yet. Curators add constructs on the Curate page.")
-    st.subheader(f"Trials ({target['trial_count']})")
-    if len(target["trials"]):
-        tables.trials(target["trials"], key="target_trials")
-        if target["trial_count"] > len(target["trials"]):
-            st.page_link("catalogue/ui/trials.py", query_params={"target": target["symbol"]},
-                         label=f"All {target['trial_count']} trials of this target, with filters",
-                         icon=":material/arrow_forward:")
-    else:
-        widgets.empty_state("No trial of the catalogue targets this antigen. Import registry records on Curate.")
+    for noun, count, table, empty in (
+        ("constructs", target["construct_count"], tables.constructs,
+         "No construct targets this antigen yet. Curators add constructs on the Curate page."),
+        ("trials", target["trial_count"], tables.trials,
+         "No trial of the catalogue targets this antigen. Import registry records on Curate."),
+    ):
+        rows = target[noun]
+        st.subheader(f"{noun.capitalize()} ({count})")
+        if not len(rows):
+            widgets.empty_state(empty)
+            continue
+        table(rows, key=f"target_{noun}")
+        if count > len(rows):
+            st.page_link(f"catalogue/ui/{noun}.py", query_params={"target": target["symbol"]},
+                         label=f"All {count} {noun} of this target, with filters", icon=":material/arrow_forward:")
     st.stop()
 
 st.title("Targets")
-overview = store.read("targets_overview")
+overview = read.targets_overview(store.engine())
 if overview.empty:
     widgets.empty_state("No targets yet: load the demo (`catalogue init --demo`) or import constructs and trials.")
     st.stop()
@@ -79,7 +77,7 @@ selection = st.dataframe(
     key="targets_table",
     on_select="rerun",
     selection_mode="single-row",
-    placeholder="not recorded",
+    placeholder=NOT_RECORDED,
     column_order=["target", "kind", "gene_symbol", "uniprot", "constructs", "sequence_records", "trials", "patients_treated",
                   "enrollment_actual", "enrollment_estimated", "enrollment_unknown"],
     column_config={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from catalogue import read
 from catalogue.ui import store, tables, widgets
 
 registry_id = st.query_params.get("id")
@@ -13,7 +14,7 @@ def _trial_page(registry_id: str) -> None:
     if st.button("All trials", icon=":material/arrow_back:", type="tertiary"):
         del st.query_params["id"]
         st.rerun()
-    trial = store.read("trial_record", registry_id)
+    trial = read.trial_record(store.engine(), registry_id)
     if trial is None or trial["archived_at"] is not None:
         st.warning(f"No trial {registry_id!r} in the catalogue" + (" (it is archived)." if trial else "."))
         return
@@ -70,32 +71,10 @@ if registry_id:
     st.stop()
 
 st.title("Trials")
-facets = store.read("trial_facets")
-first_year, last_year = facets["years"]
-keys = ("target", "phase", "status", "indication", "country", "sponsor", "year_from", "year_to", "modality")
-before = {key: st.query_params.get(key) for key in keys}
-row1 = st.columns(4)
-filters = {
-    "target": widgets.url_select("Target", facets["target"], "target", container=row1[0]),
-    "phase": widgets.url_select("Phase", facets["phase"], "phase", container=row1[1]),
-    "status": widgets.url_select("Status", list(facets["status"]), "status", container=row1[2],
-                                 format_func=facets["status"].get),
-    "indication": widgets.url_select("Indication", facets["indication"], "indication", container=row1[3]),
-}
-row2 = st.columns(5)
-years = list(range(first_year, last_year + 1)) if first_year is not None else []
-filters |= {
-    "country": widgets.url_select("Country", facets["country"], "country", container=row2[0]),
-    "sponsor": widgets.url_select("Lead sponsor", facets["sponsor"], "sponsor", container=row2[1]),
-    "year_from": widgets.url_select("Started from", years, "year_from", container=row2[2]),
-    "year_to": widgets.url_select("Started until", years, "year_to", container=row2[3]),
-    "modality": widgets.url_select("Modality", facets["modality"], "modality", container=row2[4]),
-}
-if any(before[k] != (str(filters[k]) if filters[k] is not None else None) for k in keys):
-    widgets.reset_page()
-total = store.read("trial_page", limit=0, **filters).total
+filters = widgets.facet_filters(read.TRIAL_FACETS.facets, read.trial_facets(store.engine()), per_row=4)
+total = read.trial_page(store.engine(), limit=0, **filters).total
 limit, offset = widgets.pager(total)
-page = store.read("trial_page", limit=limit, offset=offset, **filters)
+page = read.trial_page(store.engine(), limit=limit, offset=offset, **filters)
 if page.total == 0:
     widgets.empty_state(
         "No trial matches these filters: set a filter back to Any."

@@ -10,9 +10,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from catalogue import read
 from catalogue.charts import plotly_config
-from catalogue.vocabulary import NOT_RECORDED
 from catalogue.ui import store
+from catalogue.vocabulary import NOT_RECORDED
 
 ANY = "Any"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:])")
@@ -90,6 +91,22 @@ def url_select(
     return value
 
 
+def facet_filters(facets: Sequence[Any], values: dict[str, Any], *, per_row: int) -> dict[str, Any]:
+    """One URL-backed select box per facet (:class:`catalogue.read.Facet`), ``per_row`` to a row, offering
+    ``values`` (a facet's choices; a dict gives each choice's words). A changed filter goes back to page 1.
+    Returns {facet key: chosen value or None}."""
+    before = {facet.key: st.query_params.get(facet.key) for facet in facets}
+    filters: dict[str, Any] = {}
+    for first in range(0, len(facets), per_row):
+        for column, facet in zip(st.columns(per_row), facets[first:first + per_row]):
+            options = values[facet.key]
+            filters[facet.key] = url_select(facet.label, list(options), facet.key, container=column,
+                                            format_func=options.get if isinstance(options, dict) else str)
+    if any(before[key] != (str(value) if value is not None else None) for key, value in filters.items()):
+        reset_page()
+    return filters
+
+
 def url_int(param: str, default: int) -> int:
     """An integer from the URL, or ``default`` when absent or not a number."""
     try:
@@ -144,9 +161,9 @@ def _search_box(noun: str, key: str, container) -> str | None:
 
 def construct_options(key: str, *, container=st) -> list[str]:
     """Construct names for a picker: at most PICKER_LIMIT, matching a search box shown above it."""
-    return store.read("construct_names", search=_search_box("construct", key, container), limit=PICKER_LIMIT)
+    return read.construct_names(store.engine(), search=_search_box("construct", key, container), limit=PICKER_LIMIT)
 
 
 def trial_options(key: str, *, container=st) -> dict[str, str | None]:
     """Registry IDs with titles for a picker: at most PICKER_LIMIT, matching a search box shown above it."""
-    return store.read("trial_choices", search=_search_box("trial", key, container), limit=PICKER_LIMIT)
+    return read.trial_choices(store.engine(), search=_search_box("trial", key, container), limit=PICKER_LIMIT)

@@ -1,8 +1,8 @@
-"""A corpus of malformed sequence and GTF files, generated from the real shared files, each refused clearly.
+"""A corpus of malformed sequence and GTF files, generated from the real shared files.
 
-Every case builds its bytes from a real file (truncating, corrupting or splicing
-it), runs the parser and checks the InvalidInput: its message, and that it names
-the file and, where one exists, the record and the line.
+Every case builds its bytes from a real file (truncating, corrupting or splicing it) and says what the
+error must be: its message, and the file, record and line it names. Used by test_malformed_files.py (the
+parsers) and test_malformed_imports.py (the service layer).
 """
 
 from __future__ import annotations
@@ -12,12 +12,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-
-import pytest
-
-from catalogue.errors import InvalidInput
-from catalogue.parse.gtf import apply_annotations, parse_gtf
-from catalogue.parse.sequences import parse_sequence_file
 
 
 def real(shared_data: Path, name: str) -> bytes:
@@ -504,32 +498,3 @@ def gtf_cases() -> list[Case]:
 
 
 CASES = fasta_cases() + genbank_cases() + file_cases() + gtf_cases()
-
-
-def test_corpus_is_large_and_ids_are_unique():
-    assert len(CASES) >= 40
-    assert len({case.id for case in CASES}) == len(CASES)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_malformed_input_is_refused_with_a_clear_error(case: Case, shared_data: Path):
-    built = case.build(shared_data)
-    with pytest.raises(InvalidInput) as caught:
-        if built.gtf_only:
-            parse_gtf(built.content, built.file_name)
-        else:
-            drafts = parse_sequence_file(built.content, built.file_name, **built.options)
-            if built.gtf is None:
-                pytest.fail(f"{case.id}: parsed without error into {[d.record_id for d in drafts]}")
-            gtf_content, gtf_name = built.gtf
-            apply_annotations(drafts, parse_gtf(gtf_content, gtf_name), gtf_name)
-    error = caught.value
-    expected_file = built.gtf[1] if built.gtf else built.file_name
-    assert error.file == expected_file
-    assert re.search(built.message, error.message), error.message
-    if built.line is not None:
-        assert error.line == built.line, str(error)
-    if built.record is not None:
-        assert error.record == built.record, str(error)
-    assert str(error).startswith(expected_file)
-    assert "Traceback" not in str(error)
