@@ -12,6 +12,8 @@ and the app call these functions; nothing else writes to the database.
 - ``trials``: registry imports, corrections, links, patients treated;
 - ``sequences``: sequence records, domains, reference binders;
 - ``accounts``: accounts and roles;
+- ``patients_treated``: published results of patients treated, programme totals;
+- ``programme_candidates``: trials that may belong to a programme, for a curator to accept;
 - ``demo_catalogue``: the shipped demo.
 """
 
@@ -37,6 +39,12 @@ from catalogue.curation.constructs import (
     update_construct,
 )
 from catalogue.curation.demo_catalogue import describe_outcomes, load_demo
+from catalogue.curation.patients_treated import (
+    PublishedResult,
+    record_published_result,
+    remove_published_results,
+)
+from catalogue.curation.programme_candidates import CandidateTrial, decide_candidate, propose_candidates
 from catalogue.curation.sequences import (
     accept_architecture,
     import_binders,
@@ -68,4 +76,6 @@ __all__ = [
     "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
     "set_trial_targets", "update_trial", "add_account", "set_role",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",
+    "PublishedResult", "record_published_result", "remove_published_results",
+    "CandidateTrial", "decide_candidate", "propose_candidates",
 ]  # fmt: skip

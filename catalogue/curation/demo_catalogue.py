@@ -12,7 +12,9 @@ from catalogue.curation.constructs import (
     _upsert_target,
 )
 from catalogue.curation.sequences import _write_sequences
-from catalogue.curation.trials import _link_curated, _set_patients, _write_trials
+from catalogue.curation.patients_treated import _record_result
+from catalogue.curation.programme_candidates import _propose
+from catalogue.curation.trials import _link_curated, _write_trials
 from catalogue.prepare.files import prepare_sequences
 
 # --- the demo catalogue -------------------------------------------------------------------
@@ -42,8 +44,10 @@ def load_demo(engine: Engine, actor: Actor) -> dict[str, dict[str, int]]:
             count("trials", outcome.outcome)
         for registry_id, construct_name in catalogue.trial_links:
             count("trial links", _link_curated(session, actor, registry_id, construct_name))
-        for kind, key, patients, source, as_of in catalogue.patients_treated:
-            count("patients treated", _set_patients(session, actor, kind, key, patients, source, as_of))
+        for result in catalogue.published_results:
+            count("published results", _record_result(session, actor, result))
+        for proposal in catalogue.candidates:
+            count("programme candidates", _propose(session, actor, proposal))
         for sequence_file in catalogue.sequence_files:
             prepared = prepare_sequences(sequence_file.path.name, sequence_file.path.read_bytes())
             for outcome in _write_sequences(session, actor, prepared, sequence_file.construct):

@@ -415,22 +415,6 @@ def set_patients_treated(
 
 
 def _set_patients(session, actor, kind, key, patients, source, as_of) -> Outcome:
-    if kind == "trial":
-        row = _live_trial(session, key)
-    elif kind == "construct":
-        row = _live_construct(session, key)
-    else:
-        row = session.exec(select(Programme).where(Programme.name == key)).scalars().first()
-        if row is None:
-            raise NotFound(f"no programme named {key!r}")
-    before = row_values(row)
-    values = {
-        "patients_treated": patients,
-        "patients_treated_source": source if patients is not None else None,
-        "patients_treated_date": as_of if patients is not None else None,
-    }
-    if not _apply(row, values):
-        return "unchanged"
-    session.flush()
-    _audit(session, actor, "set patients treated", kind, key, before, row_values(row))
-    return "updated"
+    from catalogue.curation.patients_treated import _set_patients as set_figure
+
+    return set_figure(session, actor, kind, key, patients, source, as_of)
