@@ -76,7 +76,7 @@ class Construct(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True, max_length=200)
     # CAR-T, TCR-T, CAR-NK, CAAR-T, other; NULL where no source states it (migration 0009)
-    modality: str | None = Field(default="CAR-T", index=True, max_length=20)
+    modality: str | None = Field(default=None, index=True, max_length=20)
     aliases: list[str] | None = Field(default=None, sa_column=_json())  # other names, product codes
     binder_clone: str | None = None
     binder_format: str | None = Field(default=None, max_length=20)  # scFv, VHH, TCR, ligand

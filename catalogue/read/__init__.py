@@ -17,7 +17,17 @@ from catalogue.read.constructs import (
     constructs_sharing_binder,
 )
 from catalogue.vocabulary import NOT_RECORDED, PHASE_ORDER, phase_label, registry_url, status_label, uniprot_url
-from catalogue.read.portfolio import STAT_KEYS, portfolio, programmes, stats, stats_frame
+from catalogue.read.enrollment import ENROLLMENT_KEYS, INFERRED_ACTUAL_STATUSES
+from catalogue.read.portfolio import (
+    APPROVED,
+    STAT_KEYS,
+    default_programme,
+    portfolio,
+    programmes,
+    reference_products,
+    stats,
+    stats_frame,
+)
 from catalogue.read.sequences import (
     original_file,
     sequence_history,
@@ -44,6 +54,11 @@ __all__ = [
     "stats_frame",
     "programmes",
     "portfolio",
+    "APPROVED",
+    "ENROLLMENT_KEYS",
+    "INFERRED_ACTUAL_STATUSES",
+    "default_programme",
+    "reference_products",
     "targets_overview",
     "target_detail",
     "target_symbols",

@@ -18,6 +18,7 @@ from catalogue.db.models import (
 from catalogue.read.cache import revision_cached
 from catalogue.read.constructs import _construct_rows
 from catalogue.vocabulary import NOT_RECORDED
+from catalogue.read.enrollment import ENROLLMENT_KEYS
 from catalogue.read.portfolio import stats_frame
 from catalogue.read.sql import _live_construct, _live_trial
 from catalogue.read.trials import _trial_rows
@@ -37,8 +38,9 @@ def targets_overview(engine: Engine) -> pd.DataFrame:
             columns=["symbol", "gene_symbol", "uniprot"],
         ).rename(columns={"symbol": "target"})
     merged = facts.merge(frame, on="target", how="left") if len(frame) else facts
-    if "patients_treated" in merged:
-        merged["patients_treated"] = merged["patients_treated"].astype("Int64")
+    for column in ("patients_treated", *ENROLLMENT_KEYS[:4]):  # sums: unknown stays unknown, never 0
+        if column in merged:
+            merged[column] = merged[column].astype("Int64")
     return merged
 
 
