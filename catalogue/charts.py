@@ -92,7 +92,7 @@ DOMAIN_LETTERS: dict[str, str] = {
 }
 
 #: Bases of the patient and enrollment bars, as the charts' legends name them.
-PATIENTS_BASIS = "Patients treated (curated, infused)"
+PATIENTS_BASIS = "Patients treated (published results)"
 ACTUAL_BASIS = "Enrollment, actual (registry)"
 ESTIMATED_BASIS = "Enrollment, estimated (registry)"
 UNKNOWN_BASIS = "Enrollment, type not given (registry)"
@@ -276,11 +276,12 @@ def patients_per_target(per_target: pd.DataFrame, results: pd.DataFrame) -> go.F
     figure = go.Figure()
     if with_results:
         for row in results.itertuples():
-            reference = row.doi and f"doi:{row.doi}" or (row.pmid and f"PMID {row.pmid}") or "no DOI or PMID recorded"
+            doi, pmid, published = (v if isinstance(v, str) and v else None for v in (row.doi, row.pmid, row.published))
+            reference = f"doi:{doi}" if doi else (f"PMID {pmid}" if pmid else "no DOI or PMID recorded")
             figure.add_bar(
                 x=[row.target], y=[int(row.patients_treated)], name=plain(row.key), showlegend=False,
                 marker=dict(color=target_colour(row.target), line=dict(color="#ffffff", width=1)),
-                customdata=[[plain(row.key), plain(str(row.citation)[:120]), plain(row.published or NOT_RECORDED),
+                customdata=[[plain(row.key), plain(str(row.citation)[:120]), plain(published or NOT_RECORDED),
                              plain(reference)]],
                 hovertemplate=("%{x}: %{y} patients treated<br>%{customdata[0]}<br>%{customdata[1]}"
                                "<br>published %{customdata[2]} · %{customdata[3]}<extra></extra>"),

@@ -296,7 +296,10 @@ def _results_frame(results: list[dict[str, Any]]) -> pd.DataFrame:
     for result in results:
         for symbol in result["targets"] or [NOT_RECORDED]:
             rows.append({"target": symbol, **{k: result[k] for k in RESULT_COLUMNS[1:]}})
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS).sort_values(["target", "key"], ignore_index=True)
+    frame = pd.DataFrame(rows, columns=RESULT_COLUMNS).sort_values(["target", "key"], ignore_index=True)
+    text = [c for c in RESULT_COLUMNS if c != "patients_treated"]
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)  # unknown stays None, not NaN
+    return frame
 
 
 @revision_cached

@@ -133,6 +133,8 @@ def candidates(frame: pd.DataFrame, *, can_decide: bool) -> tuple[str, str] | No
     """The candidate trials with their reasons; for curators, a decision (registry ID, decision) or None."""
     st.dataframe(
         frame, hide_index=True, width="stretch", key="programme_candidates_table", placeholder="not recorded",
+        column_order=["registry_id", "decision", "reason", "lead_sponsor", "title", "overall_status", "decided_by",
+                      "source"],
         column_config={
             "registry_id": st.column_config.TextColumn("Trial"),
             "title": st.column_config.TextColumn("Title", width="large"),
