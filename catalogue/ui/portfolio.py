@@ -35,12 +35,27 @@ if scope == (default or ALL):
 elif st.query_params.get("scope") != scope:
     st.query_params["scope"] = scope
 
-if scope == APPROVED_LABEL:
-    data = store.read("portfolio", None, read.APPROVED)
-elif scope == ALL:
-    data = store.read("portfolio")
-else:
-    data = store.read("portfolio", scope)
+QUERY_ARGS = {APPROVED_LABEL: (None, read.APPROVED), ALL: ()}
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _figures(url: str, revision: int, scope: str) -> dict:
+    """The page's Plotly figures for one scope at one catalogue revision: built once, not on every rerun."""
+    data = store.read("portfolio", *QUERY_ARGS.get(scope, (scope,)))
+    return {
+        "patients_per_target": charts.patients_per_target(data["per_target"], data["patients_results"]),
+        "patients_and_enrollment": charts.patients_and_enrollment(data["per_target"], data["patients_results"]),
+        "by_phase": charts.trials_by_phase(data["by_phase"]),
+        "by_status": charts.trials_by_status(data["by_status"]),
+        "by_year": charts.trials_by_year(data["by_year"]),
+        "by_indication": charts.target_indication_heatmap(data["by_indication"]),
+        "by_country": charts.trials_by_country(data["by_country"]),
+        "by_category": charts.disease_hierarchy(data["by_category"]),
+    }
+
+
+data = store.read("portfolio", *QUERY_ARGS.get(scope, (scope,)))
+figures = _figures(store.database_url(), read.catalogue_revision(store.engine()), scope)
 tiles = data["tiles"]
 st.caption(f"Showing {widgets.escaped(scope)}. Counts are of live (not archived) records; "
            "\"not recorded\" means no record of the selection states the figure.")
@@ -64,7 +79,7 @@ multi = (
 
 st.subheader("Patients treated per target")
 widgets.chart(
-    charts.patients_per_target(data["per_target"], data["patients_results"]), data["patients_results"],
+    figures["patients_per_target"], data["patients_results"],
     "patients_treated_per_target",
     caption=("Published results of patients who received a product (infused or treated), the latest of each "
              "trial and construct; one segment per publication, its source in the hover and the table below. "
@@ -74,7 +89,7 @@ widgets.chart(
 portfolio_sections.results_table(data["patients_results"])
 
 widgets.chart(
-    charts.patients_and_enrollment(data["per_target"], data["patients_results"]), data["per_target"],
+    figures["patients_and_enrollment"], data["per_target"],
     "patients_and_enrollment_per_target",
     caption=("Coloured bars: patients treated (published results). Grey bars: registry enrollment, actual (solid), "
              "estimated (hatched) and of a type the registry does not give (dotted), shown beside and never added "
@@ -83,21 +98,21 @@ widgets.chart(
 
 left, right = st.columns(2)
 with left:
-    widgets.chart(charts.trials_by_phase(data["by_phase"]), data["by_phase"], "trials_per_target_by_phase",
+    widgets.chart(figures["by_phase"], data["by_phase"], "trials_per_target_by_phase",
                   caption="Registry phase of each trial. " + multi)
 with right:
-    widgets.chart(charts.trials_by_status(data["by_status"]), data["by_status"], "trials_per_target_by_status",
+    widgets.chart(figures["by_status"], data["by_status"], "trials_per_target_by_status",
                   caption="Overall status as last recorded by the registry. " + multi)
 
 left, right = st.columns(2)
 with left:
     undated = tiles["trials_without_start_year"]
-    widgets.chart(charts.trials_by_year(data["by_year"]), data["by_year"], "trials_started_per_year",
+    widgets.chart(figures["by_year"], data["by_year"], "trials_started_per_year",
                   caption="Year of the registry start date (actual or anticipated)."
                   + (f" {undated} trial{'s' if undated != 1 else ''} record{'s' if undated == 1 else ''} no start date."
                      if undated else ""))
 with right:
-    widgets.chart(charts.target_indication_heatmap(data["by_indication"]), data["by_indication"],
+    widgets.chart(figures["by_indication"], data["by_indication"],
                   "trials_per_target_and_indication",
                   caption="Indication as classified from each trial's conditions; the 25 most frequent are shown, "
                   "all are in the CSV.")
@@ -105,12 +120,12 @@ with right:
 left, right = st.columns(2)
 with left:
     without = tiles["trials_without_country"]
-    widgets.chart(charts.trials_by_country(data["by_country"]), data["by_country"], "trials_per_country",
+    widgets.chart(figures["by_country"], data["by_country"], "trials_per_country",
                   caption="Countries of each trial's sites as the registry lists them; a multinational trial counts "
                   "in each of its countries." + (f" {without} trial{'s' if without != 1 else ''} list no country."
                                                   if without else ""))
 with right:
-    widgets.chart(charts.disease_hierarchy(data["by_category"]), data["by_category"], "trials_by_disease",
+    widgets.chart(figures["by_category"], data["by_category"], "trials_by_disease",
                   caption="Indication category, then indication, as classified from each trial's conditions; "
                   "each trial counts once.")
 
