@@ -180,8 +180,8 @@ def test_a_curator_accepts_a_candidate_trial_on_the_portfolio(writable_demo, mon
     registry_id = candidates["registry_id"].iloc[0]
     before = read.portfolio(engine, programme)["tiles"]["trials"]
     at = _visit(_app(monkeypatch, url).run(), "Portfolio")
-    at.selectbox(key="candidate_trial").select(registry_id)
-    at.radio(key="candidate_decision").set_value("accepted")
+    at.selectbox(key="candidate_trial").select(registry_id).run()
+    at.radio(key="candidate_decision").set_value("accepted").run()
     at.button(key="candidate_save").click().run()
     assert not at.exception
     read.clear_cache()
@@ -228,8 +228,9 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
     _sign_in(at, "ada", "a long passphrase")
     assert any("ada (curator)" in t.value for t in at.sidebar.text)
 
-    file_name = "Axicel_HM852952_protein_translated.fasta"
-    content = (shared_data / "sequences" / file_name).read_bytes()
+    # the demo ships axi-cel's CAR protein already: upload a protein it does not hold (the m971 anti-CD22 scFv)
+    file_name = "m971_CD22_scFv.fasta"
+    content = (shared_data / "binders" / file_name).read_bytes()
     second = "Axicel_HM852952.fasta"  # two files: the import parses them in a second process
     _visit(at, "Curate")
     at.file_uploader(key="sequence_files").set_value([
@@ -240,7 +241,7 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
     previews = [frame.value for frame in at.dataframe if "molecule" in frame.value.columns]
     assert [list(p["molecule"]) for p in previews] == [["protein"], ["DNA"]] and previews[0]["domains"][0] > 0
     at.radio(key="attach_mode").set_value("A new construct").run()
-    at.text_input(key="attach_new_name").input("FMC63-28z from HM852952").run()
+    at.text_input(key="attach_new_name").input("m971 scFv and FMC63-28z from HM852952").run()
     at.text_input(key="attach_new_targets").input("CD19").run()
     at.button(key="save_sequences").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -250,11 +251,11 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
         record = session.exec(select(SequenceRecord).where(SequenceRecord.file_name == file_name)).scalars().one()
         assert record.imported_by == "ada"
         assert record.original_bytes.startswith(b">")
-    detail = read.construct_detail(engine, "FMC63-28z from HM852952")
+    detail = read.construct_detail(engine, "m971 scFv and FMC63-28z from HM852952")
     assert detail["targets"] == ["CD19"] and detail["sequence_records"][0]["domains"]
     assert sorted(r["file_name"] for r in detail["sequence_records"]) == sorted([file_name, second])
     # the new construct is on the Constructs page at once (the cache was cleared after the write)
-    _visit(at, "Constructs", name="FMC63-28z from HM852952")
+    _visit(at, "Constructs", name="m971 scFv and FMC63-28z from HM852952")
     assert at.get("plotly_chart")
 
 
