@@ -9,8 +9,10 @@ enrollment are always separate traces, each named with its basis.
 from __future__ import annotations
 
 import html
+import re
 import zlib
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -90,9 +92,10 @@ DOMAIN_LETTERS: dict[str, str] = {
 }
 
 #: Bases of the patient and enrollment bars, as the charts' legends name them.
-PATIENTS_BASIS = "Patients treated (curated, infused)"
+PATIENTS_BASIS = "Patients treated (published results)"
 ACTUAL_BASIS = "Enrollment, actual (registry)"
 ESTIMATED_BASIS = "Enrollment, estimated (registry)"
+UNKNOWN_BASIS = "Enrollment, type not given (registry)"
 
 _LAYOUT = dict(
     template="plotly_white",
@@ -186,52 +189,113 @@ def trials_by_status(by_status: pd.DataFrame) -> go.Figure:
     return _stacked_by(by_status, "status", STATUS_COLOURS, STATUS_COLOURS, "Trials per target, by status", "Status")
 
 
-def patients_and_enrollment(per_target: pd.DataFrame) -> go.Figure:
-    """Patients treated per target beside registry enrollment, never summed with it.
+def _count(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
-    Three grouped bar traces, each named with its basis: curated patients
-    treated (a target without a recorded figure has no bar, and its hover says
-    "not recorded"), actual enrollment and estimated enrollment from the
-    registries. Targets with none of the three are left out.
+
+def _figure_text(value: int | None, unit: str) -> str:
+    return NOT_RECORDED if value is None else f"{value:,} {unit}"
+
+
+def patients_and_enrollment(per_target: pd.DataFrame, results: pd.DataFrame | None = None) -> go.Figure:
+    """Patients treated per target beside registry enrollment in its three kinds, never summed with it.
+
+    Four grouped bar traces, each named with its basis: patients treated (the published results that count;
+    a target without one has no bar and its hover says "not recorded"; with ``results``, the hover lists the
+    publications), and registry enrollment actual, estimated and of a type the registry does not give (each
+    "not recorded" where no trial of the target has that kind; the unknown kind's hover gives the part that is
+    inferred actual). Targets with none of these are left out.
     """
     title = "Patients treated and registry enrollment per target"
     if per_target.empty:
         return _empty(title, "No targets in this selection")
     frame = per_target.copy()
-    has_any = frame["patients_treated"].notna() | (frame["enrollment_actual"] > 0) | (frame["enrollment_estimated"] > 0)
+    enrollment = ["enrollment_actual", "enrollment_estimated", "enrollment_unknown"]
+    has_any = frame["patients_treated"].notna() | frame[enrollment].notna().any(axis=1)
     frame = frame[has_any]
     if frame.empty:
         return _empty(title, "No patients treated or enrollment recorded in this selection")
-    frame = frame.assign(_order=frame["patients_treated"].fillna(-1).astype(float))
-    frame = frame.sort_values(["_order", "enrollment_actual", "target"], ascending=[False, False, True])
+    frame = frame.assign(_order=frame["patients_treated"].astype("Float64").fillna(-1).astype(float))
+    frame = frame.sort_values(["_order", "target"], ascending=[False, True])
     targets = list(frame["target"])
-    patients = [None if pd.isna(v) else int(v) for v in frame["patients_treated"]]
+    patients = [_count(v) for v in frame["patients_treated"]]
+    sources = {}
+    if results is not None and not results.empty:
+        for target, part in results.groupby("target"):
+            sources[target] = "<br>".join(
+                plain(f"{row.patients_treated} · {row.key}: {str(row.citation)[:90]}") for row in part.itertuples()
+            )
     figure = go.Figure()
     figure.add_bar(
         name=PATIENTS_BASIS,
         x=targets,
         y=patients,
         marker_color=[target_colour(t) for t in targets],
-        customdata=[NOT_RECORDED if v is None else f"{v}" for v in patients],
-        hovertemplate="%{x}: %{customdata} patients treated<extra>curated figures</extra>",
+        customdata=[[_figure_text(v, "patients treated"), sources.get(t, "no published result recorded")]
+                    for t, v in zip(targets, patients)],
+        hovertemplate="%{x}: %{customdata[0]}<br>%{customdata[1]}<extra>published results</extra>",
     )
-    figure.add_bar(
-        name=ACTUAL_BASIS,
-        x=targets,
-        y=[int(v) for v in frame["enrollment_actual"]],
-        marker_color="#969696",
-        hovertemplate="%{x}: %{y} enrolled (actual)<extra>registry</extra>",
+    bars = (
+        (ACTUAL_BASIS, "enrollment_actual", "enrolled (actual)", dict(color="#636363")),
+        (ESTIMATED_BASIS, "enrollment_estimated", "planned (estimated)",
+         dict(color="#ffffff", line=dict(color="#969696", width=1.5), pattern=dict(shape="/", fgcolor="#969696"))),
+        (UNKNOWN_BASIS, "enrollment_unknown", "enrolled, type not given",
+         dict(color="#d9d9d9", line=dict(color="#969696", width=1), pattern=dict(shape=".", fgcolor="#737373"))),
     )
-    figure.add_bar(
-        name=ESTIMATED_BASIS,
-        x=targets,
-        y=[int(v) for v in frame["enrollment_estimated"]],
-        marker=dict(color="#ffffff", line=dict(color="#969696", width=1.5), pattern=dict(shape="/", fgcolor="#969696")),
-        hovertemplate="%{x}: %{y} planned (estimated)<extra>registry</extra>",
-    )
+    for name, column, words, marker in bars:
+        values = [_count(v) for v in frame[column]]
+        inferred = [_count(v) for v in frame.get("enrollment_unknown_inferred_actual", [None] * len(frame))]
+        details = [
+            _figure_text(v, words)
+            + (f"; of which {i:,} inferred actual (completed, terminated or withdrawn ClinicalTrials.gov studies)"
+               if column == "enrollment_unknown" and i is not None else "")
+            for v, i in zip(values, inferred)
+        ]
+        figure.add_bar(name=name, x=targets, y=values, marker=marker, customdata=details,
+                       hovertemplate="%{x}: %{customdata}<extra>registry</extra>")
     figure.update_layout(title=title, barmode="group", yaxis_title="Patients", xaxis_title="Target", **_LAYOUT)
     figure.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
-                         margin=dict(t=90), title=dict(y=0.97))
+                         margin=dict(t=110), title=dict(y=0.97))
+    return figure
+
+
+def patients_per_target(per_target: pd.DataFrame, results: pd.DataFrame) -> go.Figure:
+    """Patients treated per target from published results, one stacked segment per publication.
+
+    ``results`` has one row per counted result and target (target, key, patients_treated, citation, published,
+    doi, pmid). Targets of ``per_target`` without a result are shown on the axis with a "not recorded" marker,
+    so a programme's targets never vanish from the chart.
+    """
+    title = "Patients treated per target (published results)"
+    targets = list(per_target["target"]) if not per_target.empty else []
+    if not targets and (results is None or results.empty):
+        return _empty(title, "No targets in this selection")
+    with_results = [] if results is None or results.empty else list(dict.fromkeys(results["target"]))
+    totals = {t: int(results.loc[results["target"] == t, "patients_treated"].sum()) for t in with_results}
+    order = sorted(with_results, key=lambda t: (-totals[t], t)) + sorted(t for t in targets if t not in totals)
+    figure = go.Figure()
+    if with_results:
+        for row in results.itertuples():
+            doi, pmid, published = (v if isinstance(v, str) and v else None for v in (row.doi, row.pmid, row.published))
+            reference = f"doi:{doi}" if doi else (f"PMID {pmid}" if pmid else "no DOI or PMID recorded")
+            figure.add_bar(
+                x=[row.target], y=[int(row.patients_treated)], name=plain(row.key), showlegend=False,
+                marker=dict(color=target_colour(row.target), line=dict(color="#ffffff", width=1)),
+                customdata=[[plain(row.key), plain(str(row.citation)[:120]), plain(published or NOT_RECORDED),
+                             plain(reference)]],
+                hovertemplate=("%{x}: %{y} patients treated<br>%{customdata[0]}<br>%{customdata[1]}"
+                               "<br>published %{customdata[2]} · %{customdata[3]}<extra></extra>"),
+            )
+    missing = [t for t in order if t not in totals]
+    if missing:
+        figure.add_scatter(
+            x=missing, y=[0] * len(missing), mode="markers+text", name=NOT_RECORDED, text=[NOT_RECORDED] * len(missing),
+            textposition="top center", marker=dict(symbol="line-ew-open", size=14, color="#969696"),
+            hovertemplate="%{x}: no published result recorded<extra></extra>", showlegend=False,
+        )
+    figure.update_layout(title=title, barmode="stack", yaxis_title="Patients treated", xaxis_title="Target",
+                         **_LAYOUT)
+    figure.update_xaxes(categoryorder="array", categoryarray=order)
     return figure
 
 
@@ -376,3 +440,81 @@ def domain_track(sequence: str, domains: list[dict[str, Any]], *, width: int = 6
             letter = DOMAIN_LETTERS.get(domain["kind"], "o")
             lines.append(f"  {letter}  {domain['kind']:<18} {domain['start']}–{domain['end']}  {domain['label']}")
     return "\n".join(lines)
+
+
+# --- geography and disease hierarchy ---------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def iso3(country: str) -> str | None:
+    """The ISO 3166-1 alpha-3 code of a registry's country name (pycountry's ISO 3166 data), or ``None``.
+
+    Registries write names such as "Korea, Republic of", "Turkey (Türkiye)" or "Russia": the name is looked up
+    as written, then each part in and outside brackets, then by pycountry's fuzzy search.
+    """
+    import pycountry
+
+    candidates = [country, *re.split(r"\s*[()]\s*", country)]
+    for name in dict.fromkeys(c.strip() for c in candidates if c and c.strip()):
+        try:
+            return pycountry.countries.lookup(name).alpha_3
+        except LookupError:
+            continue
+    try:
+        return pycountry.countries.search_fuzzy(country)[0].alpha_3
+    except LookupError:
+        return None
+
+
+def trials_by_country(by_country: pd.DataFrame) -> go.Figure:
+    """A world map of trials per country (columns: country, trials), by ISO-3 code on Plotly's own geography."""
+    title = "Trials per country"
+    if by_country.empty:
+        return _empty(title, "No trial in this selection records a country")
+    frame = by_country.assign(iso3=[iso3(c) for c in by_country["country"]])
+    mapped = frame[frame["iso3"].notna()]
+    figure = go.Figure(
+        go.Choropleth(
+            locations=mapped["iso3"], z=mapped["trials"], locationmode="ISO-3", colorscale="Blues",
+            text=[plain(c) for c in mapped["country"]], colorbar=dict(title="Trials"),
+            hovertemplate="%{text}: %{z} trials<extra></extra>", marker_line_color="#ffffff",
+        )
+    )
+    unmapped = frame[frame["iso3"].isna()]
+    if not unmapped.empty:
+        figure.add_annotation(
+            text="Not on the map: " + ", ".join(f"{plain(c)} ({n})" for c, n in zip(unmapped["country"], unmapped["trials"])),
+            showarrow=False, x=0, y=-0.05, xref="paper", yref="paper", xanchor="left",
+        )
+    layout = dict(_LAYOUT)
+    layout["margin"] = dict(l=0, r=0, t=50, b=20)
+    figure.update_layout(title=title, height=420, **layout)
+    figure.update_geos(showframe=False, showcoastlines=False, projection_type="natural earth",
+                       showcountries=True, countrycolor="#d9d9d9")
+    return figure
+
+
+def disease_hierarchy(by_category: pd.DataFrame) -> go.Figure:
+    """Trials by indication category and indication as a sunburst (columns: category, indication, trials)."""
+    title = "Trials by indication category and indication"
+    if by_category.empty:
+        return _empty(title, "No trials in this selection")
+    ids, labels, parents, values = [], [], [], []
+    for category, part in by_category.groupby("category", sort=True):
+        ids.append(f"category:{category}")
+        labels.append(plain(category))
+        parents.append("")
+        values.append(int(part["trials"].sum()))
+        for row in part.itertuples():
+            ids.append(f"indication:{category}:{row.indication}")
+            labels.append(plain(row.indication))
+            parents.append(f"category:{category}")
+            values.append(int(row.trials))
+    figure = go.Figure(
+        go.Sunburst(ids=ids, labels=labels, parents=parents, values=values, branchvalues="total",
+                    hovertemplate="%{label}: %{value} trials<extra></extra>", insidetextorientation="radial")
+    )
+    layout = dict(_LAYOUT)
+    layout["margin"] = dict(l=0, r=0, t=50, b=0)
+    figure.update_layout(title=title, height=420, **layout)
+    return figure

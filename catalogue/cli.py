@@ -145,12 +145,18 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(result)
         return
-    columns = ("constructs", "sequence_records", "trials", "enrollment_actual", "enrollment_estimated", "patients_treated")
+    columns = ("constructs", "sequence_records", "trials", "enrollment_actual", "enrollment_estimated",
+               "enrollment_unknown", "patients_treated")
     header = f"{'target':<12}" + "".join(f"{c:>22}" for c in columns)
     typer.echo(header)
     for symbol, row in result["targets"].items():
         typer.echo(f"{symbol:<12}" + "".join(f"{_cell(row[c]):>22}" for c in columns))
     typer.echo(f"{'total':<12}" + "".join(f"{_cell(result['totals'][c]):>22}" for c in columns))
+    inferred = result["totals"]["enrollment_unknown_inferred_actual"]
+    if inferred is not None:
+        typer.echo(f"of the enrollment of unstated type, {inferred} is inferred actual "
+                   f"({result['totals']['trials_enrollment_inferred_actual']} completed, terminated or withdrawn "
+                   "ClinicalTrials.gov studies); it is not added to the actual figure")
     for name, programme in result["programmes"].items():
         if programme["patients_treated"] is not None:
             typer.echo(f"programme {name}: {programme['patients_treated']} patients treated "
@@ -394,15 +400,43 @@ def patients(
     kind: Annotated[str, typer.Argument(help="trial, construct or programme")],
     key: Annotated[str, typer.Argument(help="registry ID, construct name or programme name")],
     count: Annotated[int, typer.Argument(help="patients treated")],
-    source: Annotated[str, typer.Option(help="publication, news item or registry results")],
-    as_of: Annotated[Optional[str], typer.Option(help="date of the figure")] = None,
+    source: Annotated[str, typer.Option(help="publication (citation), news item or registry results")],
+    as_of: Annotated[Optional[str], typer.Option(help="date of the figure or publication: YYYY, YYYY-MM or YYYY-MM-DD")] = None,
+    doi: Annotated[Optional[str], typer.Option(help="the publication's DOI (trial or construct)")] = None,
+    pmid: Annotated[Optional[str], typer.Option(help="the publication's PubMed ID (trial or construct)")] = None,
+    population: Annotated[Optional[str], typer.Option(help="what was counted, e.g. '111 enrolled, 101 infused'")] = None,
 ) -> None:
-    """Record a curated patients-treated figure with its source (kept apart from enrollment)."""
+    """Record a patients-treated figure with its source (kept apart from enrollment).
+
+    On a trial or construct it is a published result (the latest by date counts; the same publication is
+    corrected in place); on a programme, the programme's own total.
+    """
     if kind not in ("trial", "construct", "programme"):
         fail(f"kind {kind!r} is not trial, construct or programme", 2)
     context = _context(ctx)
-    outcome = curation.set_patients_treated(context.engine, context.actor, kind, key, count, source=source, as_of=as_of)
+    if kind != "programme" and (doi or pmid or population):
+        result = curation.PublishedResult(kind, key, count, source, doi=doi, pmid=pmid, published=as_of,
+                                          population=population)
+        outcome = curation.record_published_result(context.engine, context.actor, result)
+    else:
+        outcome = curation.set_patients_treated(context.engine, context.actor, kind, key, count, source=source,
+                                                as_of=as_of)
     typer.echo(f"{kind} {key}: {count} patients treated ({outcome})")
+
+
+@app.command("candidate")
+def candidate(
+    ctx: typer.Context,
+    programme: Annotated[str, typer.Argument(help="programme name")],
+    registry_id: Annotated[str, typer.Argument(help="the candidate trial's registry ID")],
+    decision: Annotated[str, typer.Argument(help="accepted, rejected or proposed")],
+) -> None:
+    """Accept or reject a trial proposed as a programme's (audited); an accepted trial counts as the programme's."""
+    if decision not in ("accepted", "rejected", "proposed"):
+        fail(f"decision {decision!r} is not accepted, rejected or proposed", 2)
+    context = _context(ctx)
+    outcome = curation.decide_candidate(context.engine, context.actor, programme, registry_id, decision)  # type: ignore[arg-type]
+    typer.echo(f"{programme}: {registry_id} {decision} ({outcome})")
 
 
 @app.command("accept-architecture")

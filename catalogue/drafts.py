@@ -173,7 +173,7 @@ class ConstructDraft:
     """A construct's architecture and provenance. ``targets`` are symbols in order."""
 
     name: str
-    modality: str = "CAR-T"
+    modality: str | None = "CAR-T"  # None: no source states it
     targets: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)  # other names and product codes (links trials by product)
     binder_clone: str | None = None

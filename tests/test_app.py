@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from app_support import PAGES, demo_database, open_app, sign_in, visit
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from catalogue import curation, read
 from catalogue.db.models import SequenceRecord
 from catalogue.drafts import ConstructDraft
 from catalogue.errors import PermissionDenied
+from catalogue.vocabulary import NOT_RECORDED
 
 HOSTILE = "<script>alert(1)</script><b>x</b>"
 
@@ -52,7 +54,8 @@ def test_every_page_renders_on_the_demo(demo, monkeypatch):
         ("Constructs", {"name": "no such construct"}),
         ("Constructs", {"target": "CD19", "costimulatory": "4-1BB"}),
         ("Trials", {"target": "BCMA", "status": "RECRUITING"}),
-        ("Portfolio", {"programme": "Union Hospital CAR-T/TCR-T programme"}),
+        ("Portfolio", {"scope": "Approved reference products"}),
+        ("Portfolio", {"scope": "Everything in the catalogue"}),
     ]
     for page, params in visits:
         visit(at, page, **params)
@@ -84,23 +87,74 @@ def test_targets_table_counts_equal_stats(demo, monkeypatch):
     stats = read.stats(engine)["targets"]
     assert set(table.index) == set(stats)
     for symbol, expected in stats.items():
-        for key in ("constructs", "sequence_records", "trials", "enrollment_actual", "enrollment_estimated"):
-            assert table.loc[symbol, key] == expected[key], (symbol, key)
+        for key in ("constructs", "sequence_records", "trials", "enrollment_actual", "enrollment_estimated",
+                    "enrollment_unknown", "enrollment_unknown_inferred_actual"):
+            cell = table.loc[symbol, key]
+            assert (None if pd.isna(cell) else int(cell)) == expected[key], (symbol, key)
 
 
-def test_portfolio_tiles_show_the_query_numbers(demo, monkeypatch):
+def _tile_number(text: str) -> str:
+    return text.replace("\u2009", "")
+
+
+def test_portfolio_opens_on_the_programme_and_shows_the_query_numbers(demo, monkeypatch):
     url, engine = demo
     at = visit(open_app(monkeypatch, url).run(), "Portfolio")
+    programme = read.default_programme(engine)
+    assert programme == "Union Hospital CAR-T/TCR-T programme"
+    assert at.segmented_control(key="portfolio_scope").value == programme
     tiles = {m.label: m.value for m in at.metric}
-    expected = read.portfolio(engine)["tiles"]
+    expected = read.portfolio(engine, programme)["tiles"]
     assert tiles["Trials"] == str(expected["trials"])
     assert tiles["Constructs"] == str(expected["constructs"])
-    assert tiles["Patients treated (curated)"].replace("\u2009", "") == str(expected["patients_treated"])
-    programme = read.programmes(engine)[0]
-    assert tiles["Programme total, patients treated"] == str(programme["patients_treated"])
-    assert programme["patients_treated_source"] in _texts(at).replace("\\", "")
+    assert _tile_number(tiles["Patients treated (published)"]) == str(expected["patients_treated"])
+    for label, key in (("Enrollment, actual (registry)", "enrollment_actual"),
+                       ("Enrollment, estimated (registry)", "enrollment_estimated"),
+                       ("Enrollment, type not given (registry)", "enrollment_unknown")):
+        shown = _tile_number(tiles[label])
+        assert shown == (NOT_RECORDED if expected[key] is None else str(expected[key])), label
+    (total,) = [p for p in read.programmes(engine) if p["name"] == programme]
+    assert tiles["Programme total, patients treated"] == str(total["patients_treated"])
+    assert total["patients_treated_source"] in _texts(at).replace("\\", "")
     # a chart's data downloads as CSV
     assert any(b.proto.label == "CSV" for b in at.get("download_button"))
+
+
+def test_the_approved_products_are_one_click_away_and_unknowns_are_not_zero(demo, monkeypatch):
+    url, engine = demo
+    at = visit(open_app(monkeypatch, url).run(), "Portfolio")
+    at.segmented_control(key="portfolio_scope").set_value("Approved reference products").run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    expected = read.portfolio(engine, None, read.APPROVED)["tiles"]
+    assert tiles["Trials"] == str(expected["trials"]) and expected["trials"] > 0
+    # the pivotal trials' snapshot gives no enrollment type: not recorded, never 0
+    for label, key in (("Enrollment, actual (registry)", "enrollment_actual"),
+                       ("Enrollment, estimated (registry)", "enrollment_estimated")):
+        if expected[key] is None:
+            assert tiles[label] == NOT_RECORDED
+    assert _tile_number(tiles["Enrollment, type not given (registry)"]) == str(expected["enrollment_unknown"])
+    assert "Programme total, patients treated" not in tiles
+
+
+def test_a_curator_accepts_a_candidate_trial_on_the_portfolio(writable_demo, monkeypatch):
+    url, engine = writable_demo
+    programme = read.default_programme(engine)
+    candidates = read.portfolio(engine, programme)["candidates"]
+    registry_id = candidates["registry_id"].iloc[0]
+    before = read.portfolio(engine, programme)["tiles"]["trials"]
+    at = visit(open_app(monkeypatch, url).run(), "Portfolio")
+    at.selectbox(key="candidate_trial").select(registry_id).run()
+    at.radio(key="candidate_decision").set_value("accepted").run()
+    at.button(key="candidate_save").click().run()
+    assert not at.exception
+    read.clear_cache()
+    after = read.portfolio(engine, programme)
+    decided = after["candidates"].set_index("registry_id").loc[registry_id]
+    assert decided["decision"] == "accepted" and decided["decided_by"] == "local-operator"
+    assert after["tiles"]["trials"] == before + 1
+    events = read.audit_events(engine, entity_kind="programme candidate")
+    assert any(e["action"] == "accepted" and e["entity_key"] == f"{programme}: {registry_id}" for e in events)
 
 
 def test_filters_live_in_the_url(demo, monkeypatch):
@@ -131,8 +185,9 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
     sign_in(at, "ada", "a long passphrase")
     assert any("ada (curator)" in t.value for t in at.sidebar.text)
 
-    file_name = "Axicel_HM852952_protein_translated.fasta"
-    content = (shared_data / "sequences" / file_name).read_bytes()
+    # the demo ships axi-cel's CAR protein already: upload a protein it does not hold (the m971 anti-CD22 scFv)
+    file_name = "m971_CD22_scFv.fasta"
+    content = (shared_data / "binders" / file_name).read_bytes()
     second = "Axicel_HM852952.fasta"  # two files: the import parses them in a second process
     visit(at, "Curate")
     at.file_uploader(key="sequence_files").set_value([
@@ -143,7 +198,7 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
     previews = [frame.value for frame in at.dataframe if "molecule" in frame.value.columns]
     assert [list(p["molecule"]) for p in previews] == [["protein"], ["DNA"]] and previews[0]["domains"][0] > 0
     at.radio(key="attach_mode").set_value("A new construct").run()
-    at.text_input(key="attach_new_name").input("FMC63-28z from HM852952").run()
+    at.text_input(key="attach_new_name").input("m971 scFv and FMC63-28z from HM852952").run()
     at.text_input(key="attach_new_targets").input("CD19").run()
     at.button(key="save_sequences").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -153,11 +208,11 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
         record = session.exec(select(SequenceRecord).where(SequenceRecord.file_name == file_name)).scalars().one()
         assert record.imported_by == "ada"
         assert record.original_bytes.startswith(b">")
-    detail = read.construct_detail(engine, "FMC63-28z from HM852952")
+    detail = read.construct_detail(engine, "m971 scFv and FMC63-28z from HM852952")
     assert detail["targets"] == ["CD19"] and detail["sequence_records"][0]["domains"]
     assert sorted(r["file_name"] for r in detail["sequence_records"]) == sorted([file_name, second])
     # the new construct is on the Constructs page at once (the cache was cleared after the write)
-    visit(at, "Constructs", name="FMC63-28z from HM852952")
+    visit(at, "Constructs", name="m971 scFv and FMC63-28z from HM852952")
     assert at.get("plotly_chart")
 
 

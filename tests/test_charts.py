@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pandas as pd
 import pytest
 
@@ -34,31 +37,86 @@ def test_trials_by_phase_and_status_carry_the_query_counts(portfolio):
         assert totals == {t: n for t, n in per_target.items() if n}
 
 
-def test_patients_bars_are_curated_figures_and_never_enrollment(portfolio, demo_engine):
-    figure = charts.patients_and_enrollment(portfolio["per_target"])
+def _cell(value):
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def test_patients_bars_are_published_results_and_never_enrollment(portfolio, demo_engine):
+    figure = charts.patients_and_enrollment(portfolio["per_target"], portfolio["patients_results"])
     by_name = {trace.name: trace for trace in figure.data}
-    assert set(by_name) == {charts.PATIENTS_BASIS, charts.ACTUAL_BASIS, charts.ESTIMATED_BASIS}
+    assert set(by_name) == {charts.PATIENTS_BASIS, charts.ACTUAL_BASIS, charts.ESTIMATED_BASIS, charts.UNKNOWN_BASIS}
     assert figure.layout.barmode == "group"  # beside, never stacked onto patients
     frame = portfolio["per_target"].set_index("target")
     patients = by_name[charts.PATIENTS_BASIS]
     for target, y in zip(patients.x, patients.y):
-        recorded = frame.loc[target, "patients_treated"]
-        assert y == (None if pd.isna(recorded) else int(recorded)), target
-    for target, y in zip(by_name[charts.ESTIMATED_BASIS].x, by_name[charts.ESTIMATED_BASIS].y):
-        assert y == frame.loc[target, "enrollment_estimated"]
+        assert y == _cell(frame.loc[target, "patients_treated"]), target
+    for name, column in ((charts.ACTUAL_BASIS, "enrollment_actual"), (charts.ESTIMATED_BASIS, "enrollment_estimated"),
+                         (charts.UNKNOWN_BASIS, "enrollment_unknown")):
+        for target, y, text in zip(by_name[name].x, by_name[name].y, by_name[name].customdata):
+            assert y == _cell(frame.loc[target, column]), (name, target)
+            if y is None:  # a kind no trial of the target states: no bar, and the hover says so, never 0
+                assert text == NOT_RECORDED
     if portfolio["scope"] is None:
         # the whole catalogue: the bars are the same numbers as stats (the CLI's figures)
         stats = read.stats(demo_engine)["targets"]
         for target, y in zip(patients.x, patients.y):
             assert y == stats[target]["patients_treated"]
-    # a target with estimated enrollment but no curated figure has no patients bar
+            assert by_name[charts.UNKNOWN_BASIS].y[list(patients.x).index(target)] == stats[target]["enrollment_unknown"]
+    # a target with enrollment but no published result has no patients bar
     no_figure = [t for t, y in zip(patients.x, patients.y) if y is None]
     for target in no_figure:
-        assert frame.loc[target, "enrollment_estimated"] + frame.loc[target, "enrollment_actual"] > 0
-        assert list(patients.customdata)[list(patients.x).index(target)] == NOT_RECORDED
-    if portfolio["scope"] is None:
-        assert no_figure, "the demo has targets with enrollment and no curated figure (e.g. CD20)"
+        assert frame.loc[target, ["enrollment_actual", "enrollment_estimated", "enrollment_unknown"]].notna().any()
+        assert list(patients.customdata)[list(patients.x).index(target)][0] == NOT_RECORDED
+    assert no_figure, "the demo has targets with enrollment and no published result (e.g. CD20)"
     assert list(patients.marker.color) == [charts.target_colour(t) for t in patients.x]
+
+
+def test_patients_per_target_shows_every_target_with_its_sources(portfolio):
+    results, per_target = portfolio["patients_results"], portfolio["per_target"]
+    figure = charts.patients_per_target(per_target, results)
+    bars = [trace for trace in figure.data if trace.type == "bar"]
+    assert len(bars) == len(results)  # one segment per published result and target
+    totals: dict[str, int] = {}
+    for trace in bars:
+        totals[trace.x[0]] = totals.get(trace.x[0], 0) + trace.y[0]
+    expected = {t: _cell(v) for t, v in per_target.set_index("target")["patients_treated"].items() if not pd.isna(v)}
+    assert totals == expected
+    for trace, row in zip(bars, results.itertuples()):
+        assert row.key in trace.customdata[0][0] and (row.doi or row.pmid or "no DOI") in trace.customdata[0][3]
+    (missing,) = [trace for trace in figure.data if trace.type == "scatter"]
+    assert set(missing.x) == set(per_target["target"]) - set(totals)  # no target of the selection vanishes
+    assert set(figure.layout.xaxis.categoryarray) == set(per_target["target"])
+
+
+def test_map_and_disease_hierarchy_carry_the_query_counts(portfolio):
+    by_country = portfolio["by_country"]
+    figure = charts.trials_by_country(by_country)
+    (trace,) = figure.data
+    assert trace.locationmode == "ISO-3"
+    assert dict(zip(trace.locations, trace.z)) == {charts.iso3(c): n for c, n in zip(by_country["country"],
+                                                                                      by_country["trials"])}
+    by_category = portfolio["by_category"]
+    sunburst = charts.disease_hierarchy(by_category).data[0]
+    values = dict(zip(sunburst.ids, sunburst.values))
+    for category, part in by_category.groupby("category"):
+        assert values[f"category:{category}"] == part["trials"].sum()
+    assert sum(v for i, v in values.items() if i.startswith("category:")) == by_category["trials"].sum()
+
+
+@pytest.mark.parametrize(("name", "code"), [
+    ("China", "CHN"), ("United States", "USA"), ("Korea, Republic of", "KOR"), ("Turkey (Türkiye)", "TUR"),
+    ("Russian Federation", "RUS"), ("Russia", "RUS"), ("Iran, Islamic Republic of", "IRN"), ("Taiwan", "TWN"),
+])
+def test_registry_country_names_map_to_iso3(name, code):
+    assert charts.iso3(name) == code
+
+
+def test_every_country_of_the_snapshots_is_on_the_map(shared_data):
+    names = set()
+    for path in (shared_data / "trials").glob("*_trials.csv"):
+        for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))):
+            names |= {c.strip() for c in (row["Countries"] or "").split("|") if c.strip()}
+    assert len(names) > 50 and {n for n in names if charts.iso3(n) is None} == set()
 
 
 def test_trials_by_year_and_heatmap(portfolio):

@@ -53,15 +53,24 @@ def test_demo_facts_carry_sources_and_no_invented_zeros(demo_engine):
         trial = read.trial_detail(demo_engine, registry_id)
         if trial["lead_sponsor"] == UNION_HOSPITAL:
             assert trial["patients_treated"] is None
-    # targets without recorded figures say so (None), never 0
-    assert stats["targets"]["CD7"]["patients_treated"] is None
+    # targets without published results say so (None), never 0
+    assert stats["targets"]["CD30"]["patients_treated"] is None
+    assert stats["targets"]["CD7"]["patients_treated"] == 10  # a published construct-level result
+    # every published result cites its publication; DOIs and PMIDs are well-formed where given
+    for result in catalogue.published_results:
+        assert result.citation and result.published
+        assert result.doi is None or result.doi.startswith("10.")
+        assert result.pmid is None or result.pmid.isdigit()
 
 
 def test_patients_treated_never_include_enrollment(demo_engine):
     stats = read.stats(demo_engine)
-    figures = sum(f[2] for f in demo.read_demo_catalogue().patients_treated)
-    construct_figures = sum(c.patients_treated or 0 for c in demo.read_demo_catalogue().constructs)
-    assert stats["totals"]["patients_treated"] == figures + construct_figures
+    latest: dict[tuple[str, str], tuple] = {}
+    for result in demo.read_demo_catalogue().published_results:
+        key = (result.kind, result.key)
+        if key not in latest or (result.published or "") > (latest[key][0] or ""):
+            latest[key] = (result.published, result.patients_treated)
+    assert stats["totals"]["patients_treated"] == sum(n for _, n in latest.values())
 
 
 def test_loading_the_demo_twice_changes_nothing(demo_engine):
@@ -105,3 +114,55 @@ def test_reference_products_link_their_pivotal_trials(demo_engine, name):
     detail = read.construct_detail(demo_engine, name)
     assert detail["status"] == "approved"
     assert detail["trials"], name
+
+
+# --- corrections and the approved products' sequences (issue 13) -------------------------------------------
+
+PRODUCTS_WITH_SEQUENCE = ("tisa-cel", "axi-cel", "ide-cel", "cilta-cel")
+
+
+@pytest.mark.parametrize("name", PRODUCTS_WITH_SEQUENCE)
+def test_approved_products_ship_their_car_protein_with_a_detected_domain_map(demo_engine, name):
+    detail = read.construct_detail(demo_engine, name)
+    (record,) = detail["sequence_records"]
+    assert record["molecule"] == "protein"
+    facts = {p.construct: p for p in demo.read_demo_catalogue().product_sequences}
+    assert facts[name].accession and " ".join(facts[name].citation.split()) in " ".join((record["description"] or "").split())
+    kinds = [d["kind"] for d in detail["domains"]]
+    assert kinds[0] == "signal_peptide" and kinds[-1] == "signalling"
+    assert {"hinge", "transmembrane", "costimulatory"} <= set(kinds)
+    assert ("vhh" in kinds) == (name == "cilta-cel") and ("vh" in kinds) == (name != "cilta-cel")
+
+
+def test_brexu_cel_shares_axi_cels_car_and_products_without_a_public_sequence_say_so(demo_engine):
+    catalogue = demo.read_demo_catalogue()
+    (axicel,) = [p for p in catalogue.product_sequences if p.construct == "axi-cel"]
+    assert axicel.shared_with == ("brexu-cel",)
+    assert "axi-cel" in read.construct_detail(demo_engine, "brexu-cel")["notes"]
+    assert set(catalogue.products_without_sequence) == {"liso-cel", "obe-cel"}
+    for name in catalogue.products_without_sequence:
+        detail = read.construct_detail(demo_engine, name)
+        assert not detail["sequence_records"] and "No public protein sequence" in detail["notes"]
+
+
+def test_the_corrections_of_issue_13_are_in_the_demo(demo_engine):
+    constructs = {c.name: c for c in demo.read_demo_catalogue().constructs}
+    for name in ("OriV508", "IASO208", "ZZSW-01", "QI-019A", "EVM18001", "CT1182"):
+        assert constructs[name].modality is None  # no source says CAR-T
+        assert read.construct_detail(demo_engine, name)["modality"] is None
+    sle = read.construct_detail(demo_engine, "anti-CD19 CAR-T for SLE (Union Hospital)")
+    assert sle["trials"] == [] or len(sle["trials"]) == 0
+    assert "unknown" in sle["notes"]
+    assert "NCT06866080" in constructs["LCAR-AIO"].source and constructs["LCAR-AIO"].developer
+    assert "Lancet" in constructs["ESO-T01"].source and "Nature Medicine, 2025" not in constructs["ESO-T01"].notes
+    assert "L235E/N297Q" not in constructs["liso-cel"].hinge and "12-residue" in constructs["liso-cel"].notes
+
+
+def test_programme_candidates_come_with_their_reasons(demo_engine):
+    candidates = read.portfolio(demo_engine, "Union Hospital CAR-T/TCR-T programme")["candidates"]
+    assert len(candidates) >= 4
+    assert all(candidates["reason"]) and set(candidates["decision"]) == {"proposed"}
+    sponsors = set(candidates["lead_sponsor"])
+    assert "Huazhong University of Science and Technology" in sponsors  # the university itself leads two
+    assert sum(candidates["lead_sponsor"] == "Huazhong University of Science and Technology") == 2
+    assert any("site" in reason for reason in candidates["reason"])

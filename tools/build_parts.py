@@ -88,8 +88,10 @@ REFSEQ_SLICES = (
     RefSeqSlice(
         "cd247_signalling", "signalling", "CD3ζ", "NM_001378516.1", 83, 194,
         "CD3ζ (CD247) cytoplasmic domain with the three ITAMs, from RVKF to the C-terminus "
-        "(transcript variant 4; = UniProt P20963 53-164, the topological cytoplasmic domain "
-        "52-164 without its first residue, as used in CARs).",
+        "(transcript variant 4; = UniProt P20963-3, isoform 3 (163 aa, NP_000725.1), residues "
+        "52-163: the cytoplasmic domain of the isoform without Gln101 of the canonical isoform 1 "
+        "(P20963-1, 164 aa, where the same stretch is 52-164 minus Q101), as used in CARs; checked "
+        "against the UniProt sequence by tests/test_parts_reference.py).",
     ),
 )
 
@@ -140,8 +142,10 @@ IGHG4_SOURCE = (
     "files found by code search (several independent files agree: an 'IgG4 Fc with S228P' "
     "constant and full IgG4 heavy chains); CH1 is 98 residues in those files, so the hinge "
     "is 99-110 and the Fc ends at 327. The S228P hinge (ESKYGPPCPPCP) differs from the "
-    "natural ESKYGPPCPSCP at one residue. Liso-cel's IgG4 spacer additionally carries "
-    "L235E/N297Q, not included here."
+    "natural ESKYGPPCPSCP at one residue. The L235E and N297Q (EU numbering) Fc-receptor-"
+    "binding mutations of some long hinge-CH2-CH3 spacers sit in CH2 (Hudecek et al., Cancer "
+    "Immunol Res 2015;3:125-35): they are not part of the 12-residue hinge (liso-cel's spacer) "
+    "and are not included in the long spacer here."
 )
 TRAC_P01848 = (
     "IQNPDPAVYQLRDSKSSDKSVCLFTDFDSQTNVSQSKDSDVYITDKTVLDMRSMDFKSNSAVAWSNKSDFACANAFNNSIIPEDT"
@@ -205,7 +209,8 @@ LITERAL_PARTS = (
     ),
     LiteralPart(
         "igg4_hinge", "hinge", "IgG4 hinge", "P01861", 99, 110, IGHG4_FC_S228P[:12],
-        "IgG4 short hinge (S228P). " + IGHG4_SOURCE,
+        "IgG4 short hinge (S228P): the 12-residue spacer of liso-cel-type CARs, with no CH2 or "
+        "CH3. " + IGHG4_SOURCE,
     ),
     LiteralPart(
         "igg4_hinge_ch2_ch3", "hinge", "IgG4 hinge-CH2-CH3", "P01861", 99, 327, IGHG4_FC_S228P,

@@ -18,6 +18,8 @@ here. Parsing and detection happen before an action, in :mod:`catalogue.prepare`
 - ``trials``: registry imports, corrections, links, patients treated;
 - ``sequences``: sequence records, domains, accepted architectures, reference binders;
 - ``accounts``: accounts, roles and sign-in;
+- ``patients_treated``: published results of patients treated, programme totals;
+- ``programme_candidates``: trials that may belong to a programme, for a curator to accept;
 - ``demo_catalogue``: the shipped demo.
 """
 
@@ -42,6 +44,12 @@ from catalogue.curation.constructs import (
     update_construct,
 )
 from catalogue.curation.demo_catalogue import describe_outcomes, load_demo
+from catalogue.curation.patients_treated import (
+    PublishedResult,
+    record_published_result,
+    remove_published_results,
+)
+from catalogue.curation.programme_candidates import CandidateTrial, decide_candidate, propose_candidates
 from catalogue.curation.sequences import (
     accept_architecture,
     import_binders,
@@ -74,4 +82,6 @@ __all__ = [
     "set_trial_targets", "update_trial", "add_account", "authenticate", "set_role",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",
     "add_epitope", "set_epitopes", "set_tcr_chains",
+    "PublishedResult", "record_published_result", "remove_published_results",
+    "CandidateTrial", "decide_candidate", "propose_candidates",
 ]  # fmt: skip

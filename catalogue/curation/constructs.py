@@ -159,7 +159,7 @@ def construct_state(session: Session, construct: Construct) -> dict[str, Any]:
 def _validate_construct(draft: ConstructDraft) -> None:
     if not draft.name or not draft.name.strip():
         raise InvalidInput("a construct needs a name")
-    if draft.modality not in MODALITIES:
+    if draft.modality is not None and draft.modality not in MODALITIES:
         raise InvalidInput(
             f"construct {draft.name!r}: modality {draft.modality!r} is not one of {', '.join(MODALITIES)}"
         )
@@ -182,10 +182,32 @@ def _set_construct_targets(session: Session, actor: Actor, construct: Construct,
         session.add(ConstructTarget(construct_id=construct.id, target_id=target_id, position=position))
 
 
+PATIENTS_FIELDS = ("patients_treated", "patients_treated_source", "patients_treated_date")
+
+
 def upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> Outcome:
-    """Validate a construct draft, then create or update the construct and its targets, audited. A unit."""
+    """Validate a construct draft, then create or update the construct and its targets, audited. A unit.
+
+    A patients-treated figure in the draft is recorded as a published result (see
+    :mod:`catalogue.curation.patients_treated`), which keeps the construct's own columns in step.
+    """
+    outcome = _upsert_construct_fields(session, actor, draft)
+    construct = session.exec(select(Construct).where(Construct.name == draft.name)).scalars().one()
+    shown = (construct.patients_treated, construct.patients_treated_source, construct.patients_treated_date)
+    wanted = (draft.patients_treated, draft.patients_treated_source, draft.patients_treated_date)
+    if draft.patients_treated is not None and shown != wanted:  # an edit that keeps the shown figure adds nothing
+        from catalogue.curation.patients_treated import PublishedResult, record_result
+
+        figure = PublishedResult("construct", draft.name, draft.patients_treated, draft.patients_treated_source,
+                                 published=draft.patients_treated_date)
+        if record_result(session, actor, figure) != "unchanged" and outcome == "unchanged":
+            outcome = "updated"
+    return outcome
+
+
+def _upsert_construct_fields(session: Session, actor: Actor, draft: ConstructDraft) -> Outcome:
     _validate_construct(draft)
-    values = {key: getattr(draft, key) for key in CONSTRUCT_FIELDS}
+    values = {key: getattr(draft, key) for key in CONSTRUCT_FIELDS if key not in PATIENTS_FIELDS}
     values["aliases"] = draft.aliases or None
     values["costimulatory"] = draft.costimulatory or None
     programme_id = None

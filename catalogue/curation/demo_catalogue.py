@@ -7,8 +7,10 @@ from sqlalchemy.engine import Engine
 from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.constructs import upsert_construct, upsert_programme, upsert_target
+from catalogue.curation.patients_treated import record_result
+from catalogue.curation.programme_candidates import propose_candidate
 from catalogue.curation.sequences import write_sequences
-from catalogue.curation.trials import link_curated, write_patients_treated, write_trials
+from catalogue.curation.trials import link_curated, write_trials
 from catalogue.prepare.files import prepare_sequences
 
 
@@ -36,8 +38,10 @@ def load_demo(engine: Engine, actor: Actor) -> dict[str, dict[str, int]]:
             count("trials", outcome.outcome)
         for registry_id, construct_name in catalogue.trial_links:
             count("trial links", link_curated(session, actor, registry_id, construct_name))
-        for kind, key, patients, source, as_of in catalogue.patients_treated:
-            count("patients treated", write_patients_treated(session, actor, kind, key, patients, source, as_of))
+        for result in catalogue.published_results:
+            count("published results", record_result(session, actor, result))
+        for proposal in catalogue.candidates:
+            count("programme candidates", propose_candidate(session, actor, proposal))
         for sequence_file in catalogue.sequence_files:
             prepared = prepare_sequences(sequence_file.path.name, sequence_file.path.read_bytes())
             for outcome in write_sequences(session, actor, prepared, sequence_file.construct):

@@ -33,7 +33,6 @@ from catalogue.curation.audit import (
 from catalogue.curation.constructs import find_target, live_construct, target_row
 from catalogue.db.models import (
     Construct,
-    Programme,
     Target,
     Trial,
     TrialConstruct,
@@ -428,23 +427,8 @@ def set_patients_treated(
 def write_patients_treated(session: Session, actor: Actor, kind: str, key: str, patients: int | None,
                            source: str | None, as_of: str | None) -> Outcome:
     """Set a trial's, construct's or programme's patients-treated figure, audited. A unit: runs inside the
-    caller's transaction (the action :func:`set_patients_treated` validates first)."""
-    if kind == "trial":
-        row = live_trial(session, key)
-    elif kind == "construct":
-        row = live_construct(session, key)
-    else:
-        row = session.exec(select(Programme).where(Programme.name == key)).scalars().first()
-        if row is None:
-            raise NotFound(f"no programme named {key!r}")
-    before = row_values(row)
-    values = {
-        "patients_treated": patients,
-        "patients_treated_source": source if patients is not None else None,
-        "patients_treated_date": as_of if patients is not None else None,
-    }
-    if not apply_values(row, values):
-        return "unchanged"
-    session.flush()
-    audit_event(session, actor, "set patients treated", kind, key, before, row_values(row))
-    return "updated"
+    caller's transaction (the action :func:`set_patients_treated` validates first). On a trial or construct
+    the figure is a published result (:mod:`catalogue.curation.patients_treated`)."""
+    from catalogue.curation.patients_treated import write_patients_treated as write_figure
+
+    return write_figure(session, actor, kind, key, patients, source, as_of)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, LargeBinary
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -76,7 +76,8 @@ class Construct(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True, max_length=200)
-    modality: str = Field(default="CAR-T", index=True, max_length=20)  # CAR-T, TCR-T, CAR-NK, CAAR-T, other
+    # CAR-T, TCR-T, CAR-NK, CAAR-T, other; NULL where no source states it (migration 0009)
+    modality: str | None = Field(default=None, index=True, max_length=20)
     aliases: list[str] | None = Field(default=None, sa_column=_json())  # other names, product codes
     binder_clone: str | None = None
     binder_format: str | None = Field(default=None, max_length=20)  # scFv, VHH, TCR, ligand
@@ -291,6 +292,47 @@ class TcrChain(SQLModel, table=True):
     species: str | None = Field(default=None, max_length=20)
     source: str = Field(default="detected", max_length=10)  # detected | curated
     note: str | None = None
+class PatientsTreatedResult(SQLModel, table=True):
+    """A published count of patients who received a product, on one trial or one construct (migration 0009).
+
+    Several results may exist for one trial or construct (a first report, an update): the figure that counts
+    is the latest by publication date. Never derived from registry enrollment.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    trial_id: int | None = Field(default=None, foreign_key="trial.id", index=True, ondelete="CASCADE")
+    construct_id: int | None = Field(default=None, foreign_key="construct.id", index=True, ondelete="CASCADE")
+    patients_treated: int
+    citation: str  # authors, journal, year, volume and pages, or the news item
+    doi: str | None = Field(default=None, max_length=200)
+    pmid: str | None = Field(default=None, max_length=20)
+    published: str | None = Field(default=None, max_length=10)  # ISO date with its precision: 2017, 2017-12, 2017-12-28
+    population: str | None = None  # what was counted: "111 enrolled, 101 received axi-cel"
+    recorded_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp(nullable=False))
+    recorded_by: str | None = None
+
+    __table_args__ = (
+        CheckConstraint("(trial_id IS NULL) <> (construct_id IS NULL)", name="ck_patientstreatedresult_one_subject"),
+        CheckConstraint("patients_treated >= 0", name="ck_patientstreatedresult_not_negative"),
+    )
+
+
+class ProgrammeCandidate(SQLModel, table=True):
+    """A trial that may belong to a programme, with the reason, until a curator accepts or rejects it (0009).
+
+    An accepted candidate counts among the programme's trials on the Portfolio.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programme.id", index=True, ondelete="CASCADE")
+    trial_id: int = Field(foreign_key="trial.id", index=True, ondelete="CASCADE")
+    reason: str
+    source: str | None = None
+    decision: str = Field(default="proposed", max_length=10)  # proposed | accepted | rejected
+    decided_by: str | None = None
+    decided_at: datetime | None = Field(default=None, sa_column=_timestamp())
+
+    __table_args__ = (UniqueConstraint("programme_id", "trial_id", name="uq_programmecandidate_programme_trial"),)
 
 
 # Covering indexes for the per-target counts: live records per construct, live constructs by id.

@@ -9,6 +9,7 @@ writes them.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -26,6 +27,17 @@ class DemoSequenceFile:
     construct: str
 
 
+@dataclass(frozen=True)
+class ProductSequenceFact:
+    """An approved product's CAR protein shipped under constructs/, with its citation (constructs/products.toml)."""
+
+    construct: str
+    file: str
+    accession: str
+    citation: str
+    shared_with: tuple[str, ...] = ()
+
+
 @dataclass
 class DemoCatalogue:
     targets: list[TargetDraft] = field(default_factory=list)
@@ -33,8 +45,11 @@ class DemoCatalogue:
     constructs: list[ConstructDraft] = field(default_factory=list)
     trials: list[TrialDraft] = field(default_factory=list)
     trial_links: list[tuple[str, str]] = field(default_factory=list)  # (registry ID, construct name)
-    patients_treated: list[tuple[str, str, int, str, str]] = field(default_factory=list)
+    published_results: list = field(default_factory=list)  # catalogue.curation.PublishedResult
+    candidates: list = field(default_factory=list)  # catalogue.curation.CandidateTrial
     sequence_files: list[DemoSequenceFile] = field(default_factory=list)
+    product_sequences: list[ProductSequenceFact] = field(default_factory=list)
+    products_without_sequence: dict[str, str] = field(default_factory=dict)  # construct -> why
 
 
 def _toml(name: str) -> dict:
@@ -55,6 +70,8 @@ def read_demo_catalogue() -> DemoCatalogue:
     catalogue.programmes = [_draft(ProgrammeDraft, p) for p in _toml("programmes.toml")["programme"]]
     for entry in _toml("constructs.toml")["construct"]:
         values = dict(entry)
+        if values.get("modality") == "":  # no cited source states the modality
+            values["modality"] = None
         for registry_id in values.pop("trials", []):
             catalogue.trial_links.append((registry_id, values["name"]))
         values["epitopes"] = [_draft(EpitopeDraft, e) for e in values.get("epitopes", [])]
@@ -62,15 +79,28 @@ def read_demo_catalogue() -> DemoCatalogue:
     trials_file = DEMO_DIR / "trials.json"
     if trials_file.exists():
         catalogue.trials = load_demo_trials(trials_file)
-    for figure in _toml("patients_treated.toml")["figure"]:
-        catalogue.patients_treated.append(
-            ("trial", figure["trial"], figure["patients_treated"], figure["source"], figure["as_of"])
-        )
+    catalogue.published_results = read_published_results()
+    candidates_file = DEMO_DIR / "programme_candidates.json"
+    if candidates_file.exists():
+        from catalogue.curation.programme_candidates import CandidateTrial
+
+        catalogue.trials += load_demo_trials(candidates_file)
+        entries = json.loads(candidates_file.read_text(encoding="utf-8"))["candidates"]
+        catalogue.candidates = [CandidateTrial(**entry) for entry in entries]
     designs = CONSTRUCTS_DIR / "designs.toml"
     if designs.exists():
         for design in tomllib.loads(designs.read_text(encoding="utf-8")).get("design", []):
             catalogue.constructs.append(design_construct(design))
             catalogue.sequence_files.append(DemoSequenceFile(CONSTRUCTS_DIR / design["file"], design["name"]))
+    products = CONSTRUCTS_DIR / "products.toml"
+    if products.exists():
+        index = tomllib.loads(products.read_text(encoding="utf-8"))
+        for entry in index.get("product", []):
+            fact = ProductSequenceFact(entry["construct"], entry["file"], entry["accession"], entry["citation"],
+                                       tuple(entry.get("shared_with", [])))
+            catalogue.product_sequences.append(fact)
+            catalogue.sequence_files.append(DemoSequenceFile(CONSTRUCTS_DIR / fact.file, fact.construct))
+        catalogue.products_without_sequence = {m["construct"]: m["reason"] for m in index.get("missing", [])}
     return catalogue
 
 
@@ -80,6 +110,18 @@ class DesignedDomain:
 
     kind: str
     label: str
+def read_published_results() -> list:
+    """The demo's published patients-treated results (catalogue/demo/patients_treated.toml)."""
+    from catalogue.curation.patients_treated import PublishedResult
+
+    results = []
+    for entry in _toml("patients_treated.toml").get("result", []):
+        kind = "trial" if "trial" in entry else "construct"
+        results.append(PublishedResult(
+            kind, entry[kind], entry["patients_treated"], entry["citation"], doi=entry.get("doi"),
+            pmid=entry.get("pmid"), published=entry.get("published"), population=entry.get("population"),
+        ))
+    return results
 
 
 def design_construct(design: dict) -> ConstructDraft:

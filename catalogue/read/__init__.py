@@ -17,8 +17,18 @@ from catalogue.read.constructs import (
     construct_page,
     constructs_sharing_binder,
 )
+from catalogue.read.enrollment import ENROLLMENT_KEYS, INFERRED_ACTUAL_STATUSES
 from catalogue.read.facets import CONSTRUCT_FACETS, TRIAL_FACETS, Facet, FacetedTable
-from catalogue.read.portfolio import STAT_KEYS, portfolio, programmes, stats, stats_frame
+from catalogue.read.portfolio import (
+    APPROVED,
+    STAT_KEYS,
+    default_programme,
+    portfolio,
+    programmes,
+    reference_products,
+    stats,
+    stats_frame,
+)
 from catalogue.read.sequences import (
     original_file,
     sequence_history,
@@ -39,6 +49,11 @@ __all__ = [
     "stats_frame",
     "programmes",
     "portfolio",
+    "APPROVED",
+    "ENROLLMENT_KEYS",
+    "INFERRED_ACTUAL_STATUSES",
+    "default_programme",
+    "reference_products",
     "targets_overview",
     "target_detail",
     "target_symbols",

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from catalogue.db.models import Construct, ConstructTarget, Target, Trial, TrialTarget
 from catalogue.read.cache import revision_cached
 from catalogue.read.constructs import _construct_rows
+from catalogue.read.enrollment import ENROLLMENT_KEYS
 from catalogue.read.portfolio import stats_frame
 from catalogue.read.sql import _live_construct, _live_trial
 from catalogue.read.trials import _trial_rows
@@ -33,8 +34,9 @@ def targets_overview(engine: Engine) -> pd.DataFrame:
     if "kind" in frame:
         frame = frame.drop(columns=["kind"])
     merged = facts.merge(frame, on="target", how="left") if len(frame) else facts
-    if "patients_treated" in merged:
-        merged["patients_treated"] = merged["patients_treated"].astype("Int64")
+    for column in ("patients_treated", *ENROLLMENT_KEYS[:4]):  # sums: unknown stays unknown, never 0
+        if column in merged:
+            merged[column] = merged[column].astype("Int64")
     return merged
 
 

@@ -78,7 +78,7 @@ def _construct_page(name: str) -> None:
         return
     st.title(widgets.escaped(name))
     st.caption(" · ".join(widgets.escaped(v) for v in (
-        detail["modality"], ", ".join(detail["targets"]) or "target not recorded", detail["status"] or "status not recorded"
+        detail["modality"] or "modality not recorded", ", ".join(detail["targets"]) or "target not recorded", detail["status"] or "status not recorded"
     )))
     left, right = st.columns(2)
     with left:

@@ -57,8 +57,9 @@ with trials_tab:
 
 with patients_tab:
     st.subheader("Patients treated")
-    st.caption("A curated count of patients who received the product, with its source (publication, news item, "
-               "registry results). It is kept apart from registry enrollment, never derived from it, and kept "
+    st.caption("A published count of patients who received the product, with its source (publication with DOI or "
+               "PMID, news item, registry results); on a trial or construct the latest publication counts. "
+               "It is kept apart from registry enrollment, never derived from it, and kept "
                "when trials are imported again.")
     kind = st.radio("Recorded on", ["trial", "construct", "programme"], horizontal=True, key="patients_kind")
     if kind == "construct":
@@ -71,8 +72,13 @@ with patients_tab:
     with st.form("patients_form", clear_on_submit=False):
         left, right = st.columns(2)
         patients = left.number_input("Patients treated", min_value=0, step=1, value=None, placeholder="a count")
-        as_of = right.text_input("As of (date of the figure)", placeholder="YYYY-MM-DD or YYYY-MM")
+        as_of = right.text_input("Published (date of the figure)", placeholder="YYYY-MM-DD, YYYY-MM or YYYY")
         source = st.text_input("Source", placeholder="e.g. Neelapu et al., N Engl J Med 2017;377:2531-44")
+        doi_column, pmid_column = st.columns(2)
+        doi = doi_column.text_input("DOI (trial or construct)", placeholder="10.1056/NEJMoa1707447")
+        pmid = pmid_column.text_input("PMID (trial or construct)", placeholder="29226797")
+        population = st.text_input("What was counted (trial or construct)",
+                                   placeholder="e.g. 111 enrolled, 101 received axi-cel")
         clear = st.checkbox("Remove the recorded figure instead")
         if st.form_submit_button("Save figure", type="primary"):
             if not key:
@@ -80,9 +86,14 @@ with patients_tab:
             else:
                 try:
                     figure = None if clear else (int(patients) if patients is not None else None)
-                    written = curation.set_patients_treated(store.engine(), visitor.actor, kind, key, figure,
-                                                            source=source.strip() or None,
-                                                            as_of=as_of.strip() or None)
+                    if kind != "programme" and figure is not None:  # a published result, with its identifiers
+                        written = curation.record_published_result(store.engine(), visitor.actor, curation.PublishedResult(
+                            kind, key, figure, source, doi=doi.strip() or None, pmid=pmid.strip() or None,
+                            published=as_of.strip() or None, population=population.strip() or None))
+                    else:
+                        written = curation.set_patients_treated(store.engine(), visitor.actor, kind, key, figure,
+                                                                source=source.strip() or None,
+                                                                as_of=as_of.strip() or None)
                     st.success(f"{kind} {widgets.escaped(key)}: patients treated "
                                f"{'removed' if clear else patients} ({written}).")
                 except Exception as error:

@@ -29,7 +29,9 @@ def _edit_form(visitor: identity.Visitor, name: str) -> None:
     with st.form(f"edit_{name}_{version}", border=False):
         values: dict[str, Any] = {}
         left, right = st.columns(2)
-        values["modality"] = left.selectbox("Modality", MODALITIES, index=MODALITIES.index(shown_detail["modality"]))
+        values["modality"] = left.selectbox(
+            "Modality", MODALITIES, placeholder="not recorded",
+            index=MODALITIES.index(shown_detail["modality"]) if shown_detail["modality"] in MODALITIES else None)
         for i, field in enumerate(LIST_FIELDS):
             column = right if i % 2 == 0 else left
             values[field] = column.text_input(f"{field.capitalize()} (comma-separated)",

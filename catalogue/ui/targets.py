@@ -19,6 +19,20 @@ if symbol:
         st.warning(f"No target named {symbol!r} in the catalogue.")
         st.stop()
     st.title(widgets.escaped(target["symbol"]))
+    counts = read.stats(store.engine())["targets"].get(target["symbol"])
+    if counts:
+        figures = st.columns(4)
+        widgets.tile(figures[0], "Patients treated (published)", counts["patients_treated"],
+                     "Published results on the target's trials and constructs (the latest of each).")
+        widgets.tile(figures[1], "Enrollment, actual", counts["enrollment_actual"],
+                     f"Registry, actual: {counts['trials_enrollment_actual']} trials state it.")
+        widgets.tile(figures[2], "Enrollment, estimated", counts["enrollment_estimated"],
+                     f"Registry, planned: {counts['trials_enrollment_estimated']} trials state it.")
+        inferred = counts["enrollment_unknown_inferred_actual"]
+        widgets.tile(figures[3], "Enrollment, type not given", counts["enrollment_unknown"],
+                     f"Registry count whose type the source does not give ({counts['trials_enrollment_unknown']} "
+                     "trials)" + (f"; {inferred} of it inferred actual (completed, terminated or withdrawn "
+                                  "ClinicalTrials.gov studies)" if inferred is not None else "") + ".")
     left, right = st.columns([2, 3])
     with left:
         widgets.facts(
@@ -67,8 +81,9 @@ if overview.empty:
     st.stop()
 st.caption(
     "One row per antigen. Counts are live records; a construct or trial with several targets counts under each. "
-    "Patients treated are curated figures (infused patients, with a source), enrollment is from the registries; "
-    "they are never added together. Select a row to open the target."
+    "Patients treated are published results (patients who received a product, each with its publication); "
+    "enrollment is from the registries in three kinds (actual, estimated, type not given), never added to them. "
+    "Empty = not recorded (no trial of the target states that kind), never 0. Select a row to open the target."
 )
 selection = st.dataframe(
     overview,
@@ -79,7 +94,8 @@ selection = st.dataframe(
     selection_mode="single-row",
     placeholder=NOT_RECORDED,
     column_order=["target", "kind", "gene_symbol", "uniprot", "constructs", "sequence_records", "trials", "patients_treated",
-                  "enrollment_actual", "enrollment_estimated", "enrollment_unknown"],
+                  "enrollment_actual", "enrollment_estimated", "enrollment_unknown",
+                  "enrollment_unknown_inferred_actual"],
     column_config={
         "target": st.column_config.TextColumn("Target", pinned=True),
         "kind": st.column_config.TextColumn("Kind", help="surface antigen (CAR targets) or HLA-presented "
@@ -90,11 +106,15 @@ selection = st.dataframe(
         "sequence_records": st.column_config.NumberColumn("Sequence records"),
         "trials": st.column_config.NumberColumn("Trials"),
         "patients_treated": st.column_config.NumberColumn(
-            "Patients treated", help="Curated figures on trials and constructs; empty = not recorded"),
+            "Patients treated", help="Published results on trials and constructs; empty = not recorded"),
         "enrollment_actual": st.column_config.NumberColumn("Enrollment, actual", help="Registry, actual"),
         "enrollment_estimated": st.column_config.NumberColumn("Enrollment, estimated", help="Registry, planned"),
-        "enrollment_unknown": st.column_config.NumberColumn("Enrollment, type unknown",
+        "enrollment_unknown": st.column_config.NumberColumn("Enrollment, type not given",
                                                             help="Registry count whose type is not stated"),
+        "enrollment_unknown_inferred_actual": st.column_config.NumberColumn(
+            "of which inferred actual",
+            help="Part of the type-not-given enrollment from completed, terminated or withdrawn ClinicalTrials.gov "
+                 "studies, which report actual enrollment; never added to the stated figures"),
     },
 )
 rows = selection.selection.rows if selection else []
