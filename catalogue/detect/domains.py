@@ -492,6 +492,12 @@ def _placements(protein: str) -> list[_Placed]:
     return domains
 
 
+def forget_seen_chains() -> None:
+    """Empty the caches of chains and binder regions already searched (for benchmarks that time a first search)."""
+    _place_domains.cache_clear()
+    _v_domain_models()._species_hits.cache_clear()
+
+
 def detect_domains(sequence: str, molecule: Molecule) -> DetectionResult:
     """Chains and detected domains of one record (``sequence`` as stored: upper case, no gaps)."""
     result = DetectionResult(chains=find_chains(sequence, molecule))
