@@ -7,14 +7,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import import_bench, large_catalogue, machine, memory_bench, page_bench, query_bench, trials_bench
+from bench import (
+    browser_bench,
+    import_bench,
+    large_catalogue,
+    machine,
+    memory_bench,
+    page_bench,
+    query_bench,
+    trials_bench,
+)
 from bench.databases import BenchDatabases
 from bench.measure import table
 from bench.sizes import Sizes
 from catalogue import curation, db
 from catalogue.db.throwaway_postgres import ThrowawayPostgres
 
-PARTS = ("import", "trials", "queries", "pages", "memory")
+PARTS = ("import", "trials", "queries", "pages", "memory", "browser")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
@@ -85,6 +94,9 @@ def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: Th
         _merge(results, "pages", page_bench.run(catalogues, sizes.page_repeats))
     if "memory" in parts:
         _merge(results, "memory", memory_bench.run(large))
+    if "browser" in parts:
+        _merge(results, "browser", browser_bench.run(databases.new_url("sqlite", "browser"), sizes.page_repeats,
+                                                     work / "browser"))
     results["seconds"] = time.perf_counter() - started
     print(summary(results))
     if out is not None:
@@ -127,6 +139,8 @@ def summary(results: dict[str, Any]) -> str:
         ("page_warm_rerun_ms", "worst page rerun (warm cache)", lambda v: v <= page_bench.PAGE_RERUN_BUDGET_MS,
          f"<= {page_bench.PAGE_RERUN_BUDGET_MS:g} ms", " ms"),
         ("app_peak_rss_mib", "app peak RSS (large catalogue)", None, "-", " MiB"),
+        ("browser_ratio_worst", "worst first view / its floor (browser)",
+         lambda v: v <= browser_bench.FIRST_VIEW_RATIO_TARGET, f"<= {browser_bench.FIRST_VIEW_RATIO_TARGET:g}x", "x"),
     )
     rows = []
     for key, what, within, budget, unit in checks:
@@ -139,7 +153,8 @@ def summary(results: dict[str, Any]) -> str:
                 ok = (lambda v: v <= trials_bench.TRIALS_BUDGET_S) if backend == "sqlite" else None
             verdict = "-" if ok is None else ("within" if ok(value) else "MISSED")
             worst = results[backend].get({"query_p95_ms": "query_p95_worst",
-                                          "page_rerun_ms": "page_rerun_worst"}.get(key, ""), "")
+                                          "page_rerun_ms": "page_rerun_worst",
+                                          "browser_ratio_worst": "browser_worst_page"}.get(key, ""), "")
             rows.append((what, backend, f"{value:,.2f}{unit}", budget, verdict, worst))
     return table(f"Summary ({results['mode']} run): ratios and budgets, baselines measured in this run",
                  ("figure", "database", "value", "budget", "verdict", "worst case"), rows)

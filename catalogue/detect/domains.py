@@ -41,6 +41,20 @@ PART_TOLERATED_OVERLAP = 3  # residues two accepted parts may share (trimmed off
 _DNA_LETTERS = re.compile(r"[^ACGTN]")
 
 
+@lru_cache(maxsize=1)
+def _codon_table() -> dict[str, str]:
+    """Every codon over A, C, G, T, N, translated once by Biopython (standard table, ambiguity as Biopython reads it)."""
+    bases = "ACGTN"
+    codons = (a + b + c for a in bases for b in bases for c in bases)
+    return {codon: str(Seq(codon).translate()) for codon in codons}
+
+
+def _translated(dna: str) -> str:
+    """``dna`` (A, C, G, T, N only; a whole number of codons) translated as ``Seq(dna).translate()`` does."""
+    table = _codon_table()
+    return "".join([table[dna[i : i + 3]] for i in range(0, len(dna), 3)])
+
+
 @dataclass(frozen=True)
 class Chain:
     """One protein chain of a record: an open reading frame of DNA, or a protein record.
@@ -122,7 +136,7 @@ def find_chains(sequence: str, molecule: Molecule, *, min_orf_aa: int = MIN_ORF_
             usable = length - ((length - offset) % 3)
             if usable - offset < 3:
                 continue
-            translation = str(Seq(strand_seq[offset:usable]).translate())
+            translation = _translated(strand_seq[offset:usable])
             position = 0
             segments = translation.split("*")
             for number, segment in enumerate(segments):
@@ -141,7 +155,7 @@ def find_chains(sequence: str, molecule: Molecule, *, min_orf_aa: int = MIN_ORF_
                     chains.append(Chain(segment[first_met:], start, end, strand, frame, 0, has_stop))
                 position += len(segment) + 1
     if not chains and length >= 3:
-        translation = str(Seq(dna[: length - length % 3]).translate())
+        translation = _translated(dna[: length - length % 3])
         body = translation.rstrip("*")
         if "*" not in body and body:
             chains.append(
@@ -267,13 +281,18 @@ class _VDomainModels:
             low = max(1, region.start - REGION_MARGIN)
             high = min(len(clean), region.end + REGION_MARGIN)
             best = region
-            for other in self._hits(clean[low - 1 : high], self.species_pass[region.chain_type],
-                                    offset=low - 1):
+            for other in self._species_hits(clean[low - 1 : high], region.chain_type):
+                other = VDomainHit(other.start + low - 1, other.end + low - 1, other.score, other.model)
                 if other.score > best.score and _overlap(other.start, other.end, region.start,
                                                          region.end) > 0.5 * (region.end - region.start + 1):
                     best = other
             refined.append(best)
         return sorted(refined, key=lambda h: h.start)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one instance for the process; a binder seen again is not scanned again
+    def _species_hits(self, segment: str, chain_type: str) -> tuple[VDomainHit, ...]:
+        """The species-pass hits on one region's segment (segment coordinates), cached by its residues."""
+        return tuple(self._hits(segment, self.species_pass[chain_type]))
 
 
 @lru_cache(maxsize=1)
@@ -329,6 +348,8 @@ class _PartAligner:
                     break
                 found.append(hit)
                 target = target[: hit.start - 1] + "X" * (hit.end - hit.start + 1) + target[hit.end :]
+                if len(kmers & _kmers(target, 3)) < max(1, 0.25 * len(kmers)):
+                    break  # what is left cannot hold another copy: the same prefilter as for the first
         return found
 
     def _exact(self, part: ReferencePart, protein: str) -> PartHit | None:
@@ -393,8 +414,17 @@ class _Placed:
     is_v_domain: bool = False
 
 
-def _place_domains(protein: str) -> list[_Placed]:
-    """V domains and parts on one chain, non-overlapping, in order."""
+@lru_cache(maxsize=2048)
+def _place_domains(protein: str) -> tuple[_Placed, ...]:
+    """V domains and parts on one chain, non-overlapping, in order.
+
+    Cached by the chain's residues: a chain seen again in this process (the same CAR in a vector map and
+    in its ORF file, a re-import) is not searched again. Callers read the placements and never change them.
+    """
+    return tuple(_placements(protein))
+
+
+def _placements(protein: str) -> list[_Placed]:
     v_hits = _v_domain_models().scan(protein) if len(protein) >= 70 else []
     light_types = {"K", "L"}
     has_light = any(h.chain_type in light_types for h in v_hits)
@@ -463,6 +493,12 @@ def _place_domains(protein: str) -> list[_Placed]:
             )
     domains.sort(key=lambda d: d.start)
     return domains
+
+
+def forget_seen_chains() -> None:
+    """Empty the caches of chains and binder regions already searched (for benchmarks that time a first search)."""
+    _place_domains.cache_clear()
+    _v_domain_models()._species_hits.cache_clear()
 
 
 def detect_domains(sequence: str, molecule: Molecule) -> DetectionResult:
