@@ -59,12 +59,14 @@ def test_a_gz_file_is_the_file_inside_it(shared_data):
 def test_a_zip_gives_each_sequence_file_inside_under_its_archive_and_folder(shared_data):
     entries = [(f"constructs/{Path(name).name}", real(shared_data, name)) for name in MEMBERS]
     entries.insert(1, ("constructs/", b""))  # a folder entry
-    entries += [("__MACOSX/constructs/._T2A.gb", b"\x00\x05\x16\x07junk"), ("constructs/.DS_Store", b"\x00\x00\x00\x01Bud1")]
+    entries += [("__MACOSX/constructs/._T2A.gb", b"\x00\x05\x16\x07junk"),
+                ("constructs/.DS_Store", b"\x00\x00\x00\x01Bud1")]
     entries.append(("constructs/T2A_copy.gb.gz", gzip.compress(real(shared_data, "T2A.gb"))))
     members = expanded("batch.zip", zipped(entries))
     names = [f"batch.zip/constructs/{Path(name).name}" for name in MEMBERS] + ["batch.zip/constructs/T2A_copy.gb.gz"]
     assert [name for name, _ in members] == names
-    assert [data for _, data in members] == [real(shared_data, name) for name in MEMBERS] + [real(shared_data, "T2A.gb")]
+    expected = [real(shared_data, name) for name in MEMBERS] + [real(shared_data, "T2A.gb")]
+    assert [data for _, data in members] == expected
     drafts = parse_sequence_file(members[0][1], members[0][0])
     assert drafts[0].file_name == "batch.zip/constructs/sample-d.dna" and drafts[0].format == "snapgene"
 
@@ -98,7 +100,8 @@ def test_a_member_that_is_not_a_sequence_file_refuses_the_whole_archive(shared_d
     assert "'notes/Anno_Tisacel.gtf' is not a sequence file" in error.message
     assert "nothing in the archive was imported" in error.message
     # a binary member: the same
-    error = refusal("mixed.zip", zipped([("T2A.gb", real(shared_data, "T2A.gb")), ("logo.png", b"\x89PNG\r\n\x1a\n" + bytes(64))]))
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    error = refusal("mixed.zip", zipped([("T2A.gb", real(shared_data, "T2A.gb")), ("logo.png", png)]))
     assert "'logo.png' is not a sequence file (binary content" in error.message
 
 
@@ -154,7 +157,8 @@ def test_damaged_nested_and_unsupported_archives_get_one_line_errors(shared_data
         "nested.zip": (zipped([("inner.zip", zipped([("T2A.gb", t2a)]))]), r"'inner.zip' is itself an archive"),
         "zip.gz": (gzip.compress(zipped([("T2A.gb", t2a)])), r"an archive inside a compressed file"),
         "twice.zip": (zipped([("a/T2A.gb", t2a), ("a/./T2A.gb", t2a)]), r"two files named 'a/T2A.gb'"),
-        "empty_member.zip": (zipped([("T2A.gb", t2a), ("blank.gb", b"")]), r"'blank.gb' is not a sequence file \(the file is empty\)"),
+        "empty_member.zip": (zipped([("T2A.gb", t2a), ("blank.gb", b"")]),
+                             r"'blank.gb' is not a sequence file \(the file is empty\)"),
     }
     tar = io.BytesIO()
     with tarfile.open(fileobj=tar, mode="w:gz") as archive:

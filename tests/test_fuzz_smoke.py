@@ -33,7 +33,8 @@ def seed_corpus(shared_data: Path, folder: Path) -> int:
         zipped.writestr("maps/sample-e.dna", (sequences / "formats" / "sample-e.dna").read_bytes())
         zipped.writestr("T2A.gb", (sequences / "T2A.gb").read_bytes())
     (folder / "archive_zip").write_bytes(b"\x03" + archive.getvalue())
-    (folder / "archive_gz").write_bytes(b"\x03" + gzip.compress((sequences / "formats" / "location_wrap.embl").read_bytes()))
+    wrapped = (sequences / "formats" / "location_wrap.embl").read_bytes()
+    (folder / "archive_gz").write_bytes(b"\x03" + gzip.compress(wrapped))
     return count + 3
 
 

@@ -624,13 +624,14 @@ def embl_cases() -> list[Case]:
                      r"no sequence: its SQ line gives the length \(358\) but no residues", 1, "NRP00000001")
 
     def id_line_layout(d: Path) -> Built:
-        broken = replace_once(formats_file(d, amylase), b"ID   AAA03323; SV 1; linear; unassigned DNA; STD; INV; 1545 BP.",
-                              b"ID   ;")
+        first_line = b"ID   AAA03323; SV 1; linear; unassigned DNA; STD; INV; 1545 BP."
+        broken = replace_once(formats_file(d, amylase), first_line, b"ID   ;")
         return Built(broken, "amylase_id.embl", r"malformed EMBL: Did not recognise the ID line", 1)
 
     def id_length_differs(d: Path) -> Built:
         broken = replace_once(formats_file(d, amylase), b"INV; 1545 BP.", b"INV; 1546 BP.")
-        return Built(broken, "amylase_length.embl", r"the ID line gives length 1546, but the record holds 1545", 1, "AAA03323")
+        return Built(broken, "amylase_length.embl", r"the ID line gives length 1546, but the record holds 1545", 1,
+                     "AAA03323")
 
     def absurd_length(d: Path) -> Built:
         broken = replace_once(formats_file(d, amylase), b"INV; 1545 BP.", b"INV; 99999999999 BP.")

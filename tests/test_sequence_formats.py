@@ -1,4 +1,4 @@
-"""SnapGene maps and EMBL files (Biopython's own test files, shared/data/sequences/formats) read as Biopython reads them.
+"""SnapGene maps and EMBL files (Biopython's test files, shared/data/sequences/formats) read as Biopython reads them.
 
 Each file is compared with bare ``Bio.SeqIO`` on the same bytes: records, sequence, topology, molecule and the
 features that name a part. Also: sniffing by content, a UTF-8 byte-order mark on every text format, what the

@@ -73,8 +73,8 @@ def flat_file_drafts(content: bytes, text: str, file_name: str, layout: FlatFile
     texts = record_texts(content, layout.start)
     before = content[:len(content) - sum(len(t.raw) for t in texts)] if texts else content
     if not texts or before.strip():
-        raise InvalidInput(f"the file starts like {layout.title} but its first line is not {layout.article} {layout.line_name} line "
-                           f"in {layout.title} layout ({layout.layout_hint})", file=file_name, line=1)
+        raise InvalidInput(f"the file starts like {layout.title} but its first line is not {layout.article} "
+                           f"{layout.line_name} line in {layout.title} layout ({layout.layout_hint})", file=file_name, line=1)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     with warnings.catch_warnings(record=True) as caught:
