@@ -330,19 +330,22 @@ def _import_each(paths: list[Path], import_one) -> list[curation.FileReport]:
 @import_app.command("sequences")
 def import_sequences(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="GenBank or FASTA files.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="GenBank, EMBL, SnapGene (.dna) or FASTA files; .gz files and .zip archives of them.")],
     construct: Annotated[Optional[str], typer.Option(help="Attach the records to this construct (created if absent).")] = None,
     annotations: Annotated[Optional[Path], typer.Option(help="GTF/GFF domain annotations for FASTA records.")] = None,
     molecule: Annotated[Optional[str], typer.Option(help="DNA or protein (default: from the content).")] = None,
     detect: Annotated[bool, typer.Option(help="Detect domains automatically.")] = True,
     as_json: JsonOption = False,
 ) -> None:
-    """Import sequence files; each file all or nothing."""
+    """Import sequence files; each file all or nothing (each file inside a .gz or .zip too)."""
+    from catalogue.parse.archives import expanded_files
+
     context = _context(ctx)
     gtf = _read(annotations) if annotations else None
 
     reports = curation.import_sequence_files(
-        context.engine, context.actor, _file_contents(paths), construct=construct, annotations=gtf,
+        context.engine, context.actor, expanded_files(_file_contents(paths)), construct=construct, annotations=gtf,
         annotations_name=annotations.name if annotations else None, molecule=molecule, detect=detect)
     _report(reports, as_json)
 

@@ -14,7 +14,7 @@ from typing import Literal
 
 Molecule = Literal["DNA", "protein"]
 Topology = Literal["linear", "circular"]
-SequenceFormat = Literal["genbank", "fasta"]
+SequenceFormat = Literal["genbank", "fasta", "embl", "snapgene"]
 DomainSource = Literal["annotated", "detected", "curated"]
 EnrollmentType = Literal["actual", "estimated", "unknown"]
 

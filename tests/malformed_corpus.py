@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -189,6 +190,12 @@ def genbank_cases() -> list[Case]:
         broken = replace_once(content, b"ds-DNA     circular", b"ds-DNA     linear  ")
         return Built(broken, "addgene_linear.gbk", r"3922\.\.2", line_of(broken, b"3922..2"), "pFA6a-kanMX6")
 
+    def origin_spanning_join_on_linear(d: Path) -> Built:
+        # P2A.gb is linear: a join running back from 50..57 to 1..10 would cross an origin it does not have
+        broken = replace_once(real(d, "P2A.gb"), b"CDS             1..57", b"CDS             join(50..57,1..10)")
+        return Built(broken, "p2a_join.gb", r"join\(50\.\.57,1\.\.10\) runs backwards across the origin, but the "
+                     r"record is linear", line_of(broken, b"join(50..57"), "Exported")
+
     def feature_past_end(d: Path) -> Built:
         broken = replace_once(real(d, t2a), b"CDS             1..54", b"CDS             1..80")
         return Built(broken, "t2a_past_end.gb", r"CDS feature at 1\.\.80 lies outside the 54-long sequence",
@@ -315,6 +322,7 @@ def genbank_cases() -> list[Case]:
         Case("genbank-word-location", word_location),
         Case("genbank-reversed-location-on-linear", reversed_linear_location),
         Case("genbank-origin-spanning-feature-on-linear", origin_spanning_on_linear),
+        Case("genbank-origin-spanning-join-on-linear", origin_spanning_join_on_linear),
         Case("genbank-feature-past-end", feature_past_end),
         Case("genbank-feature-past-end-egfr", feature_past_end_egfr),
         Case("genbank-complement-past-end", complement_past_end),
@@ -350,8 +358,9 @@ def file_cases() -> list[Case]:
     def binary_junk(d: Path) -> Built:
         return Built(bytes(range(256)) * 4, "junk.fasta", r"binary content: a NUL byte", 1)
 
-    def gzip_file(d: Path) -> Built:
-        return Built(gzip.compress(real(d, "T2A.gb")), "T2A.gb.gz", r"binary content")
+    def truncated_gzip_file(d: Path) -> Built:
+        # a whole .gz is expanded before parsing (see test_archives.py); a truncated one is refused at every level
+        return Built(gzip.compress(real(d, "T2A.gb"))[:-12], "T2A.gb.gz", r"binary content: the file is gzip")
 
     def tsv_file(d: Path) -> Built:
         return Built(real(d, "ternary_templates_v2.tsv")[:4000], "templates.fasta", r"neither GenBank .* nor FASTA",
@@ -360,10 +369,10 @@ def file_cases() -> list[Case]:
     def gtf_as_sequence(d: Path) -> Built:
         return Built(real(d, "Anno_Tisacel.gtf"), "Anno_Tisacel.gb", r"starts with 'tisacel", 1)
 
-    def embl(d: Path) -> Built:
+    def embl_with_genbank_sequence_lines(d: Path) -> Built:
         sequence = real(d, "T2A.gb").split(b"ORIGIN")[1]
         return Built(b"ID   T2A; SV 1; linear; DNA; STD; SYN; 54 BP.\nSQ   Sequence 54 BP;\n" + sequence,
-                     "t2a.embl", r"neither GenBank .* nor FASTA", 1)
+                     "t2a.embl", r"malformed EMBL: Unexpected content after SQ", 1, "T2A")
 
     def unknown_molecule(d: Path) -> Built:
         return Built(real(d, "T2A.gb"), "T2A.gb", r"unknown molecule 'RNA'", options={"molecule": "RNA"})
@@ -372,10 +381,10 @@ def file_cases() -> list[Case]:
         Case("file-empty", empty),
         Case("file-blank-lines-only", blank),
         Case("file-binary-junk", binary_junk),
-        Case("file-gzip-compressed", gzip_file),
+        Case("file-gzip-truncated", truncated_gzip_file),
         Case("file-tsv-table", tsv_file),
         Case("file-gtf-given-as-sequence", gtf_as_sequence),
-        Case("file-embl-format", embl),
+        Case("file-embl-with-genbank-sequence-lines", embl_with_genbank_sequence_lines),
         Case("file-unknown-molecule-option", unknown_molecule),
     ]
 
@@ -497,4 +506,186 @@ def gtf_cases() -> list[Case]:
     ]
 
 
-CASES = fasta_cases() + genbank_cases() + file_cases() + gtf_cases()
+# --- SnapGene and EMBL (shared/data/sequences/formats, Biopython's test files) ------------------------------------
+
+
+def formats_file(shared_data: Path, name: str) -> bytes:
+    return (shared_data / "sequences" / "formats" / name).read_bytes()
+
+
+def snapgene_packets(content: bytes) -> list[tuple[int, bytes]]:
+    """A SnapGene file's packets: (type, data), each stored as type byte, 4-byte big-endian length, data."""
+    packets, at = [], 0
+    while at < len(content):
+        kind, length = content[at], struct.unpack(">I", content[at + 1:at + 5])[0]
+        packets.append((kind, content[at + 5:at + 5 + length]))
+        at += 5 + length
+    return packets
+
+
+def snapgene_file(packets: list[tuple[int, bytes]]) -> bytes:
+    return b"".join(bytes([kind]) + struct.pack(">I", len(data)) + data for kind, data in packets)
+
+
+def with_packet(content: bytes, kind: int, change: Callable[[bytes], bytes]) -> bytes:
+    """The SnapGene file with the data of its packet of type ``kind`` changed (lengths kept right)."""
+    packets = snapgene_packets(content)
+    assert any(k == kind for k, _ in packets)
+    return snapgene_file([(k, change(data) if k == kind else data) for k, data in packets])
+
+
+SNAPGENE_DNA, SNAPGENE_FEATURES = 0x00, 0x0A
+
+
+def snapgene_cases() -> list[Case]:
+    sample = "sample-d.dna"  # 1000 bp linear, record 'Sample'
+    plasmid = "pFA-KanMX4.dna"  # 3941 bp circular, no ID; SP6 promoter runs across the origin
+
+    def truncated(d: Path) -> Built:
+        content = formats_file(d, sample)
+        return Built(content[:len(content) // 2], "sample_truncated.dna", r"the SnapGene file is truncated")
+
+    def truncated_in_cookie(d: Path) -> Built:
+        return Built(formats_file(d, sample)[:9], "sample_cookie.dna", r"starts like a SnapGene map but")
+
+    def no_sequence_packet(d: Path) -> Built:
+        packets = [(k, data) for k, data in snapgene_packets(formats_file(d, sample)) if k != SNAPGENE_DNA]
+        return Built(snapgene_file(packets), "sample_no_dna.dna", r"holds no DNA sequence packet")
+
+    def bad_base(d: Path) -> Built:
+        broken = with_packet(formats_file(d, sample), SNAPGENE_DNA, lambda data: data[:100] + b"!" + data[101:])
+        return Built(broken, "sample_bad_base.dna", r"'!' at position 100 is not an IUPAC nucleotide code",
+                     record="Sample")
+
+    def broken_features_xml(d: Path) -> Built:
+        broken = with_packet(formats_file(d, sample), SNAPGENE_FEATURES,
+                             lambda data: data.replace(b"</Features>", b"</Featurez>"))
+        return Built(broken, "sample_xml.dna", r"an XML packet cannot be read")
+
+    def feature_past_end(d: Path) -> Built:
+        broken = with_packet(formats_file(d, sample), SNAPGENE_FEATURES,
+                             lambda data: data.replace(b'range="50-150"', b'range="50-1500"'))
+        return Built(broken, "sample_past_end.dna", r"feature at 50\.\.1500 lies outside the 1000-long sequence",
+                     record="Sample")
+
+    def origin_spanning_on_linear(d: Path) -> Built:
+        # the plasmid's topology flag cleared: its SP6 promoter (3925..2) now runs back across a linear origin
+        broken = with_packet(formats_file(d, plasmid), SNAPGENE_DNA, lambda data: bytes([data[0] & ~1]) + data[1:])
+        return Built(broken, "pFA-KanMX4_linear.dna", r"join\(3925\.\.3941,1\.\.2\) runs backwards across the "
+                     r"origin, but the record is linear", record="pFA-KanMX4_linear")
+
+    def over_cap(d: Path) -> Built:
+        return Built(formats_file(d, sample), sample, r"the sequence is 1000 long, over the limit of 500",
+                     record="Sample", options={"max_length": 500})
+
+    def forced_protein(d: Path) -> Built:
+        return Built(formats_file(d, sample), sample, r"protein was requested but the SnapGene file .* declares DNA",
+                     record="Sample", options={"molecule": "protein"})
+
+    return [
+        Case("snapgene-truncated", truncated),
+        Case("snapgene-truncated-in-cookie", truncated_in_cookie),
+        Case("snapgene-without-sequence-packet", no_sequence_packet),
+        Case("snapgene-bad-base", bad_base),
+        Case("snapgene-broken-features-xml", broken_features_xml),
+        Case("snapgene-feature-past-end", feature_past_end),
+        Case("snapgene-origin-spanning-on-linear", origin_spanning_on_linear),
+        Case("snapgene-over-length-cap", over_cap),
+        Case("snapgene-dna-forced-protein", forced_protein),
+    ]
+
+
+def embl_cases() -> list[Case]:
+    amylase = "AAA03323.embl"  # 1545 bp, one record, a CDS on another record
+    kipo = "kipo_prt_sample.embl"  # 20 patent protein records, no molecule type
+    epo = "epo_prt_selection.embl"
+
+    def no_terminator(d: Path) -> Built:
+        content = formats_file(d, amylase).rstrip()
+        assert content.endswith(b"//")
+        broken = content[:-2]
+        return Built(broken, "amylase_no_end.embl", r"the record ends inside its sequence \(truncated file\?\)",
+                     broken.rstrip().count(b"\n") + 1, "AAA03323")
+
+    def first_record_without_terminator(d: Path) -> Built:
+        content = formats_file(d, kipo)
+        broken = replace_once(content, b"//\n", b"")
+        return Built(broken, "kipo_no_end.embl", r"does not end with '//'", line_of(broken, b"ID   DI500002") - 1,
+                     "DI500001")
+
+    def index_records_without_sequence(d: Path) -> Built:
+        return Built(formats_file(d, "patents.embl"), "patents.embl",
+                     r"no sequence: its SQ line gives the length \(358\) but no residues", 1, "NRP00000001")
+
+    def id_line_layout(d: Path) -> Built:
+        first_line = b"ID   AAA03323; SV 1; linear; unassigned DNA; STD; INV; 1545 BP."
+        broken = replace_once(formats_file(d, amylase), first_line, b"ID   ;")
+        return Built(broken, "amylase_id.embl", r"malformed EMBL: Did not recognise the ID line", 1)
+
+    def id_length_differs(d: Path) -> Built:
+        broken = replace_once(formats_file(d, amylase), b"INV; 1545 BP.", b"INV; 1546 BP.")
+        return Built(broken, "amylase_length.embl", r"the ID line gives length 1546, but the record holds 1545", 1,
+                     "AAA03323")
+
+    def absurd_length(d: Path) -> Built:
+        broken = replace_once(formats_file(d, amylase), b"INV; 1545 BP.", b"INV; 99999999999 BP.")
+        return Built(broken, "amylase_absurd.embl", r"the ID line gives length 99999999999, over the limit", 1,
+                     "AAA03323")
+
+    def bad_base(d: Path) -> Built:
+        content = formats_file(d, amylase)
+        sq = line_of(content, b"SQ   Sequence")
+        lines = content.split(b"\n")
+        lines[sq + 1] = lines[sq + 1][:5] + b"!" + lines[sq + 1][6:]  # 2nd sequence line, 1st base: position 61
+        broken = b"\n".join(lines)
+        return Built(broken, "amylase_bad_base.embl", r"'!' at position 61 is not an IUPAC nucleotide code", sq + 2,
+                     "AAA03323.1")
+
+    def bad_location(d: Path) -> Built:
+        broken = replace_once(formats_file(d, amylase), b"source          1..1545", b"source          1..x545")
+        return Built(broken, "amylase_location.embl", r"1\.\.x545", line_of(broken, b"1..x545"), "AAA03323")
+
+    def feature_past_end(d: Path) -> Built:
+        broken = replace_once(formats_file(d, amylase), b"source          1..1545", b"source          1..2545")
+        return Built(broken, "amylase_past_end.embl", r"source feature at 1\.\.2545 lies outside the 1545-long",
+                     line_of(broken, b"1..2545"), "AAA03323.1")
+
+    def origin_spanning_join_on_linear(d: Path) -> Built:
+        content = formats_file(d, "location_wrap.embl")
+        broken = replace_once(content, b"join(1..100,101..110\nFT                   )", b"join(101..110,1..100)")
+        return Built(broken, "wrap_join.embl", r"join\(101\.\.110,1\.\.100\) runs backwards across the origin",
+                     line_of(broken, b"join(101..110"), "Test")
+
+    def bad_residue(d: Path) -> Built:
+        broken = replace_once(formats_file(d, epo), b"CLARIIRYFY NAKA", b"CLARIIRY#Y NAKA")
+        return Built(broken, "epo_bad.embl", r"'#' at position 9 is not an IUPAC amino-acid code",
+                     line_of(broken, b"CLARIIRY#Y"), "A00022.1")
+
+    def protein_forced_dna(d: Path) -> Built:
+        return Built(formats_file(d, epo), epo, r"DNA was requested but the ID line declares protein", 1, "A00022.1",
+                     options={"molecule": "DNA"})
+
+    def text_after_terminator(d: Path) -> Built:
+        broken = formats_file(d, amylase).rstrip() + b"\nXX   trailing words\n"
+        return Built(broken, "amylase_trailing.embl", r"text after the record's '//' terminator",
+                     broken.rstrip().count(b"\n") + 1, "AAA03323")
+
+    return [
+        Case("embl-record-without-terminator", no_terminator),
+        Case("embl-first-record-without-terminator", first_record_without_terminator),
+        Case("embl-index-records-without-sequence", index_records_without_sequence),
+        Case("embl-id-line-layout", id_line_layout),
+        Case("embl-id-length-differs", id_length_differs),
+        Case("embl-absurd-id-length", absurd_length),
+        Case("embl-bad-base", bad_base),
+        Case("embl-unparseable-location", bad_location),
+        Case("embl-feature-past-end", feature_past_end),
+        Case("embl-origin-spanning-join-on-linear", origin_spanning_join_on_linear),
+        Case("embl-bad-residue", bad_residue),
+        Case("embl-protein-forced-dna", protein_forced_dna),
+        Case("embl-text-after-terminator", text_after_terminator),
+    ]
+
+
+CASES = fasta_cases() + genbank_cases() + file_cases() + gtf_cases() + snapgene_cases() + embl_cases()
+

@@ -114,7 +114,7 @@ class SequenceRecord(SQLModel, table=True):
     file_name: str
     record_id: str
     description: str | None = None
-    format: str = Field(max_length=10)  # genbank | fasta
+    format: str = Field(max_length=10)  # genbank | fasta | embl | snapgene
     molecule: str = Field(max_length=10)  # DNA | protein
     topology: str = Field(default="linear", max_length=10)
     length: int

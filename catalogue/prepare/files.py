@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from catalogue import config
 from catalogue.drafts import SequenceDraft, TcrChainDraft
 from catalogue.errors import InvalidInput
+from catalogue.parse import archives
 from catalogue.parse.gtf import apply_annotations, parse_gtf
 from catalogue.parse.sequences import parse_sequence_file
 from catalogue.vocabulary import BINDER_KINDS
@@ -50,11 +51,21 @@ def prepare_sequences(
 
     With a ``binder_library`` (see :func:`catalogue.curation.reference_binder_library`), each detected
     VH, VL or VHH is named by its closest known therapeutic antibody.
+
+    A ``.gz`` file is read as the file inside it; a ``.zip`` must hold exactly one sequence file here
+    (the CLI and Curate expand archives beforehand with :func:`catalogue.parse.archives.expanded_files`,
+    so that each file inside is its own import).
     """
     if len(content) > config.max_upload_bytes():
         raise InvalidInput(
             f"the file is {len(content)} bytes, over the upload cap of {config.max_upload_bytes()}", file=file_name
         )
+    if archives.is_archive(content):
+        members = archives.expanded(file_name, content)
+        if len(members) != 1:
+            raise InvalidInput(f"the archive holds {len(members)} sequence files; import it with `catalogue import "
+                               "sequences` or in Curate, which import each file on its own", file=file_name)
+        ((file_name, content),) = members
     drafts = parse_sequence_file(
         content,
         file_name,

@@ -10,11 +10,13 @@ import streamlit as st
 
 from catalogue import curation, read
 from catalogue.drafts import ConstructDraft, DomainDraft
-from catalogue.errors import CatalogueError, EditConflict
+from catalogue.errors import CatalogueError, EditConflict, InvalidInput
+from catalogue.parse.archives import expanded_files
 from catalogue.ui import identity, saves, store, widgets
 from catalogue.vocabulary import DOMAIN_KINDS, MODALITIES
 
-SEQUENCE_TYPES = ["gb", "gbk", "genbank", "gp", "fasta", "fa", "faa", "fna", "fas", "txt"]
+SEQUENCE_TYPES = ["gb", "gbk", "genbank", "gp", "embl", "emb", "dna", "fasta", "fa", "faa", "fna", "fas", "txt", "gz",
+                  "zip"]
 DOMAIN_COLUMNS = ["kind", "label", "start", "end"]
 RECORD_STATE_FIELDS = ("version", "curated_by", "curated_at", "imported_by", "imported_at", "length")
 
@@ -43,21 +45,33 @@ def _prepared(file_name: str, content: bytes, annotations: bytes | None, annotat
         return None, str(error)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _expanded(file_name: str, content: bytes) -> list[tuple[str, bytes | str]]:
+    """An upload as the files to import: itself, or the files inside a .gz or .zip (or why it is refused)."""
+    return [(name, str(item) if isinstance(item, InvalidInput) else item)
+            for name, item in expanded_files([(file_name, content)])]
+
+
 def upload(visitor: identity.Visitor) -> None:
-    """Upload GenBank/FASTA files, preview their records and domains, and save them to a construct."""
-    st.caption("GenBank or FASTA (DNA or protein), one or many; a GTF file adds annotations to the records it names. "
-               "Nothing is written until you save. A sequence already in the catalogue is not imported twice, so "
-               "re-importing a file keeps its curated domains.")
+    """Upload sequence files, preview their records and domains, and save them to a construct."""
+    st.caption("GenBank, EMBL, SnapGene (.dna) or FASTA (DNA or protein), one or many, or .gz and .zip files of "
+               "them (each file inside is imported on its own); a GTF file adds annotations to the records it "
+               "names. Nothing is written until you save. A sequence already in the catalogue is not imported "
+               "twice, so re-importing a file keeps its curated domains.")
     uploads = st.file_uploader("Sequence files", type=SEQUENCE_TYPES, accept_multiple_files=True, key="sequence_files")
     gtf = st.file_uploader("Annotations (GTF, optional)", type=["gtf", "gff"], key="gtf_file")
     gtf_bytes = gtf.getvalue() if gtf else None
+    files = [member for file in uploads or [] for member in _expanded(file.name, file.getvalue())]
     previews = []
-    for file in uploads or []:
-        prepared, error = _prepared(file.name, file.getvalue(), gtf_bytes, gtf.name if gtf else None)
-        previews.append((file, prepared, error))
-        with st.expander(f"Preview: {file.name}", expanded=len(uploads) <= 3):
+    for index, (name, content) in enumerate(files):
+        if isinstance(content, str):
+            prepared, error = None, content
+        else:
+            prepared, error = _prepared(name, content, gtf_bytes, gtf.name if gtf else None)
+        previews.append((name, prepared, error))
+        with st.expander(f"Preview: {widgets.escaped(name)}", expanded=len(files) <= 3):
             if error:
-                st.error(error)
+                st.error(widgets.escaped(error))
                 continue
             st.dataframe(
                 pd.DataFrame([{
@@ -65,13 +79,13 @@ def upload(visitor: identity.Visitor) -> None:
                     "length": d.length, "domains": len(d.domains), "warnings": len(d.warnings),
                     "description": d.description,
                 } for d in prepared.drafts]),
-                hide_index=True, width="stretch", key=f"preview_{file.file_id}",
+                hide_index=True, width="stretch", key=f"preview_{index}_{name}",
             )
             for draft in prepared.drafts:
                 st.caption(f"Record {widgets.escaped(draft.record_id)}: domains")
                 if draft.domains:
                     st.dataframe(pd.DataFrame([asdict(d) for d in draft.domains]), hide_index=True, width="stretch",
-                                 key=f"domains_{file.file_id}_{draft.record_id}",
+                                 key=f"domains_{index}_{name}_{draft.record_id}",
                                  column_order=["kind", "label", "start", "end", "source", "identity", "reference",
                                                "protein_start", "protein_end"])
                 else:
@@ -101,16 +115,16 @@ def upload(visitor: identity.Visitor) -> None:
                         name=construct_name, targets=new_construct[0], modality=new_construct[1],
                         source="created in Curate with an uploaded sequence file"))
                     st.info(f"Construct {widgets.escaped(construct_name)}: {outcome}.")
-                progress = st.progress(0.0, text=f"Importing {len(uploads)} file(s)…")
+                progress = st.progress(0.0, text=f"Importing {len(files)} file(s)…")
 
                 def imported(report) -> None:
                     done = len(st.session_state["sequence_reports"]) + 1
                     st.session_state["sequence_reports"].append(report)
-                    progress.progress(done / len(uploads), text=f"Imported {report.file} ({done}/{len(uploads)})")
+                    progress.progress(done / len(files), text=f"Imported {report.file} ({done}/{len(files)})")
 
                 st.session_state["sequence_reports"] = []
                 curation.import_sequence_files(
-                    store.engine(), visitor.actor, [(file.name, file.getvalue()) for file in uploads],
+                    store.engine(), visitor.actor, [(name, content) for name, content in files],
                     construct=construct_name, annotations=gtf_bytes, annotations_name=gtf.name if gtf else None,
                     on_report=imported,
                 )
