@@ -15,7 +15,7 @@ and the app call these functions; nothing else writes to the database.
 - ``demo_catalogue``: the shipped demo.
 """
 
-from catalogue.curation.accounts import add_account, set_role
+from catalogue.curation.accounts import add_account, set_account_archived, set_role
 from catalogue.curation.actors import (
     LOCAL_OPERATOR,
     ROLE_RANK,
@@ -23,6 +23,7 @@ from catalogue.curation.actors import (
     Actor,
     Role,
     actor_for,
+    has_active_admin,
     local_operator,
     require,
 )
@@ -66,6 +67,6 @@ __all__ = [
     "import_sequence_files", "import_sequences", "parsing_processes", "prepare_sequences",
     "reference_binder_library", "set_curated_domains",
     "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
-    "set_trial_targets", "update_trial", "add_account", "set_role",
+    "set_trial_targets", "update_trial", "add_account", "set_role", "set_account_archived", "has_active_admin",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",
 ]  # fmt: skip

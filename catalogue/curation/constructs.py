@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from catalogue import db
+from catalogue import bounds, db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import (
     Outcome,
@@ -22,6 +22,7 @@ from catalogue.curation.audit import (
     check_version,
     row_values,
 )
+from catalogue.curation.values import as_of, check_widths, participants
 from catalogue.db.models import (
     Construct,
     ConstructTarget,
@@ -69,6 +70,7 @@ def _target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> 
     target = _find_target(session, symbol)
     if target is not None:
         return target
+    symbol = bounds.name(symbol, "target")
     try:
         with session.begin_nested():  # a savepoint: another writer may be creating the same target
             target = Target(symbol=symbol, source=origin)
@@ -83,6 +85,7 @@ def _target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> 
 
 def _upsert_by_key(session: Session, actor: Actor, model, kind: str, key_field: str, key: str, values: dict) -> Outcome:
     """Create the row whose ``key_field`` is ``key``, or bring it up to ``values``; audit what changed."""
+    check_widths(model, values, f"{kind} {key!r}")
     row = session.exec(select(model).where(getattr(model, key_field) == key)).scalars().first()
     if row is None:
         row = model(**{key_field: key}, **values)
@@ -111,15 +114,18 @@ def _upsert_target(session: Session, actor: Actor, draft: TargetDraft) -> Outcom
 
 def save_target(engine: Engine, actor: Actor, draft: TargetDraft) -> Outcome:
     require(actor, "curator", "edit targets")
-    if not draft.symbol.strip():
-        raise InvalidInput("a target needs a symbol")
+    draft = replace(draft, symbol=bounds.name(draft.symbol, "target"))
     with db.write_session(engine) as session:
         return _upsert_target(session, actor, draft)
 
 
 def _upsert_programme(session: Session, actor: Actor, draft: ProgrammeDraft) -> Outcome:
+    name = bounds.name(draft.name, "programme")
+    where = f"programme {name!r}"
     values = {k: v for k, v in asdict(draft).items() if k != "name"}
-    return _upsert_by_key(session, actor, Programme, "programme", "name", draft.name, values)
+    values["patients_treated"] = participants(draft.patients_treated, "patients treated", where)
+    values["patients_treated_date"] = as_of(draft.patients_treated_date, where)
+    return _upsert_by_key(session, actor, Programme, "programme", "name", name, values)
 
 
 # --- constructs -------------------------------------------------------------------
@@ -148,14 +154,30 @@ def _construct_state(session: Session, construct: Construct) -> dict[str, Any]:
     return state
 
 
+def _checked_construct(draft: ConstructDraft) -> ConstructDraft:
+    """The draft with its names trimmed and every value within bounds, or InvalidInput."""
+    name = bounds.name(draft.name, "construct")
+    where = f"construct {name!r}"
+    draft = replace(
+        draft,
+        name=name,
+        targets=[bounds.name(symbol, "target") for symbol in draft.targets],
+        programme=bounds.name(draft.programme, "programme") if draft.programme is not None else None,
+        patients_treated=participants(draft.patients_treated, "patients treated", where),
+        patients_treated_date=as_of(draft.patients_treated_date, where),
+    )
+    _validate_construct(draft)
+    return draft
+
+
 def _validate_construct(draft: ConstructDraft) -> None:
-    if not draft.name or not draft.name.strip():
-        raise InvalidInput("a construct needs a name")
     if draft.modality not in MODALITIES:
         raise InvalidInput(
             f"construct {draft.name!r}: modality {draft.modality!r} is not one of {', '.join(MODALITIES)}"
         )
-    if draft.generation is not None and not 1 <= draft.generation <= 5:
+    if draft.generation is not None and (
+        isinstance(draft.generation, bool) or not isinstance(draft.generation, int) or not 1 <= draft.generation <= 5
+    ):
         raise InvalidInput(f"construct {draft.name!r}: generation {draft.generation} is not between 1 and 5")
     if draft.patients_treated is not None and draft.patients_treated < 0:
         raise InvalidInput(f"construct {draft.name!r}: patients treated cannot be negative")
@@ -175,10 +197,11 @@ def _set_construct_targets(session: Session, actor: Actor, construct: Construct,
 
 
 def _upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> Outcome:
-    _validate_construct(draft)
+    draft = _checked_construct(draft)
     values = {key: getattr(draft, key) for key in CONSTRUCT_FIELDS}
     values["aliases"] = draft.aliases or None
     values["costimulatory"] = draft.costimulatory or None
+    check_widths(Construct, values, f"construct {draft.name!r}")
     programme_id = None
     if draft.programme:
         programme = session.exec(select(Programme).where(Programme.name == draft.programme)).scalars().first()

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from catalogue import db
+from catalogue import bounds, db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import (
     FileReport,
@@ -32,6 +32,7 @@ from catalogue.curation.constructs import (
     _construct_state,
     _live_construct,
 )
+from catalogue.curation.values import check_widths
 from catalogue.db.models import (
     Construct,
     Domain,
@@ -115,6 +116,8 @@ def import_sequence_files(
     file's report is ready.
     """
     require(actor, "curator", "import sequence records")
+    if construct is not None:
+        construct = bounds.name(construct, "construct")
     options = ReadOptions(annotations, annotations_name, molecule, detect,
                           reference_binder_library(engine) if detect else None)
     reports = []
@@ -219,14 +222,16 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
         for checksum, file_name, record_id, owner in rows:
             present[checksum] = f"same sequence as {file_name} / {record_id} of {owner}"
     now = datetime.now(timezone.utc)
-    wanted = {construct_name or d.record_id for d in drafts if d.checksum not in present}
+    names = {d.record_id: _construct_name(construct_name, d) for d in drafts}
+    wanted = {names[d.record_id] for d in drafts if d.checksum not in present}
     construct_ids = _construct_ids(session, actor, sorted(wanted), prepared.file_name, now)
     outcomes, new_drafts, rows = [], [], []
     for draft in drafts:
         if draft.checksum in present:
-            outcomes.append(RecordOutcome(draft.record_id, "already present", present[draft.checksum], line=draft.line))
+            outcomes.append(RecordOutcome(draft.record_id, "already present", present[draft.checksum], line=draft.line,
+                                          warnings=list(draft.warnings)))
             continue
-        name = construct_name or draft.record_id
+        name = names[draft.record_id]
         present[draft.checksum] = f"same sequence as {draft.file_name} / {draft.record_id} of {name}"
         new_drafts.append((draft, name))
         rows.append({
@@ -244,6 +249,7 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
                 "created",
                 f"{draft.length} {unit}, {len(draft.domains)} domains, attached to {name}",
                 line=draft.line,
+                warnings=list(draft.warnings),
             )
         )
     if not rows:
@@ -274,8 +280,20 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
         )
     if domain_rows:
         db.insert_rows(session, Domain.__table__, domain_rows)
-    audit_rows(session, events)
+    audit_rows(session, events, actor)
     return outcomes
+
+
+def _construct_name(given: str | None, draft) -> str:
+    """The construct a record attaches to: the one given, else one named after the record (if it can be a name)."""
+    if given is not None:
+        return given
+    try:
+        return bounds.name(draft.record_id, "construct")
+    except InvalidInput as error:
+        raise InvalidInput(f"{error.message}: the record ID cannot name a construct; attach the records to a "
+                           "construct you name", file=draft.file_name, record=draft.record_id[:80],
+                           line=draft.line) from None
 
 
 def _construct_ids(session: Session, actor: Actor, names: list[str], file_name: str, now) -> dict[str, int]:
@@ -296,7 +314,7 @@ def _construct_ids(session: Session, actor: Actor, names: list[str], file_name: 
          "before": None, "after": {"name": name, "modality": "CAR-T", "source": source, "targets": []},
          "summary": f"created for the records of {file_name}"}
         for name in missing
-    ])  # fmt: skip
+    ], actor)  # fmt: skip
     return ids
 
 
@@ -418,6 +436,7 @@ def import_binders(engine: Engine, actor: Actor, file_name: str, content: bytes)
     from catalogue.detect.binders import parse_therasabdab
 
     try:
+        bounds.check_upload_size(len(content), file_name)
         binders = parse_therasabdab(content, file_name)
         with db.write_session(engine) as session:
             known = {b.name: b for b in session.exec(select(ReferenceBinder)).scalars()}
@@ -427,6 +446,8 @@ def import_binders(engine: Engine, actor: Actor, file_name: str, content: bytes)
                     k: getattr(binder, k)
                     for k in ("target", "format", "heavy", "light", "second_heavy", "second_light", "phase", "source")
                 }
+                bounds.name(binder.name, "reference binder")
+                check_widths(ReferenceBinder, values, f"reference binder {binder.name!r}")
                 row = known.get(binder.name)
                 if row is None:
                     session.add(ReferenceBinder(name=binder.name, **values))

@@ -15,6 +15,7 @@ from functools import lru_cache
 from Bio import Align
 from Bio.Align import substitution_matrices
 
+from catalogue import bounds
 from catalogue.errors import InvalidInput
 
 PROTEIN_LETTERS = frozenset("ACDEFGHIKLMNPQRSTVWYX")
@@ -117,6 +118,10 @@ def parse_therasabdab(content: bytes, file_name: str) -> list[ReferenceBinder]:
             name = _clean(row[index["name"]])
             if not name:
                 raise InvalidInput("row has no Therapeutic name", file=file_name, line=line)
+            try:
+                name = bounds.name(name, "reference binder")
+            except InvalidInput as error:
+                raise InvalidInput(error.message, file=file_name, line=line) from None
             sequences = {}
             for field in ("heavy", "light", "second_heavy", "second_light"):
                 value = _clean(row[index[field]])

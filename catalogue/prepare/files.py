@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalogue import config
+from catalogue.bounds import check_upload_size
 from catalogue.drafts import SequenceDraft
-from catalogue.errors import InvalidInput
 from catalogue.parse.gtf import apply_annotations, parse_gtf
 from catalogue.parse.sequences import parse_sequence_file
 
@@ -50,10 +50,9 @@ def prepare_sequences(
     With a ``binder_library`` (see :func:`catalogue.curation.reference_binder_library`), each detected
     VH, VL or VHH is named by its closest known therapeutic antibody.
     """
-    if len(content) > config.max_upload_bytes():
-        raise InvalidInput(
-            f"the file is {len(content)} bytes, over the upload cap of {config.max_upload_bytes()}", file=file_name
-        )
+    check_upload_size(len(content), file_name)
+    if annotations is not None:
+        check_upload_size(len(annotations), annotations_name or "annotations.gtf")
     drafts = parse_sequence_file(
         content,
         file_name,

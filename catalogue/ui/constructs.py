@@ -25,7 +25,7 @@ def _downloads(record: dict) -> None:
                                    mime="text/plain", key=f"fa_{record['id']}", on_click="ignore",
                                    icon=":material/download:")
     except Exception as error:  # an exporter refusing a record: say why, keep the page
-        columns[0].warning(f"Export unavailable: {error}")
+        columns[0].warning(f"Export unavailable: {widgets.escaped(error)}")
     original = store.read("original_file", record["id"])
     if original:
         columns[2].download_button("Original file text", original[1], file_name=original[0],
@@ -39,7 +39,7 @@ def _construct_page(name: str) -> None:
         st.rerun()
     detail = store.read("construct_detail", name)
     if detail is None or detail["archived_at"] is not None:
-        st.warning(f"No construct named {name!r} in the catalogue" + (" (it is archived)." if detail else "."))
+        st.warning(f"No construct named {widgets.escaped(repr(name))} in the catalogue" + (" (it is archived)." if detail else "."))
         return
     st.title(widgets.escaped(name))
     st.caption(" · ".join(widgets.escaped(v) for v in (
@@ -150,7 +150,7 @@ labels = {"target": "Target", "modality": "Modality", "costimulatory": "Costimul
           "binder_format": "Binder format", "status": "Status"}
 columns = st.columns(len(labels))
 before = {key: st.query_params.get(key) for key in labels}
-filters = {key: widgets.url_select(label, facets[key], key, container=columns[i]) for i, (key, label) in
+filters = {key: widgets.url_select(widgets.escaped(label), facets[key], key, container=columns[i]) for i, (key, label) in
            enumerate(labels.items())}
 if any(before[key] != (str(filters[key]) if filters[key] is not None else None) for key in labels):
     widgets.reset_page()

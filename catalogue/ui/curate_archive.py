@@ -25,16 +25,17 @@ def archive(visitor: identity.Visitor) -> None:
         titles = widgets.trial_options("archive_trial")
         options = list(titles)
         format_key = lambda key: f"{key} · {(titles.get(key) or 'title not recorded')[:90]}"
-    key = st.selectbox(kind.capitalize(), options, index=None, placeholder=f"Choose a {kind}", key="archive_choice",
+    key = st.selectbox(widgets.escaped(kind.capitalize()), options, index=None, placeholder=f"Choose a {kind}", key="archive_choice",
                        format_func=format_key)
-    if st.button(f"Archive this {kind}", key="archive_save", disabled=key is None, icon=":material/archive:"):
+    if st.button(f"Archive this {widgets.escaped(kind)}", key="archive_save", disabled=key is None, icon=":material/archive:"):
         try:
             outcome = curation.set_archived(store.engine(), visitor.actor, kind, key, True)
         except Exception as error:
             saves.failure(error)
             return
         st.session_state.pop("archive_choice", None)
-        saves.saved("archive", f"{kind.capitalize()} {widgets.escaped(key)} archived ({outcome}).")
+        saves.saved("archive", f"{widgets.escaped(kind.capitalize())} {widgets.escaped(key)} archived "
+                    f"({widgets.escaped(outcome)}).")
         st.rerun()
 
 
@@ -62,5 +63,6 @@ def restore(visitor: identity.Visitor) -> None:
             saves.failure(error)
             return
         st.session_state.pop("restore_choice", None)
-        saves.saved("restore", f"{kind.capitalize()} {widgets.escaped(key)} restored ({outcome}).")
+        saves.saved("restore", f"{widgets.escaped(kind.capitalize())} {widgets.escaped(key)} restored "
+                    f"({widgets.escaped(outcome)}).")
         st.rerun()

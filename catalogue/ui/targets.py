@@ -15,7 +15,7 @@ if symbol:
         del st.query_params["symbol"]
         st.rerun()
     if target is None:
-        st.warning(f"No target named {symbol!r} in the catalogue.")
+        st.warning(f"No target named {widgets.escaped(repr(symbol))} in the catalogue.")
         st.stop()
     st.title(widgets.escaped(target["symbol"]))
     left, right = st.columns([2, 3])
@@ -30,7 +30,7 @@ if symbol:
             key="target_facts",
         )
         if target["uniprot"]:
-            st.link_button(f"UniProt {target['uniprot']}", read.uniprot_url(target["uniprot"]),
+            st.link_button(f"UniProt {widgets.escaped(target['uniprot'])}", read.uniprot_url(target["uniprot"]),
                            icon=":material/open_in_new:")
     with right:
         st.caption("Note")
@@ -41,21 +41,21 @@ if symbol:
                          column_config={"trials": st.column_config.NumberColumn("Trials")})
         else:
             st.text("No trials.")
-    st.subheader(f"Constructs ({target['construct_count']})")
+    st.subheader(f"Constructs ({target['construct_count']:,})")
     if len(target["constructs"]):
         tables.constructs(target["constructs"], key="target_constructs")
         if target["construct_count"] > len(target["constructs"]):
             st.page_link("catalogue/ui/constructs.py", query_params={"target": target["symbol"]},
-                         label=f"All {target['construct_count']} constructs of this target, with filters",
+                         label=f"All {target['construct_count']:,} constructs of this target, with filters",
                          icon=":material/arrow_forward:")
     else:
         widgets.empty_state("No construct targets this antigen yet. Curators add constructs on the Curate page.")
-    st.subheader(f"Trials ({target['trial_count']})")
+    st.subheader(f"Trials ({target['trial_count']:,})")
     if len(target["trials"]):
         tables.trials(target["trials"], key="target_trials")
         if target["trial_count"] > len(target["trials"]):
             st.page_link("catalogue/ui/trials.py", query_params={"target": target["symbol"]},
-                         label=f"All {target['trial_count']} trials of this target, with filters",
+                         label=f"All {target['trial_count']:,} trials of this target, with filters",
                          icon=":material/arrow_forward:")
     else:
         widgets.empty_state("No trial of the catalogue targets this antigen. Import registry records on Curate.")
