@@ -277,7 +277,7 @@ def _write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> l
         else:
             new[draft.registry_id] = draft
             outcome = "created"
-        outcomes.append(RecordOutcome(draft.registry_id, outcome, line=draft.line))
+        outcomes.append(RecordOutcome(draft.registry_id, outcome, line=draft.line, warnings=list(draft.warnings)))
     _insert_trials(session, actor, list(new.values()), context)
     return outcomes
 
@@ -339,7 +339,6 @@ def update_trial(
     if "start_date" in changes:
         changes["start_date"] = registry_date(start_date, "start date", where)
     if "enrollment_count" in changes:
-        check_widths(Trial, {"enrollment_count": changes["enrollment_count"]}, where)
         changes["enrollment_count"] = participants(changes["enrollment_count"], "enrollment", where)
     check_widths(Trial, {k: v for k, v in changes.items() if isinstance(v, str)}, where)
     try:
@@ -428,7 +427,6 @@ def set_patients_treated(
     require(actor, "curator", "record patients treated")
     where = f"{kind} {key!r}"
     if patients is not None:
-        check_widths(Trial, {"patients_treated": patients}, where)
         participants(patients, "patients treated", where)
         if not source or not source.strip():
             raise InvalidInput("a patients-treated figure needs its source (publication, news item, registry results)")

@@ -17,6 +17,7 @@ from Bio.Align import substitution_matrices
 
 from catalogue import bounds
 from catalogue.errors import InvalidInput
+from catalogue.parse.csv_errors import csv_problem
 
 PROTEIN_LETTERS = frozenset("ACDEFGHIKLMNPQRSTVWYX")
 MISSING = {"", "na", "n/a", "none"}
@@ -86,7 +87,7 @@ def parse_therasabdab(content: bytes, file_name: str) -> list[ReferenceBinder]:
     except StopIteration:
         raise InvalidInput("empty file: no header row", file=file_name, line=1) from None
     except csv.Error as error:
-        raise InvalidInput(f"unreadable CSV header: {error}", file=file_name, line=1) from None
+        raise InvalidInput(f"unreadable CSV header: {csv_problem(error)}", file=file_name, line=1) from None
     header = [_clean(h) or "" for h in header]
     index: dict[str, int] = {}
     for field, names in COLUMNS.items():
@@ -149,7 +150,7 @@ def parse_therasabdab(content: bytes, file_name: str) -> list[ReferenceBinder]:
                 )
             )
     except csv.Error as error:
-        raise InvalidInput(f"unreadable CSV: {error}", file=file_name, line=line) from None
+        raise InvalidInput(f"unreadable CSV: {csv_problem(error)}", file=file_name, line=line) from None
     return binders
 
 

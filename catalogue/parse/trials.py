@@ -31,6 +31,7 @@ from typing import Any
 
 from catalogue.drafts import TrialDraft
 from catalogue.errors import InvalidInput
+from catalogue.parse.csv_errors import csv_problem
 from catalogue.parse.trial_classification import classify_trial
 from catalogue.parse.trial_fields import (
     checked_registry_id,
@@ -200,7 +201,7 @@ def _parse_csv(text: str, file_name: str, record_source: str) -> list[TrialDraft
     except StopIteration:
         raise InvalidInput("the file is empty", file=file_name) from None
     except csv.Error as exc:
-        raise InvalidInput(f"malformed CSV header: {exc}", file=file_name, line=1) from None
+        raise InvalidInput(f"malformed CSV header: {csv_problem(exc)}", file=file_name, line=1) from None
     header = [h.strip() for h in header]
     if "NCTId" in header or "BriefTitle" in header:
         required, row_to_draft = _SNAPSHOT_REQUIRED, _snapshot_row
@@ -228,7 +229,7 @@ def _parse_csv(text: str, file_name: str, record_source: str) -> list[TrialDraft
         except StopIteration:
             break
         except csv.Error as exc:
-            raise InvalidInput(f"malformed CSV: {exc}", file=file_name, line=row_start) from None
+            raise InvalidInput(f"malformed CSV: {csv_problem(exc)}", file=file_name, line=row_start) from None
         line = row_start
         row_start = reader.line_num + 1
         if not row or (len(row) == 1 and not row[0].strip()):
@@ -399,7 +400,7 @@ def _v2_study(protocol: dict[str, Any], index: int, file_name: str, record_sourc
 # Duplicates
 # ---------------------------------------------------------------------------
 
-_NOT_COMPARED = ("line", "record_source")
+_NOT_COMPARED = ("line", "record_source", "warnings")
 
 
 def _merge_duplicates(drafts: list[TrialDraft], file_name: str) -> list[TrialDraft]:
@@ -424,6 +425,8 @@ def _merge_duplicates(drafts: list[TrialDraft], file_name: str) -> list[TrialDra
                 record=draft.registry_id,
                 line=draft.line,
             )
+        seen.warnings.append(f"{draft.registry_id} appears again at line/index {draft.line} with the same data; "
+                             "the two were merged")
     return merged
 
 
@@ -441,5 +444,5 @@ def snapshot_labels(content: bytes, file_name: str) -> dict[str, str]:
     try:
         return {row["NCTId"].strip(): (row["TargetCategory"] or "").strip() for row in reader}
     except csv.Error as exc:
-        raise InvalidInput(f"malformed CSV: {exc}", file=file_name, line=reader.line_num) from None
+        raise InvalidInput(f"malformed CSV: {csv_problem(exc)}", file=file_name, line=reader.line_num) from None
 
