@@ -252,6 +252,8 @@ def update_construct(
     unknown = set(changes) - EDITABLE_CONSTRUCT_FIELDS
     if unknown:
         raise InvalidInput(f"construct {name!r}: unknown field(s) {', '.join(sorted(unknown))}")
+    if bounds.name(name, "construct") != name:  # stored before names were checked: an edit would make another
+        raise InvalidInput(f"construct {name!r}: its name has surrounding white space, which names no longer may")
     try:
         with db.write_session(engine) as session:
             construct = _live_construct(session, name)

@@ -23,16 +23,18 @@ import re
 from typing import Any
 
 # Every ASCII punctuation character CommonMark lets a backslash escape, among them Streamlit's own
-# markers (":" of :icons: and :colour[...], "$" of LaTeX) and the "." and ":" of bare URLs and addresses.
-_MARKDOWN_SPECIAL = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# markers (":" of :icons: and :colour[...], "$" of LaTeX) and the "." and ":" of bare URLs and addresses;
+# "<", ">" and "&" become character references, so no HTML tag or entity can form either.
+_MARKDOWN_SPECIAL = re.compile(r"""[!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]""")
+_REFERENCES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
 def escaped(value: Any) -> str:
     """``value`` as text that Markdown shows literally, on one line.
 
-    Every Markdown punctuation character is backslash-escaped (``<`` and ``>`` too, so no HTML is
-    formed), and line breaks and runs of white space become one space, so no heading, list, quote,
-    table or code block can start inside it.
+    Every Markdown punctuation character is backslash-escaped (``<``, ``>`` and ``&`` become ``&lt;``,
+    ``&gt;`` and ``&amp;``, so no HTML is formed), and line breaks and runs of white space become one
+    space, so no heading, list, quote, table or code block can start inside it.
     """
     text = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIAL.sub(lambda m: _REFERENCES.get(m.group(), "\\" + m.group()), text)
