@@ -527,10 +527,12 @@ def main() -> None:
 
 def one_line_reason(error: Exception) -> str:
     """An error nobody foresaw, as one line without a traceback, an SQL statement or its parameters."""
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+    from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
     if isinstance(error, DBAPIError) and error.orig is not None:
         reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig).__name__
+        if isinstance(error, OperationalError):
+            return f"the database could not be used ({reason}); nothing was written"
         return f"the database refused the change ({reason}); nothing was written"
     if isinstance(error, SQLAlchemyError):
         return f"the database could not be used ({type(error).__name__}); nothing was written"

@@ -388,3 +388,21 @@ def test_a_one_character_password_is_refused(engine, url):
     with pytest.raises(InvalidInput, match="at least 8"):
         curation.add_account(engine, curation.local_operator(), "carl", "curator", password="1234567")
     assert read.accounts(engine) == []
+
+
+def test_revision_0005_downgrades_and_upgrades_again(engine):
+    from alembic import command
+
+    curation.save_construct(engine, curation.local_operator(), ConstructDraft(name="anti-CD19", targets=["CD19"]))
+    before = read.audit_events(engine)
+    cfg = db._alembic_config()
+    for revision in ("0004", "head"):
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            (command.downgrade if revision == "0004" else command.upgrade)(cfg, revision)
+    assert db.current_revision(engine) == db.head_revision()
+    assert [(e["id"], e["actor"], e["after"]) for e in read.audit_events(engine)] == \
+        [(e["id"], e["actor"], e["after"]) for e in before]
+    with pytest.raises(DatabaseError, match="append-only"):
+        with db.write_session(engine) as session:
+            session.execute(text("DELETE FROM auditevent"))
