@@ -12,16 +12,18 @@ import streamlit as st
 
 from catalogue.db import SchemaOutOfDate
 from catalogue.ui import identity, store
+from catalogue.ui.markdown import escaped
 
 st.set_page_config(page_title="CAR/TCR construct catalogue", page_icon=":material/biotech:", layout="wide")
 
 try:
     store.engine()
 except SchemaOutOfDate as error:
-    st.error(str(error))
+    st.error(escaped(str(error)))
     st.stop()
 except Exception as error:  # a database that cannot be opened: say which, without a traceback
-    st.error(f"Cannot open the catalogue database {store.database_url().split('@')[-1]}: {error.__class__.__name__}")
+    st.error(f"Cannot open the catalogue database {escaped(store.database_url().split('@')[-1])}: "
+             f"{escaped(error.__class__.__name__)}")
     st.stop()
 
 visitor = identity.current_visitor()

@@ -8,7 +8,10 @@ Errors are one line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
+import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,7 +22,7 @@ from typing import Annotated, Any, Optional
 import typer
 from sqlalchemy.engine import Engine
 
-from catalogue import curation, db, read
+from catalogue import bounds, config, curation, db, read
 from catalogue.errors import CatalogueError, InvalidInput
 from catalogue.vocabulary import NOT_RECORDED
 
@@ -43,8 +46,25 @@ app.add_typer(fetch_app, name="fetch")
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (a stable shape scripts may rely on).")]
 
 
+def command_origin() -> str:
+    """Where a CLI action comes from, for the audit trail: the OS user and the host that ran it."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no login name, no passwd entry
+        who = f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"cli: OS user {who} on host {socket.gethostname() or 'unknown'}"
+
+
 @dataclass
 class Context:
+    """The database and who acts on it.
+
+    Without ``--user`` the CLI acts as the local operator: an admin while the catalogue has no active
+    admin account, else a viewer (reads work; writes ask for ``--user NAME``). The CLI does not check
+    passwords: whoever can run it holds the database's credentials (see docs/security.md). Every audit
+    event it writes records the OS user and host beside the account.
+    """
+
     url: str | None
     user: str | None
     _engine: Engine | None = None
@@ -60,7 +80,7 @@ class Context:
 
     @property
     def actor(self) -> curation.Actor:
-        return curation.actor_for(self.engine, self.user)
+        return curation.actor_for(self.engine, self.user, origin=command_origin())
 
 
 def _context(ctx: typer.Context) -> Context:
@@ -74,7 +94,9 @@ def main_options(
         Optional[str], typer.Option("--db", help="Database URL (default: $CATALOGUE_DATABASE_URL, else ./data/catalogue.sqlite).")
     ] = None,
     user: Annotated[
-        Optional[str], typer.Option("--user", help="Act as this account (default: the local operator, as admin).")
+        Optional[str],
+        typer.Option("--user", help="Act as this account. Without it: the local operator, an admin only while no "
+                                    "admin account exists; after that, reads only."),
     ] = None,
 ) -> None:
     ctx.obj = Context(database, user)
@@ -219,7 +241,7 @@ def audit(
     ctx: typer.Context,
     entity: Annotated[Optional[str], typer.Option(help="KIND or KIND:KEY, e.g. construct:tisa-cel")] = None,
     since: Annotated[Optional[str], typer.Option(help="Only events at or after this date (YYYY-MM-DD).")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many events (0: all).")] = 0,
+    limit: Annotated[int, typer.Option(min=0, max=bounds.MAX_COORDINATE, help="At most this many events (0: all).")] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Who changed what and when, with before and after values (newest first)."""
@@ -275,6 +297,22 @@ def user_set_role(ctx: typer.Context, name: str, role: Annotated[str, typer.Opti
     typer.echo(f"account {name}: role {role} ({outcome})")
 
 
+@user_app.command("archive")
+def user_archive(ctx: typer.Context, name: str) -> None:
+    """Retire an account: it can no longer sign in or act (the last admin cannot be archived)."""
+    context = _context(ctx)
+    outcome = curation.set_account_archived(context.engine, context.actor, name, True)
+    typer.echo(f"account {name}: archived ({outcome})")
+
+
+@user_app.command("restore")
+def user_restore(ctx: typer.Context, name: str) -> None:
+    """Bring back an archived account."""
+    context = _context(ctx)
+    outcome = curation.set_account_archived(context.engine, context.actor, name, False)
+    typer.echo(f"account {name}: restored ({outcome})")
+
+
 @user_app.command("list")
 def user_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     rows = read.accounts(_context(ctx).engine)
@@ -299,6 +337,8 @@ def _report(reports: list[curation.FileReport], as_json: bool) -> None:
                 for record in report.records:
                     if record.detail:
                         typer.echo(f"  {record.record}: {record.outcome} ({record.detail})")
+                    for warning in record.warnings:
+                        typer.echo(f"  warning: {record.record}: {' '.join(warning.split())}")
             else:
                 typer.echo(f"error: {report.error}", err=True)
     if any(not r.ok for r in reports):
@@ -306,10 +346,16 @@ def _report(reports: list[curation.FileReport], as_json: bool) -> None:
 
 
 def _read(path: Path) -> bytes:
+    """A file's bytes, refused unread when it is over the upload cap (``CATALOGUE_MAX_UPLOAD_BYTES``)."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            bounds.check_upload_size(size, str(path))
+            content = handle.read(config.max_upload_bytes() + 1)  # a file that grows, or a pipe: read no more
     except OSError as error:
-        raise InvalidInput(f"cannot read the file: {error.strerror}", file=str(path)) from error
+        raise InvalidInput(f"cannot read the file: {error.strerror}", file=str(path)) from None
+    bounds.check_upload_size(len(content), str(path))
+    return content
 
 
 def _file_contents(paths: list[Path]) -> Iterator[tuple[str, bytes | InvalidInput]]:
@@ -377,7 +423,7 @@ def import_binders(ctx: typer.Context, path: Path, as_json: JsonOption = False) 
 def fetch_trials(
     ctx: typer.Context,
     query: Annotated[str, typer.Option(help="Search phrase (query.term), or parameters such as 'query.cond=lupus'.")],
-    max_pages: Annotated[Optional[int], typer.Option(help="Stop after this many pages of 100 studies.")] = None,
+    max_pages: Annotated[Optional[int], typer.Option(min=1, max=100_000, help="Stop after this many pages of 100 studies.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Fetch studies from the ClinicalTrials.gov API v2 (paginated, rate-limited) and import them.
@@ -522,11 +568,23 @@ def tcr_chains(
 
 
 @app.command("export")
-def export(ctx: typer.Context, directory: Path, as_json: JsonOption = False) -> None:
-    """Write every sequence record as GenBank (domains as features) and FASTA under DIRECTORY."""
+def export(
+    ctx: typer.Context,
+    directory: Path,
+    force: Annotated[bool, typer.Option("--force", help="Replace files an earlier export left in DIRECTORY.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Write every sequence record as GenBank (domains as features) and FASTA under DIRECTORY.
+
+    An existing file is refused (nothing is written) unless --force; a symbolic link is never followed;
+    each file is written whole or not at all.
+    """
     from catalogue.export import export_catalogue
 
-    written = export_catalogue(_context(ctx).engine, directory)
+    try:
+        written = export_catalogue(_context(ctx).engine, directory, force=force)
+    except OSError as error:
+        fail(f"{error.filename or directory}: cannot write the export: {error.strerror}", 1)
     if as_json:
         emit_json({"directory": str(directory), "files": [str(p) for p in written]})
     else:
@@ -569,9 +627,24 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(1)
-    except Exception as error:  # usage errors of Typer's (vendored) click, and anything unexpected
+    except Exception as error:  # usage errors of Typer's (vendored) click, and anything unforeseen
         if hasattr(error, "show") and isinstance(getattr(error, "exit_code", None), int):
             error.show()
             sys.exit(error.exit_code)
-        typer.echo(f"error: unexpected {type(error).__name__}: {error}", err=True)
+        typer.echo(f"error: {one_line_reason(error)}", err=True)
         sys.exit(1)
+
+
+def one_line_reason(error: Exception) -> str:
+    """An error nobody foresaw, as one line without a traceback, an SQL statement or its parameters."""
+    from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else type(error.orig).__name__
+        if isinstance(error, OperationalError):
+            return f"the database could not be used ({reason}); nothing was written"
+        return f"the database refused the change ({reason}); nothing was written"
+    if isinstance(error, SQLAlchemyError):
+        return f"the database could not be used ({type(error).__name__}); nothing was written"
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"internal error ({type(error).__name__}{': ' + first_line[:200] if first_line else ''}); please report it"

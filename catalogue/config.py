@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from catalogue.errors import CatalogueError
+
 DATABASE_URL_ENV = "CATALOGUE_DATABASE_URL"
 DATA_DIR_ENV = "CATALOGUE_DATA_DIR"
 MAX_UPLOAD_BYTES_ENV = "CATALOGUE_MAX_UPLOAD_BYTES"
@@ -32,14 +34,32 @@ def database_url(explicit: str | None = None) -> str:
     return url
 
 
+_LARGEST_SETTING = 2**31 - 1  # a length must fit the 32-bit INTEGER columns (see catalogue.bounds)
+
+
 def _int_env(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+    """A whole-number setting from 1 to 2**31 - 1; a malformed one is a one-line error naming it."""
+    value = os.environ.get(name, "").strip().replace("_", "")
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise CatalogueError(f"the setting {name}={os.environ[name]!r} is not a whole number") from None
+    if not 1 <= number <= _LARGEST_SETTING:
+        raise CatalogueError(f"the setting {name}={os.environ[name]!r} is outside 1-{_LARGEST_SETTING:,}")
+    return number
 
 
 def max_upload_bytes() -> int:
+    """The largest file, in bytes, the catalogue reads: every upload and import (``CATALOGUE_MAX_UPLOAD_BYTES``).
+
+    A plain function for every reader of files (see :func:`catalogue.bounds.check_upload_size`); an archive
+    reader applies it to the bytes it expands as well.
+    """
     return _int_env(MAX_UPLOAD_BYTES_ENV, DEFAULT_MAX_UPLOAD_BYTES)
 
 
 def max_sequence_length() -> int:
+    """The longest sequence record accepted (``CATALOGUE_MAX_SEQUENCE_LENGTH``)."""
     return _int_env(MAX_SEQUENCE_LENGTH_ENV, DEFAULT_MAX_SEQUENCE_LENGTH)

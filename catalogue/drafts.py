@@ -138,6 +138,7 @@ class TrialDraft:
     record_source: str | None = None  # where the record came from (file, snapshot, API)
     snapshot_date: str | None = None
     line: int | None = None  # row or line of the file
+    warnings: list[str] = field(default_factory=list)  # what the parser noticed (shown with the import's report)
 
     @property
     def start_year(self) -> int | None:

@@ -33,7 +33,7 @@ def test_usage_errors_exit_2_without_a_traceback(url):
 
 
 def test_a_viewer_is_refused_with_exit_3_and_nothing_changes(url, engine):
-    curation.add_account(engine, curation.local_operator(), "vera", "viewer", password="pw-vera")
+    curation.add_account(engine, curation.local_operator(), "vera", "viewer", password="pw-vera-2026")
     before = read.row_counts(engine)
     result = run("--user", "vera", "patients", "programme", "x", "5", "--source", "s", url=url)
     assert result.returncode == 3

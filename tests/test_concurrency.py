@@ -38,7 +38,7 @@ def _edit_after_barrier(url: str, hinge: str, version: int, barrier, results) ->
 def test_two_processes_editing_one_construct_one_wins_one_gets_the_conflict(engine):
     url = engine.url.render_as_string(hide_password=False)
     admin = curation.local_operator()
-    curation.add_account(engine, admin, "carl", "curator", password="pw-carl")
+    curation.add_account(engine, admin, "carl", "curator", password="pw-carl-2026")
     curation.save_construct(engine, admin, ConstructDraft(name="RD13-02", targets=["CD7"]))
     version = read.construct_detail(engine, "RD13-02")["version"]
     barrier, results = CONTEXT.Barrier(2), CONTEXT.Queue()
@@ -78,7 +78,7 @@ def _write_many(url: str, prefix: str, results) -> None:
 @pytest.mark.slow
 def test_two_processes_of_500_writes_lose_nothing_and_never_see_a_lock_error(engine):
     url = engine.url.render_as_string(hide_password=False)
-    curation.add_account(engine, curation.local_operator(), "carl", "curator", password="pw-carl")
+    curation.add_account(engine, curation.local_operator(), "carl", "curator", password="pw-carl-2026")
     audit_before = read.row_counts(engine)["auditevent"]
     results = CONTEXT.Queue()
     workers = [CONTEXT.Process(target=_write_many, args=(url, prefix, results)) for prefix in ("a", "b")]

@@ -123,7 +123,7 @@ def test_cli_import_reports_each_file_and_exits_1_when_one_fails(engine, shared_
 
 
 def test_a_viewer_cannot_import(engine, shared_data):
-    curation.add_account(engine, curation.local_operator(), "vera", "viewer", password="pw")
+    curation.add_account(engine, curation.local_operator(), "vera", "viewer", password="vera-pass-2026")
     viewer = curation.actor_for(engine, "vera")
     path = shared_data / "sequences" / "P2A.gb"
     with pytest.raises(curation.PermissionDenied):

@@ -261,7 +261,7 @@ def test_identity_queries_and_sign_in(engine):
 
 
 def test_audit_filters(engine):
-    curation.add_account(engine, curation.local_operator(), "ada", "curator", password="pw")
+    curation.add_account(engine, curation.local_operator(), "ada", "curator", password="ada-pass-2026")
     events = read.audit_events(engine)
     day = events[0]["at"].date().isoformat()
     assert read.audit_events(engine, until=day) == events

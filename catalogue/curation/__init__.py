@@ -23,7 +23,7 @@ here. Parsing and detection happen before an action, in :mod:`catalogue.prepare`
 - ``demo_catalogue``: the shipped demo.
 """
 
-from catalogue.curation.accounts import add_account, authenticate, set_role
+from catalogue.curation.accounts import add_account, authenticate, set_account_archived, set_role
 from catalogue.curation.actors import (
     LOCAL_OPERATOR,
     ROLE_RANK,
@@ -31,6 +31,7 @@ from catalogue.curation.actors import (
     Actor,
     Role,
     actor_for,
+    has_active_admin,
     local_operator,
     require,
 )
@@ -79,7 +80,8 @@ __all__ = [
     "import_sequence_files", "import_sequences", "parsing_processes", "prepare_sequences",
     "reference_binder_library", "set_curated_domains",
     "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
-    "set_trial_targets", "update_trial", "add_account", "authenticate", "set_role",
+    "set_trial_targets", "update_trial", "add_account", "authenticate", "set_role", "set_account_archived",
+    "has_active_admin",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",
     "add_epitope", "set_epitopes", "set_tcr_chains",
     "PublishedResult", "record_published_result", "remove_published_results",

@@ -46,11 +46,12 @@ def note_change(session: Session) -> None:
         session.info["revision_raised"] = True
 
 
-def audit_rows(session: Session, events: list[dict]) -> None:
-    """Record many audit events at once (bulk imports), as plain rows."""
+def audit_rows(session: Session, events: list[dict], actor: Actor | None = None) -> None:
+    """Record many audit events at once (bulk imports), as plain rows; ``actor`` gives their origin."""
     if events:
         note_change(session)
-        db.insert_rows(session, AuditEvent.__table__, events)
+        origin = actor.origin if actor is not None else None
+        db.insert_rows(session, AuditEvent.__table__, [{"origin": origin, **event} for event in events])
 
 
 def audit_event(
@@ -78,6 +79,7 @@ def audit_event(
             before=before,
             after=after,
             summary=summary,
+            origin=actor.origin,
         )
     )
 
@@ -88,6 +90,7 @@ class RecordOutcome:
     outcome: str
     detail: str | None = None
     line: int | None = None
+    warnings: list[str] = field(default_factory=list)  # what the import noticed about this record
 
 
 @dataclass
@@ -102,6 +105,11 @@ class FileReport:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def warnings(self) -> list[str]:
+        """Every warning of the import, each with the record it is about."""
+        return [f"{record.record}: {warning}" for record in self.records for warning in record.warnings]
+
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for record in self.records:
@@ -115,6 +123,7 @@ class FileReport:
             "error": self.error,
             "counts": self.counts(),
             "records": [asdict(r) for r in self.records],
+            "warnings": self.warnings,
         }
 
 

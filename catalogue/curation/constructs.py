@@ -8,7 +8,7 @@ Functions taking an engine are user actions. Those taking a session (``find_targ
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from catalogue import db
+from catalogue import bounds, db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import (
     Outcome,
@@ -27,6 +27,7 @@ from catalogue.curation.audit import (
     check_version,
     row_values,
 )
+from catalogue.curation.values import as_of, check_widths, participants
 from catalogue.db.models import (
     Construct,
     ConstructTarget,
@@ -70,6 +71,7 @@ def target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> T
     target = find_target(session, symbol)
     if target is not None:
         return target
+    symbol = bounds.name(symbol, "target")
     try:
         with session.begin_nested():  # a savepoint: another writer may be creating the same target
             target = Target(symbol=symbol, source=origin)
@@ -84,6 +86,7 @@ def target_row(session: Session, symbol: str, actor: Actor, *, origin: str) -> T
 
 def _upsert_by_key(session: Session, actor: Actor, model, kind: str, key_field: str, key: str, values: dict) -> Outcome:
     """Create the row whose ``key_field`` is ``key``, or bring it up to ``values``; audit what changed."""
+    check_widths(model, values, f"{kind} {key!r}")
     row = session.exec(select(model).where(getattr(model, key_field) == key)).scalars().first()
     if row is None:
         row = model(**{key_field: key}, **values)
@@ -114,8 +117,7 @@ def upsert_target(session: Session, actor: Actor, draft: TargetDraft) -> Outcome
 
 def save_target(engine: Engine, actor: Actor, draft: TargetDraft) -> Outcome:
     require(actor, "curator", "edit targets")
-    if not draft.symbol.strip():
-        raise InvalidInput("a target needs a symbol")
+    draft = replace(draft, symbol=bounds.name(draft.symbol, "target"))
     if draft.kind is not None and draft.kind not in TARGET_KINDS:
         raise InvalidInput(f"target {draft.symbol!r}: kind {draft.kind!r} is not one of {', '.join(TARGET_KINDS)}")
     with db.write_session(engine) as session:
@@ -124,8 +126,12 @@ def save_target(engine: Engine, actor: Actor, draft: TargetDraft) -> Outcome:
 
 def upsert_programme(session: Session, actor: Actor, draft: ProgrammeDraft) -> Outcome:
     """Create or update a programme from its draft, audited. A unit."""
+    name = bounds.name(draft.name, "programme")
+    where = f"programme {name!r}"
     values = {k: v for k, v in asdict(draft).items() if k != "name"}
-    return _upsert_by_key(session, actor, Programme, "programme", "name", draft.name, values)
+    values["patients_treated"] = participants(draft.patients_treated, "patients treated", where)
+    values["patients_treated_date"] = as_of(draft.patients_treated_date, where)
+    return _upsert_by_key(session, actor, Programme, "programme", "name", name, values)
 
 
 # --- constructs -------------------------------------------------------------------
@@ -156,14 +162,30 @@ def construct_state(session: Session, construct: Construct) -> dict[str, Any]:
     return state
 
 
+def _checked_construct(draft: ConstructDraft) -> ConstructDraft:
+    """The draft with its names trimmed and every value within bounds, or InvalidInput."""
+    name = bounds.name(draft.name, "construct")
+    where = f"construct {name!r}"
+    draft = replace(
+        draft,
+        name=name,
+        targets=[bounds.name(symbol, "target") for symbol in draft.targets],
+        programme=bounds.name(draft.programme, "programme") if draft.programme is not None else None,
+        patients_treated=participants(draft.patients_treated, "patients treated", where),
+        patients_treated_date=as_of(draft.patients_treated_date, where),
+    )
+    _validate_construct(draft)
+    return draft
+
+
 def _validate_construct(draft: ConstructDraft) -> None:
-    if not draft.name or not draft.name.strip():
-        raise InvalidInput("a construct needs a name")
     if draft.modality is not None and draft.modality not in MODALITIES:
         raise InvalidInput(
             f"construct {draft.name!r}: modality {draft.modality!r} is not one of {', '.join(MODALITIES)}"
         )
-    if draft.generation is not None and not 1 <= draft.generation <= 5:
+    if draft.generation is not None and (
+        isinstance(draft.generation, bool) or not isinstance(draft.generation, int) or not 1 <= draft.generation <= 5
+    ):
         raise InvalidInput(f"construct {draft.name!r}: generation {draft.generation} is not between 1 and 5")
     if draft.patients_treated is not None and draft.patients_treated < 0:
         raise InvalidInput(f"construct {draft.name!r}: patients treated cannot be negative")
@@ -191,6 +213,7 @@ def upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> O
     A patients-treated figure in the draft is recorded as a published result (see
     :mod:`catalogue.curation.patients_treated`), which keeps the construct's own columns in step.
     """
+    draft = _checked_construct(draft)
     outcome = _upsert_construct_fields(session, actor, draft)
     construct = session.exec(select(Construct).where(Construct.name == draft.name)).scalars().one()
     shown = (construct.patients_treated, construct.patients_treated_source, construct.patients_treated_date)
@@ -206,10 +229,10 @@ def upsert_construct(session: Session, actor: Actor, draft: ConstructDraft) -> O
 
 
 def _upsert_construct_fields(session: Session, actor: Actor, draft: ConstructDraft) -> Outcome:
-    _validate_construct(draft)
     values = {key: getattr(draft, key) for key in CONSTRUCT_FIELDS if key not in PATIENTS_FIELDS}
     values["aliases"] = draft.aliases or None
     values["costimulatory"] = draft.costimulatory or None
+    check_widths(Construct, values, f"construct {draft.name!r}")
     programme_id = None
     if draft.programme:
         programme = session.exec(select(Programme).where(Programme.name == draft.programme)).scalars().first()
@@ -271,6 +294,8 @@ def update_construct(
     unknown = set(changes) - EDITABLE_CONSTRUCT_FIELDS
     if unknown:
         raise InvalidInput(f"construct {name!r}: unknown field(s) {', '.join(sorted(unknown))}")
+    if bounds.name(name, "construct") != name:  # stored before names were checked: an edit would make another
+        raise InvalidInput(f"construct {name!r}: its name has surrounding white space, which names no longer may")
     try:
         with db.write_session(engine) as session:
             construct = live_construct(session, name)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from catalogue import db
+from catalogue import bounds, db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import (
     FileReport,
@@ -31,6 +31,7 @@ from catalogue.curation.audit import (
 )
 from catalogue.curation.constructs import construct_state, live_construct
 from catalogue.curation.tcr import detected_chain_rows
+from catalogue.curation.values import check_widths
 from catalogue.db.models import Construct, Domain, ReferenceBinder, SequenceRecord, TcrChain
 from catalogue.drafts import DomainDraft
 from catalogue.errors import CatalogueError, EditConflict, InvalidInput, NotFound
@@ -97,6 +98,8 @@ def import_sequence_files(
     file's report is ready.
     """
     require(actor, "curator", "import sequence records")
+    if construct is not None:
+        construct = bounds.name(construct, "construct")
     options = ReadOptions(annotations, annotations_name, molecule, detect,
                           reference_binder_library(engine) if detect else None)
     reports = []
@@ -140,14 +143,16 @@ def write_sequences(session: Session, actor: Actor, prepared: PreparedSequences,
         for checksum, file_name, record_id, owner in rows:
             present[checksum] = f"same sequence as {file_name} / {record_id} of {owner}"
     now = datetime.now(timezone.utc)
-    wanted = {construct_name or d.record_id for d in drafts if d.checksum not in present}
+    names = {d.record_id: _construct_name(construct_name, d) for d in drafts}
+    wanted = {names[d.record_id] for d in drafts if d.checksum not in present}
     construct_ids = _construct_ids(session, actor, sorted(wanted), prepared.file_name, now)
     outcomes, new_drafts, rows = [], [], []
     for draft in drafts:
         if draft.checksum in present:
-            outcomes.append(RecordOutcome(draft.record_id, "already present", present[draft.checksum], line=draft.line))
+            outcomes.append(RecordOutcome(draft.record_id, "already present", present[draft.checksum], line=draft.line,
+                                          warnings=list(draft.warnings)))
             continue
-        name = construct_name or draft.record_id
+        name = names[draft.record_id]
         present[draft.checksum] = f"same sequence as {draft.file_name} / {draft.record_id} of {name}"
         new_drafts.append((draft, name))
         rows.append({
@@ -165,6 +170,7 @@ def write_sequences(session: Session, actor: Actor, prepared: PreparedSequences,
                 "created",
                 f"{draft.length} {unit}, {len(draft.domains)} domains, attached to {name}",
                 line=draft.line,
+                warnings=list(draft.warnings),
             )
         )
     if not rows:
@@ -201,8 +207,20 @@ def write_sequences(session: Session, actor: Actor, prepared: PreparedSequences,
         db.insert_rows(session, Domain.__table__, domain_rows)
     if chain_rows:
         db.insert_rows(session, TcrChain.__table__, chain_rows)
-    audit_rows(session, events)
+    audit_rows(session, events, actor)
     return outcomes
+
+
+def _construct_name(given: str | None, draft) -> str:
+    """The construct a record attaches to: the one given, else one named after the record (if it can be a name)."""
+    if given is not None:
+        return given
+    try:
+        return bounds.name(draft.record_id, "construct")
+    except InvalidInput as error:
+        raise InvalidInput(f"{error.message}: the record ID cannot name a construct; attach the records to a "
+                           "construct you name", file=draft.file_name, record=draft.record_id[:80],
+                           line=draft.line) from None
 
 
 def _construct_ids(session: Session, actor: Actor, names: list[str], file_name: str, now) -> dict[str, int]:
@@ -223,7 +241,7 @@ def _construct_ids(session: Session, actor: Actor, names: list[str], file_name: 
          "before": None, "after": {"name": name, "modality": "CAR-T", "source": source, "targets": []},
          "summary": f"created for the records of {file_name}"}
         for name in missing
-    ])  # fmt: skip
+    ], actor)  # fmt: skip
     return ids
 
 
@@ -360,12 +378,15 @@ def import_binders(engine: Engine, actor: Actor, file_name: str, content: bytes)
     from catalogue.detect.binders import parse_therasabdab
 
     try:
+        bounds.check_upload_size(len(content), file_name)
         binders = parse_therasabdab(content, file_name)
         with db.write_session(engine) as session:
             known = {b.name: b for b in session.exec(select(ReferenceBinder)).scalars()}
             outcomes = []
             for binder in binders:
                 values = {name: getattr(binder, name) for name in _BINDER_FIELDS if name != "name"}
+                bounds.name(binder.name, "reference binder")
+                check_widths(ReferenceBinder, values, f"reference binder {binder.name!r}")
                 row = known.get(binder.name)
                 if row is None:
                     session.add(ReferenceBinder(name=binder.name, **values))

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from catalogue import db
+from catalogue import bounds, db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import (
     FileReport,
@@ -31,6 +31,8 @@ from catalogue.curation.audit import (
     row_values,
 )
 from catalogue.curation.constructs import find_target, live_construct, target_row
+from catalogue.curation.values import as_of as as_of_date
+from catalogue.curation.values import check_widths, participants, registry_date
 from catalogue.db.models import (
     Construct,
     Target,
@@ -42,6 +44,7 @@ from catalogue.drafts import (
     TrialDraft,
 )
 from catalogue.errors import EditConflict, InvalidInput, NotFound
+from catalogue.parse.trial_fields import normalise_date
 from catalogue.vocabulary import ENROLLMENT_TYPES
 
 # --- trials -----------------------------------------------------------------------
@@ -81,18 +84,29 @@ def _trial_values(draft: TrialDraft) -> dict[str, Any]:
 
 
 def _validate_trial(draft: TrialDraft) -> None:
+    """A registry draft within bounds (whoever made it): counts, dates and the schema's widths."""
     if not draft.registry_id:
         raise InvalidInput("a trial needs a registry ID", line=draft.line)
-    if draft.enrollment_count is not None and draft.enrollment_count < 0:
-        raise InvalidInput(
-            f"enrollment {draft.enrollment_count} is negative", record=draft.registry_id, line=draft.line
-        )
+    where = {"record": draft.registry_id, "line": draft.line}
+    if draft.enrollment_count is not None:
+        try:
+            bounds.participants(draft.enrollment_count)
+        except ValueError as error:
+            raise InvalidInput(str(error), **where) from None
     if draft.enrollment_type not in ENROLLMENT_TYPES:
-        raise InvalidInput(
-            f"enrollment type {draft.enrollment_type!r} is not actual, estimated or unknown",
-            record=draft.registry_id,
-            line=draft.line,
-        )
+        raise InvalidInput(f"enrollment type {draft.enrollment_type!r} is not actual, estimated or unknown", **where)
+    for what in ("start_date", "last_update", "snapshot_date"):
+        value = getattr(draft, what)
+        try:
+            if value is not None and normalise_date(value) != value:
+                raise ValueError(f"{value!r} is not written YYYY, YYYY-MM or YYYY-MM-DD")
+        except ValueError as error:
+            raise InvalidInput(f"{what.replace('_', ' ')}: {error}", **where) from None
+    try:
+        check_widths(Trial, {"registry_name": draft.registry, "registry_id": draft.registry_id,
+                             **_trial_values(draft)}, f"trial {draft.registry_id!r}")
+    except InvalidInput as error:
+        raise InvalidInput(error.message, line=draft.line) from None
 
 
 @dataclass
@@ -207,7 +221,7 @@ def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], con
     for model, link_rows in ((TrialTarget, target_links), (TrialConstruct, construct_links)):
         if link_rows:
             db.insert_rows(session, model.__table__, link_rows)
-    audit_rows(session, events)
+    audit_rows(session, events, actor)
 
 
 def _update_trial(
@@ -271,7 +285,7 @@ def write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> li
         else:
             new[draft.registry_id] = draft
             outcome = "created"
-        outcomes.append(RecordOutcome(draft.registry_id, outcome, line=draft.line))
+        outcomes.append(RecordOutcome(draft.registry_id, outcome, line=draft.line, warnings=list(draft.warnings)))
     _insert_trials(session, actor, list(new.values()), context)
     return outcomes
 
@@ -284,6 +298,7 @@ def import_trials(
     from catalogue.parse.trials import parse_trial_file
 
     try:
+        bounds.check_upload_size(len(content), file_name)
         drafts = parse_trial_file(content, file_name, source=source)
         with db.write_session(engine) as session:
             return FileReport(file_name, records=write_trials(session, actor, drafts))
@@ -322,13 +337,18 @@ def update_trial(
     unknown = set(changes) - EDITABLE_TRIAL_FIELDS
     if unknown:
         raise InvalidInput(f"trial {registry_id!r}: field(s) {', '.join(sorted(unknown))} cannot be edited")
+    where = f"trial {registry_id!r}"
     if changes.get("enrollment_type", "unknown") not in ENROLLMENT_TYPES:
-        raise InvalidInput(f"trial {registry_id!r}: enrollment type must be actual, estimated or unknown")
+        raise InvalidInput(f"{where}: enrollment type must be actual, estimated or unknown")
+    changes = dict(changes)
     start_date = changes.get("start_date")
-    if start_date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(start_date)):
-        raise InvalidInput(f"trial {registry_id!r}: start date {start_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
-    if (changes.get("enrollment_count") or 0) < 0:
-        raise InvalidInput(f"trial {registry_id!r}: enrollment cannot be negative")
+    if start_date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(start_date), re.ASCII):
+        raise InvalidInput(f"{where}: start date {start_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    if "start_date" in changes:
+        changes["start_date"] = registry_date(start_date, "start date", where)
+    if "enrollment_count" in changes:
+        changes["enrollment_count"] = participants(changes["enrollment_count"], "enrollment", where)
+    check_widths(Trial, {k: v for k, v in changes.items() if isinstance(v, str)}, where)
     try:
         with db.write_session(engine) as session:
             trial = live_trial(session, registry_id)
@@ -415,11 +435,12 @@ def set_patients_treated(
 ) -> Outcome:
     """Record how many patients were treated (a curated figure, kept apart from enrollment)."""
     require(actor, "curator", "record patients treated")
+    where = f"{kind} {key!r}"
     if patients is not None:
-        if patients < 0:
-            raise InvalidInput("patients treated cannot be negative")
+        participants(patients, "patients treated", where)
         if not source or not source.strip():
             raise InvalidInput("a patients-treated figure needs its source (publication, news item, registry results)")
+        as_of = as_of_date(as_of, where)
     with db.write_session(engine) as session:
         return write_patients_treated(session, actor, kind, key, patients, source, as_of)
 

@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from catalogue.bounds import NAME_LENGTHS
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -38,7 +40,7 @@ class Target(SQLModel, table=True):
     """An antigen a construct is directed against (CD19, BCMA, CS1, ...)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    symbol: str = Field(unique=True, index=True, max_length=40)
+    symbol: str = Field(unique=True, index=True, max_length=NAME_LENGTHS["target"])
     gene_symbol: str | None = Field(default=None, max_length=40)
     aliases: list[str] | None = Field(default=None, sa_column=_json())
     uniprot: str | None = Field(default=None, max_length=20)
@@ -51,7 +53,7 @@ class Programme(SQLModel, table=True):
     """A cell-therapy programme (an institute's or a company's), with its own reported figures."""
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, max_length=200)
+    name: str = Field(unique=True, max_length=NAME_LENGTHS["programme"])
     sponsor: str | None = None  # lead sponsor as registries spell it
     description: str | None = None
     patients_treated: int | None = None  # programme total, not attributed to trials
@@ -75,7 +77,7 @@ class Construct(SQLModel, table=True):
     """A CAR, TCR or other engineered receptor construct."""
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, index=True, max_length=200)
+    name: str = Field(unique=True, index=True, max_length=NAME_LENGTHS["construct"])
     # CAR-T, TCR-T, CAR-NK, CAAR-T, other; NULL where no source states it (migration 0009)
     modality: str | None = Field(default=None, index=True, max_length=20)
     aliases: list[str] | None = Field(default=None, sa_column=_json())  # other names, product codes
@@ -209,7 +211,7 @@ class ReferenceBinder(SQLModel, table=True):
     """A known therapeutic antibody's variable domains (e.g. from a Thera-SAbDab export)."""
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, max_length=200)
+    name: str = Field(unique=True, max_length=NAME_LENGTHS["reference binder"])
     target: str | None = None
     format: str | None = None
     heavy: str | None = None
@@ -224,7 +226,7 @@ class Account(SQLModel, table=True):
     """A person who uses the catalogue, with a role: viewer < curator < admin."""
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, max_length=120)
+    name: str = Field(unique=True, max_length=NAME_LENGTHS["account"])
     role: str = Field(max_length=10)
     email: str | None = Field(default=None, unique=True)
     password_hash: str | None = None
@@ -244,7 +246,11 @@ class CatalogueState(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """One write: who, when, what, and the values before and after."""
+    """One write: who, when, what, and the values before and after.
+
+    Append-only in the database itself (migrations 0002 and 0005): UPDATE, DELETE, an INSERT that would
+    replace an existing event, and (PostgreSQL) TRUNCATE are refused.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utc_now, sa_column=_timestamp(nullable=False))
@@ -255,6 +261,7 @@ class AuditEvent(SQLModel, table=True):
     before: dict | None = Field(default=None, sa_column=_json())
     after: dict | None = Field(default=None, sa_column=_json())
     summary: str | None = None
+    origin: str | None = None  # where the action came from: "cli: OS user ada on host lab-1", "app (signed in)"
 
 
 class Epitope(SQLModel, table=True):

@@ -15,7 +15,9 @@ from functools import lru_cache
 from Bio import Align
 from Bio.Align import substitution_matrices
 
+from catalogue import bounds
 from catalogue.errors import InvalidInput
+from catalogue.parse.csv_errors import csv_problem
 
 PROTEIN_LETTERS = frozenset("ACDEFGHIKLMNPQRSTVWYX")
 MISSING = {"", "na", "n/a", "none"}
@@ -85,7 +87,7 @@ def parse_therasabdab(content: bytes, file_name: str) -> list[ReferenceBinder]:
     except StopIteration:
         raise InvalidInput("empty file: no header row", file=file_name, line=1) from None
     except csv.Error as error:
-        raise InvalidInput(f"unreadable CSV header: {error}", file=file_name, line=1) from None
+        raise InvalidInput(f"unreadable CSV header: {csv_problem(error)}", file=file_name, line=1) from None
     header = [_clean(h) or "" for h in header]
     index: dict[str, int] = {}
     for field, names in COLUMNS.items():
@@ -117,6 +119,10 @@ def parse_therasabdab(content: bytes, file_name: str) -> list[ReferenceBinder]:
             name = _clean(row[index["name"]])
             if not name:
                 raise InvalidInput("row has no Therapeutic name", file=file_name, line=line)
+            try:
+                name = bounds.name(name, "reference binder")
+            except InvalidInput as error:
+                raise InvalidInput(error.message, file=file_name, line=line) from None
             sequences = {}
             for field in ("heavy", "light", "second_heavy", "second_light"):
                 value = _clean(row[index[field]])
@@ -144,7 +150,7 @@ def parse_therasabdab(content: bytes, file_name: str) -> list[ReferenceBinder]:
                 )
             )
     except csv.Error as error:
-        raise InvalidInput(f"unreadable CSV: {error}", file=file_name, line=line) from None
+        raise InvalidInput(f"unreadable CSV: {csv_problem(error)}", file=file_name, line=line) from None
     return binders
 
 

@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 
+from catalogue import config
 from catalogue.errors import CatalogueError
 
 USER_AGENT = "car-tcr-catalogue/0.1 (+trial import; python-urllib)"
@@ -86,7 +87,8 @@ def _get(url: str, timeout_s: float) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            return response.read()
+            cap = config.max_upload_bytes()
+            body = response.read(cap + 1)  # an answer over the cap is not read further (nor kept in memory)
     except urllib.error.HTTPError as exc:
         detail = exc.read(300).decode("utf-8", "replace").strip() if exc.fp else ""
         raise RegistryUnavailable(
@@ -96,3 +98,7 @@ def _get(url: str, timeout_s: float) -> bytes:
         raise RegistryUnavailable(f"cannot reach ClinicalTrials.gov at {url}: {exc.reason}") from None
     except (TimeoutError, OSError) as exc:
         raise RegistryUnavailable(f"cannot reach ClinicalTrials.gov at {url}: {exc}") from None
+    if len(body) > cap:
+        raise RegistryUnavailable(f"ClinicalTrials.gov answered {url} with more than the upload cap of {cap:,} bytes "
+                                  f"({config.MAX_UPLOAD_BYTES_ENV}); ask for smaller pages")
+    return body

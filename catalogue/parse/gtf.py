@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from catalogue import bounds
 from catalogue.drafts import DomainDraft, SequenceDraft
 from catalogue.errors import InvalidInput
 from catalogue.parse.alphabet import checked_text
@@ -16,6 +17,7 @@ _GTF_STRANDS = {"+": 1, "-": -1, ".": None, "?": None}
 _GTF_CONTAINERS = frozenset({"transcript", "mrna", "gene"})
 _GTF_LABEL_KEYS = ("exon_id", "Name", "name", "label", "Label", "gene_name", "gene_id", "transcript_id", "ID")
 _GTF_LINE = re.compile(r", line (\d+)\)$")
+_GTF_POSITION = re.compile(r"[-+]?[0-9]{1,30}")
 _GTF_ATTRIBUTE = re.compile(r'\s*([A-Za-z_][\w.\-]*)(?:\s*=\s*|\s+)("[^"]*"|[^";\s](?:[^;"]*[^;"\s])?)\s*')
 _GTF_ATTRIBUTE_PART = re.compile(r'(?:"[^"]*"|[^;"])+')
 
@@ -46,13 +48,15 @@ def parse_gtf(content: bytes, file_name: str) -> dict[str, list[DomainDraft]]:
         seqname = seqname.strip()
         if not seqname:
             raise InvalidInput("the sequence name (column 1) is empty", file=file_name, line=number)
-        try:
-            start, end = int(start_text), int(end_text)
-        except ValueError:
-            raise InvalidInput(f"start and end must be whole numbers, not {start_text!r} and {end_text!r}",
-                               file=file_name, line=number, record=seqname) from None
+        if not (_GTF_POSITION.fullmatch(start_text.strip()) and _GTF_POSITION.fullmatch(end_text.strip())):
+            raise InvalidInput(f"start and end must be whole numbers, not {start_text[:20]!r} and {end_text[:20]!r}",
+                               file=file_name, line=number, record=seqname)
+        start, end = int(start_text), int(end_text)
         if start < 1:
             raise InvalidInput(f"start {start} is before position 1", file=file_name, line=number, record=seqname)
+        if end > bounds.MAX_COORDINATE:
+            raise InvalidInput(f"end {end} is beyond the longest sequence a record may have "
+                               f"({bounds.MAX_COORDINATE:,})", file=file_name, line=number, record=seqname)
         if start > end:
             raise InvalidInput(
                 f"start {start} is after end {end}; GTF needs start <= end on both strands "

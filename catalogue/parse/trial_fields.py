@@ -4,10 +4,13 @@ enrollment, and the indication a trial's conditions name.
 
 from __future__ import annotations
 
+import datetime
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
 
+from catalogue import bounds
 from catalogue.errors import InvalidInput
 from catalogue.vocabulary import PHASE_CODES
 
@@ -96,11 +99,20 @@ def normalise_phases(raw: str | Iterable[str] | None) -> list[str]:
     return [p for p in PHASE_CODES if p in phases]
 
 
+MAX_STATUS_LENGTH = 40  # the longest registry status word ("ACTIVE_NOT_RECRUITING" is 21); the schema's width
+
+
 def normalise_status(raw: str | None) -> str | None:
-    """Overall status in upper snake case: "Active, not recruiting" → "ACTIVE_NOT_RECRUITING"."""
+    """Overall status in upper snake case: "Active, not recruiting" → "ACTIVE_NOT_RECRUITING".
+
+    Raises ``ValueError`` for a status longer than :data:`MAX_STATUS_LENGTH` characters.
+    """
     if raw is None or not str(raw).strip():
         return None
-    return re.sub(r"[^A-Za-z0-9]+", "_", str(raw).strip()).strip("_").upper()
+    status = re.sub(r"[^A-Za-z0-9]+", "_", str(raw).strip()).strip("_").upper()
+    if len(status) > MAX_STATUS_LENGTH:
+        raise ValueError(f"status {str(raw).strip()[:60]!r}... is longer than {MAX_STATUS_LENGTH} characters")
+    return status or None
 
 
 _MONTHS = {
@@ -115,8 +127,8 @@ _MONTHS = {
     )
     for m in names
 }
-_ISO_DATE_RE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?")
-_WORD_DATE_RE = re.compile(r"([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})")
+_ISO_DATE_RE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?", re.ASCII)
+_WORD_DATE_RE = re.compile(r"([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})", re.ASCII)
 
 
 def normalise_date(raw: str | None) -> str | None:
@@ -130,6 +142,8 @@ def normalise_date(raw: str | None) -> str | None:
     text = str(raw).strip()
     if not text:
         return None
+    if len(text) > 40:
+        raise ValueError(f"{text[:40]!r}... is not a date")
     m = _ISO_DATE_RE.fullmatch(text)
     if m:
         year, month, day = m.group(1), m.group(2), m.group(3)
@@ -138,11 +152,10 @@ def normalise_date(raw: str | None) -> str | None:
         if not m or m.group(1).lower() not in _MONTHS:
             raise ValueError(f"{text!r} is not a date (expected e.g. 2023-03-28, 2023-03, 2023 or March 2023)")
         year, month, day = m.group(3), str(_MONTHS[m.group(1).lower()]), m.group(2)
+    bounds.year(int(year), text)
     if month is not None and not 1 <= int(month) <= 12:
         raise ValueError(f"{text!r} has month {int(month)}")
     if day is not None:
-        import datetime
-
         try:
             datetime.date(int(year), int(month), int(day))
         except ValueError as exc:
@@ -153,29 +166,30 @@ def normalise_date(raw: str | None) -> str | None:
     return year
 
 
-_ENROLLMENT_RE = re.compile(r"\d+(?:\.0*)?")
+_ENROLLMENT_RE = re.compile(r"\d+(?:\.0*)?", re.ASCII)
 
 
 def normalise_enrollment(raw: Any) -> int | None:
-    """Enrollment as an int: "307" or "307.0" → 307; "" → None. Raises ``ValueError`` otherwise."""
+    """Enrollment as an int: "307" or "307.0" → 307; "" → None. Raises ``ValueError`` otherwise.
+
+    A count must be a whole number from 0 to :data:`catalogue.bounds.MAX_PARTICIPANTS`.
+    """
     if raw is None:
         return None
     if isinstance(raw, bool):
         raise ValueError(f"{raw!r} is not a participant count")
     if isinstance(raw, int):
-        if raw < 0:
-            raise ValueError(f"{raw!r} is not a participant count")
-        return raw
+        return bounds.participants(raw)
     if isinstance(raw, float):
-        if raw < 0 or raw != int(raw):
-            raise ValueError(f"{raw!r} is not a whole participant count")
-        return int(raw)
+        if not math.isfinite(raw) or raw != int(raw):
+            raise ValueError(f"enrollment {raw!r} is not a whole participant count")
+        return bounds.participants(int(raw))
     text = str(raw).strip().replace(",", "")
     if not text:
         return None
-    if not _ENROLLMENT_RE.fullmatch(text):
-        raise ValueError(f"enrollment {str(raw).strip()!r} is not a whole number")
-    return int(text.split(".")[0])
+    if not _ENROLLMENT_RE.fullmatch(text) or len(text) > 40:
+        raise ValueError(f"enrollment {str(raw).strip()[:40]!r} is not a whole number")
+    return bounds.participants(int(text.split(".")[0]))
 
 
 def enrollment_type_of(raw: Any) -> str:
@@ -258,3 +272,15 @@ def classify_indication(conditions: Iterable[str], title: str | None) -> tuple[s
             if pattern.search(text):
                 return indication, category
     return (None, "other") if condition_list else (None, None)
+
+
+def normalise_as_of(raw: str | None, *, today: datetime.date | None = None) -> str | None:
+    """The date a figure was true (a patients-treated count), as :func:`normalise_date` reads it, never in
+    the future. Raises ``ValueError`` otherwise."""
+    value = normalise_date(raw)
+    if value is None:
+        return None
+    today = today or datetime.date.today()
+    if value > today.isoformat()[: len(value)]:
+        raise ValueError(f"{str(raw).strip()!r} is in the future (today is {today.isoformat()})")
+    return value

@@ -31,6 +31,7 @@ from typing import Any
 
 from catalogue.drafts import TrialDraft
 from catalogue.errors import InvalidInput
+from catalogue.parse.csv_errors import csv_problem
 from catalogue.parse.trial_classification import classify_trial
 from catalogue.parse.trial_fields import (
     checked_registry_id,
@@ -122,6 +123,10 @@ def _draft(
     except ValueError as exc:
         raise InvalidInput(f"phase: {exc}", **where) from None
     try:
+        overall_status = normalise_status(status)
+    except ValueError as exc:
+        raise InvalidInput(f"overall status: {exc}", **where) from None
+    try:
         start = normalise_date(start_date)
         updated = normalise_date(last_update)
         snap = normalise_date(snapshot_date)
@@ -141,7 +146,7 @@ def _draft(
         registry_id=registry_id,
         title=title or ((official_title or "").strip() or None),
         phases=phase_list,
-        overall_status=normalise_status(status),
+        overall_status=overall_status,
         conditions=conditions,
         interventions=interventions,
         summary=(summary or "").strip() or None,
@@ -196,7 +201,7 @@ def _parse_csv(text: str, file_name: str, record_source: str) -> list[TrialDraft
     except StopIteration:
         raise InvalidInput("the file is empty", file=file_name) from None
     except csv.Error as exc:
-        raise InvalidInput(f"malformed CSV header: {exc}", file=file_name, line=1) from None
+        raise InvalidInput(f"malformed CSV header: {csv_problem(exc)}", file=file_name, line=1) from None
     header = [h.strip() for h in header]
     if "NCTId" in header or "BriefTitle" in header:
         required, row_to_draft = _SNAPSHOT_REQUIRED, _snapshot_row
@@ -224,7 +229,7 @@ def _parse_csv(text: str, file_name: str, record_source: str) -> list[TrialDraft
         except StopIteration:
             break
         except csv.Error as exc:
-            raise InvalidInput(f"malformed CSV: {exc}", file=file_name, line=row_start) from None
+            raise InvalidInput(f"malformed CSV: {csv_problem(exc)}", file=file_name, line=row_start) from None
         line = row_start
         row_start = reader.line_num + 1
         if not row or (len(row) == 1 and not row[0].strip()):
@@ -313,6 +318,8 @@ def _parse_v2_json(text: str, file_name: str, record_source: str) -> list[TrialD
         raise InvalidInput(f"malformed JSON: {exc.msg} (column {exc.colno})", file=file_name, line=exc.lineno) from None
     except RecursionError:
         raise InvalidInput("malformed JSON: nested too deeply", file=file_name) from None
+    except ValueError:  # a number of more digits than Python converts (4,300)
+        raise InvalidInput("malformed JSON: a number is too long to read", file=file_name) from None
     if isinstance(data, dict) and "studies" in data:
         studies = data["studies"]
         if not isinstance(studies, list):
@@ -339,7 +346,7 @@ def _parse_v2_json(text: str, file_name: str, record_source: str) -> list[TrialD
         except InvalidInput:
             raise
         except (TypeError, AttributeError, ValueError) as exc:
-            raise InvalidInput(f"unexpected field type in the study: {exc}", **where) from None
+            raise InvalidInput(f"a field of the study has the wrong type: {exc}", **where) from None
     return drafts
 
 
@@ -351,6 +358,16 @@ def _strings(values: Any, what: str) -> list[str]:
     return [str(v).strip() for v in values if v is not None and str(v).strip()]
 
 
+def _text(protocol: dict[str, Any], *path: str) -> str | None:
+    """A text field of a v2 study (a number is taken as its text); anything else is a TypeError naming the field."""
+    value = _get(protocol, *path)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"{'.'.join(path)} is {type(value).__name__}, not text")
+
+
 def _v2_study(protocol: dict[str, Any], index: int, file_name: str, record_source: str) -> TrialDraft:
     interventions = _get(protocol, "armsInterventionsModule", "interventions") or []
     locations = _get(protocol, "contactsLocationsModule", "locations") or []
@@ -358,21 +375,21 @@ def _v2_study(protocol: dict[str, Any], index: int, file_name: str, record_sourc
         raise TypeError("interventions and locations must be lists")
     enrollment = _get(protocol, "designModule", "enrollmentInfo") or {}
     return _draft(
-        registry_id_raw=_get(protocol, "identificationModule", "nctId"),
+        registry_id_raw=_text(protocol, "identificationModule", "nctId"),
         where={"file": file_name, "record": f"study #{index}"},
-        title=_get(protocol, "identificationModule", "briefTitle"),
-        official_title=_get(protocol, "identificationModule", "officialTitle"),
+        title=_text(protocol, "identificationModule", "briefTitle"),
+        official_title=_text(protocol, "identificationModule", "officialTitle"),
         phases=_strings(_get(protocol, "designModule", "phases"), "designModule.phases"),
-        status=_get(protocol, "statusModule", "overallStatus"),
+        status=_text(protocol, "statusModule", "overallStatus"),
         conditions=_strings(_get(protocol, "conditionsModule", "conditions"), "conditionsModule.conditions"),
         interventions=[str(i.get("name")).strip() for i in interventions if isinstance(i, dict) and i.get("name")],
-        summary=_get(protocol, "descriptionModule", "briefSummary"),
-        sponsor=_get(protocol, "sponsorCollaboratorsModule", "leadSponsor", "name"),
+        summary=_text(protocol, "descriptionModule", "briefSummary"),
+        sponsor=_text(protocol, "sponsorCollaboratorsModule", "leadSponsor", "name"),
         countries=_unique(str(loc.get("country")).strip() for loc in locations if isinstance(loc, dict) and loc.get("country")),
-        start_date=_get(protocol, "statusModule", "startDateStruct", "date"),
-        last_update=_get(protocol, "statusModule", "lastUpdatePostDateStruct", "date"),
+        start_date=_text(protocol, "statusModule", "startDateStruct", "date"),
+        last_update=_text(protocol, "statusModule", "lastUpdatePostDateStruct", "date"),
         enrollment=enrollment.get("count") if isinstance(enrollment, dict) else None,
-        enrollment_type=enrollment.get("type") if isinstance(enrollment, dict) else None,
+        enrollment_type=_text(protocol, "designModule", "enrollmentInfo", "type"),
         record_source=record_source,
         snapshot_date=None,
         line=index,
@@ -383,7 +400,7 @@ def _v2_study(protocol: dict[str, Any], index: int, file_name: str, record_sourc
 # Duplicates
 # ---------------------------------------------------------------------------
 
-_NOT_COMPARED = ("line", "record_source")
+_NOT_COMPARED = ("line", "record_source", "warnings")
 
 
 def _merge_duplicates(drafts: list[TrialDraft], file_name: str) -> list[TrialDraft]:
@@ -408,6 +425,8 @@ def _merge_duplicates(drafts: list[TrialDraft], file_name: str) -> list[TrialDra
                 record=draft.registry_id,
                 line=draft.line,
             )
+        seen.warnings.append(f"{draft.registry_id} appears again at line/index {draft.line} with the same data; "
+                             "the two were merged")
     return merged
 
 
@@ -425,5 +444,5 @@ def snapshot_labels(content: bytes, file_name: str) -> dict[str, str]:
     try:
         return {row["NCTId"].strip(): (row["TargetCategory"] or "").strip() for row in reader}
     except csv.Error as exc:
-        raise InvalidInput(f"malformed CSV: {exc}", file=file_name, line=reader.line_num) from None
+        raise InvalidInput(f"malformed CSV: {csv_problem(exc)}", file=file_name, line=reader.line_num) from None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalogue import config
+from catalogue.bounds import check_upload_size
 from catalogue.drafts import SequenceDraft, TcrChainDraft
 from catalogue.errors import InvalidInput
 from catalogue.parse import archives
@@ -56,10 +57,9 @@ def prepare_sequences(
     (the CLI and Curate expand archives beforehand with :func:`catalogue.parse.archives.expanded_files`,
     so that each file inside is its own import).
     """
-    if len(content) > config.max_upload_bytes():
-        raise InvalidInput(
-            f"the file is {len(content)} bytes, over the upload cap of {config.max_upload_bytes()}", file=file_name
-        )
+    check_upload_size(len(content), file_name)
+    if annotations is not None:
+        check_upload_size(len(annotations), annotations_name or "annotations.gtf")
     if archives.is_archive(content):
         members = archives.expanded(file_name, content)
         if len(members) != 1:

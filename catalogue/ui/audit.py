@@ -49,14 +49,15 @@ def _values(value) -> str | None:
 
 frame = pd.DataFrame([
     {"at": e["at"], "actor": e["actor"], "action": e["action"], "kind": e["entity_kind"], "entity": e["entity_key"],
-     "summary": e["summary"], "before": _values(e["before"]), "after": _values(e["after"])}
+     "summary": e["summary"], "before": _values(e["before"]), "after": _values(e["after"]),
+     "origin": e.get("origin")}
     for e in events
 ])
 st.caption(f"Newest first; {len(frame)} events" + (f" (the latest {LIMIT})" if len(frame) == LIMIT else "")
            + (". Account changes are shown to admins only." if hidden else "."))
 st.dataframe(frame, hide_index=True, width="stretch", key="audit_table", column_config={
     "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-    "actor": "Who", "action": "Action", "kind": "Kind", "entity": "Entity",
+    "actor": "Who", "action": "Action", "kind": "Kind", "entity": "Entity", "origin": "From",
     "before": st.column_config.TextColumn("Before", width="large"),
     "after": st.column_config.TextColumn("After", width="large"),
 })

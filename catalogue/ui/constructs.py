@@ -26,7 +26,7 @@ def _downloads(record: dict) -> None:
                                    mime="text/plain", key=f"fa_{record['id']}", on_click="ignore",
                                    icon=":material/download:")
     except Exception as error:  # an exporter refusing a record: say why, keep the page
-        columns[0].warning(f"Export unavailable: {error}")
+        columns[0].warning(f"Export unavailable: {widgets.escaped(error)}")
     original = read.original_file(store.engine(), record["id"])
     if original:
         columns[2].download_button("Original file text", original[1], file_name=original[0],
@@ -74,7 +74,7 @@ def _construct_page(name: str) -> None:
         st.rerun()
     detail = read.construct_detail(store.engine(), name)
     if detail is None or detail["archived_at"] is not None:
-        st.warning(f"No construct named {name!r} in the catalogue" + (" (it is archived)." if detail else "."))
+        st.warning(f"No construct named {widgets.escaped(repr(name))} in the catalogue" + (" (it is archived)." if detail else "."))
         return
     st.title(widgets.escaped(name))
     st.caption(" · ".join(widgets.escaped(v) for v in (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from catalogue import curation, read
+from catalogue import bounds, curation, read
 from catalogue.ui import (
     curate_archive,
     curate_constructs,
@@ -26,7 +26,7 @@ st.title("Curate")
 if not visitor.can_curate:
     st.warning("Curating needs the curator or admin role: sign in with such an account in the sidebar.")
     st.stop()
-st.caption(f"Acting as {widgets.escaped(visitor.actor.name)} ({visitor.actor.role}). Every change is recorded "
+st.caption(f"Acting as {widgets.escaped(visitor.actor.name)} ({widgets.escaped(visitor.actor.role)}). Every change is recorded "
            "in the audit trail; what a curator corrects is kept when the source files are imported again.")
 
 sequences_tab, constructs_tab, trials_tab, patients_tab, archive_tab = st.tabs(
@@ -71,7 +71,8 @@ with patients_tab:
                            placeholder="Choose a trial")
     with st.form("patients_form", clear_on_submit=False):
         left, right = st.columns(2)
-        patients = left.number_input("Patients treated", min_value=0, step=1, value=None, placeholder="a count")
+        patients = left.number_input("Patients treated", min_value=0, max_value=bounds.MAX_PARTICIPANTS, step=1,
+                                     value=None, placeholder="a count")
         as_of = right.text_input("Published (date of the figure)", placeholder="YYYY-MM-DD, YYYY-MM or YYYY")
         source = st.text_input("Source", placeholder="e.g. Neelapu et al., N Engl J Med 2017;377:2531-44")
         doi_column, pmid_column = st.columns(2)
@@ -82,7 +83,7 @@ with patients_tab:
         clear = st.checkbox("Remove the recorded figure instead")
         if st.form_submit_button("Save figure", type="primary"):
             if not key:
-                st.error(f"Choose the {kind} first.")
+                st.error(f"Choose the {widgets.escaped(kind)} first.")
             else:
                 try:
                     figure = None if clear else (int(patients) if patients is not None else None)
@@ -94,8 +95,8 @@ with patients_tab:
                         written = curation.set_patients_treated(store.engine(), visitor.actor, kind, key, figure,
                                                                 source=source.strip() or None,
                                                                 as_of=as_of.strip() or None)
-                    st.success(f"{kind} {widgets.escaped(key)}: patients treated "
-                               f"{'removed' if clear else patients} ({written}).")
+                    st.success(f"{widgets.escaped(kind)} {widgets.escaped(key)}: patients treated "
+                               f"{'removed' if clear else widgets.escaped(patients)} ({widgets.escaped(written)}).")
                 except Exception as error:
                     saves.failure(error)
 

@@ -25,7 +25,7 @@ def archive(visitor: identity.Visitor) -> None:
         titles = widgets.trial_options("archive_trial")
         options = list(titles)
         format_key = lambda key: f"{key} · {(titles.get(key) or 'title not recorded')[:90]}"
-    key = st.selectbox(kind.capitalize(), options, index=None, placeholder=f"Choose a {kind}", key="archive_choice",
+    key = st.selectbox(widgets.escaped(kind.capitalize()), options, index=None, placeholder=f"Choose a {kind}", key="archive_choice",
                        format_func=format_key)
     if st.button(f"Archive this {kind}", key="archive_save", disabled=key is None, icon=":material/archive:"):
         _set_archived(visitor, kind, key, True, slot="archive", choice="archive_choice")

@@ -24,7 +24,7 @@ def _edit_form(visitor: identity.Visitor, name: str) -> None:
         detail = read.construct_detail(store.engine(), name)
         st.session_state[version_key] = (detail["version"], detail)
     version, shown_detail = st.session_state[version_key]
-    st.caption(f"Editing version {version}. If someone saves a newer version first, your save is refused and "
+    st.caption(f"Editing version {version:d}. If someone saves a newer version first, your save is refused and "
                "the newer values are shown.")
     with st.form(f"edit_{name}_{version}", border=False):
         values: dict[str, Any] = {}
@@ -34,11 +34,12 @@ def _edit_form(visitor: identity.Visitor, name: str) -> None:
             index=MODALITIES.index(shown_detail["modality"]) if shown_detail["modality"] in MODALITIES else None)
         for i, field in enumerate(LIST_FIELDS):
             column = right if i % 2 == 0 else left
-            values[field] = column.text_input(f"{field.capitalize()} (comma-separated)",
+            values[field] = column.text_input(f"{widgets.escaped(field.capitalize())} (comma-separated)",
                                               ", ".join(shown_detail[field] or []))
         for i, field in enumerate(TEXT_FIELDS):
             column = left if i % 2 == 0 else right
-            values[field] = column.text_input(field.replace("_", " ").capitalize(), shown_detail[field] or "")
+            values[field] = column.text_input(widgets.escaped(field.replace("_", " ").capitalize()),
+                                              shown_detail[field] or "")
         generation = left.number_input("Generation", min_value=1, max_value=5, step=1,
                                        value=shown_detail["generation"], placeholder=NOT_RECORDED)
         values["generation"] = int(generation) if generation is not None else None
@@ -78,7 +79,7 @@ def _save_changes(visitor: identity.Visitor, name: str, shown_detail: dict[str, 
         saves.failure(error)
         return
     del st.session_state[version_key]
-    saves.saved("construct_fields", f"Saved {widgets.escaped(name)} as version {after['version']}.",
+    saves.saved("construct_fields", f"Saved {widgets.escaped(name)} as version {after['version']:d}.",
                 [(field, after.get(field, value)) for field, value in changes.items()])
     st.rerun()
 

@@ -22,16 +22,19 @@ RECORD_STATE_FIELDS = ("version", "curated_by", "curated_at", "imported_by", "im
 
 
 def _report_frame(report: curation.FileReport) -> pd.DataFrame:
-    return pd.DataFrame([asdict(r) for r in report.records], columns=["record", "outcome", "detail", "line"])
+    rows = [asdict(r) | {"warnings": " ".join(r.warnings) or None} for r in report.records]
+    return pd.DataFrame(rows, columns=["record", "outcome", "detail", "line", "warnings"])
 
 
 def show_report(report: curation.FileReport) -> None:
     """One imported file's outcome: counts per outcome and a row per record, or why nothing was written."""
     if not report.ok:
-        st.error(f"{report.file}: nothing written. {report.error}")
+        st.error(f"{widgets.escaped(report.file)}: nothing written. {widgets.escaped(report.error)}")
         return
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts().items())) or "no records"
-    st.success(f"{report.file}: {counts}.")
+    st.success(f"{widgets.escaped(report.file)}: {widgets.escaped(counts)}.")
+    for warning in report.warnings:
+        st.warning(widgets.escaped(warning), icon=":material/warning:")
     st.dataframe(_report_frame(report), hide_index=True, width="stretch", key=f"report_{report.file}_{id(report)}")
 
 
@@ -91,7 +94,7 @@ def upload(visitor: identity.Visitor) -> None:
                 else:
                     st.text("No domains annotated or detected.")
                 for warning in draft.warnings:
-                    st.warning(warning, icon=":material/warning:")
+                    st.warning(widgets.escaped(warning), icon=":material/warning:")
     if uploads:
         st.markdown("**Attach to**")
         mode = st.radio("Construct", ["An existing construct", "A new construct", "A construct named after each record"],
@@ -114,13 +117,13 @@ def upload(visitor: identity.Visitor) -> None:
                     outcome = curation.save_construct(store.engine(), visitor.actor, ConstructDraft(
                         name=construct_name, targets=new_construct[0], modality=new_construct[1],
                         source="created in Curate with an uploaded sequence file"))
-                    st.info(f"Construct {widgets.escaped(construct_name)}: {outcome}.")
+                    st.info(f"Construct {widgets.escaped(construct_name)}: {widgets.escaped(outcome)}.")
                 progress = st.progress(0.0, text=f"Importing {len(files)} file(s)…")
 
                 def imported(report) -> None:
                     done = len(st.session_state["sequence_reports"]) + 1
                     st.session_state["sequence_reports"].append(report)
-                    progress.progress(done / len(files), text=f"Imported {report.file} ({done}/{len(files)})")
+                    progress.progress(done / len(files), text=f"Imported {widgets.escaped(report.file)} ({done:d}/{len(files)})")
 
                 st.session_state["sequence_reports"] = []
                 curation.import_sequence_files(
@@ -181,7 +184,7 @@ def _domain_editor(visitor: identity.Visitor, construct: str, record: dict[str, 
     rows = curated or (others if seed_from_detected else [])
     table = pd.DataFrame([{k: d[k] for k in DOMAIN_COLUMNS} for d in rows], columns=DOMAIN_COLUMNS)
     table = table.astype({"kind": "object", "label": "object", "start": "Int64", "end": "Int64"})
-    st.caption(f"Editing version {version} of the record. Positions are 1-based and inclusive, in {unit} "
+    st.caption(f"Editing version {version:d} of the record. Positions are 1-based and inclusive, in {widgets.escaped(unit)} "
                f"(1–{record['length']:,}). Add or delete rows; saving replaces this record's curated domains.")
     edited = st.data_editor(
         table, num_rows="dynamic", hide_index=True, width="stretch",
@@ -219,7 +222,7 @@ def _save_domains(visitor: identity.Visitor, construct: str, record: dict[str, A
         st.info("The curated domains are as they were: nothing changed.")
         return
     saves.saved("domains", f"{widgets.escaped(construct)} / {widgets.escaped(record['record_id'])}: "
-                f"{len(drafts)} curated domain(s) saved, record version {new_version}.",
+                f"{len(drafts)} curated domain(s) saved, record version {new_version:d}.",
                 [(f"{d.kind} {d.start}–{d.end}", d.label) for d in drafts])
     st.rerun()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from catalogue import curation, read
+from catalogue import bounds, curation, read
 from catalogue.errors import EditConflict
 from catalogue.ui import identity, saves, store, widgets
 from catalogue.vocabulary import (
@@ -42,7 +42,7 @@ def import_files(visitor: identity.Visitor) -> None:
         reports = []
         for number, upload in enumerate(trial_files, start=1):
             progress.progress((number - 1) / len(trial_files),
-                              text=f"Importing {upload.name} ({number}/{len(trial_files)})")
+                              text=f"Importing {widgets.escaped(upload.name)} ({number:d}/{len(trial_files)})")
             try:
                 reports.append(curation.import_trials(store.engine(), visitor.actor, upload.name, upload.getvalue(),
                                                       source=record_source.strip() or None))
@@ -84,7 +84,8 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
         values["indication_category"] = middle.text_input("Indication category", shown["indication_category"] or "",
                                                           key="trial_indication_category")
         values["lead_sponsor"] = right.text_input("Lead sponsor", shown["lead_sponsor"] or "", key="trial_lead_sponsor")
-        count = left.number_input("Enrollment (registry count)", min_value=0, step=1, value=shown["enrollment_count"],
+        count = left.number_input("Enrollment (registry count)", min_value=0, max_value=bounds.MAX_PARTICIPANTS, step=1,
+                                  value=shown["enrollment_count"],
                                   placeholder=NOT_RECORDED, key="trial_enrollment_count")
         values["enrollment_count"] = int(count) if count is not None else None
         values["enrollment_type"] = middle.selectbox(
@@ -129,7 +130,7 @@ def _correct_fields(visitor: identity.Visitor, registry_id: str) -> None:
         st.session_state[version_key] = (detail["version"], detail)
     version, shown = st.session_state[version_key]
     corrected = ", ".join(shown["curated_fields"] or []) or "none yet"
-    st.caption(f"Editing version {version}. Corrected fields are kept when the registry record is re-imported "
+    st.caption(f"Editing version {version:d}. Corrected fields are kept when the registry record is re-imported "
                f"(corrected so far: {widgets.escaped(corrected)}). If someone saves a newer version first, your save "
                "is refused and the newer values are shown.")
     changes = _trial_form(registry_id, shown, version)
@@ -146,7 +147,7 @@ def _save_corrections(visitor: identity.Visitor, registry_id: str, shown: dict[s
         st.info("Nothing changed.")
         return
     if changes.get("start_date") and not _ISO_DATE.match(changes["start_date"]):
-        st.error(f"Start date {changes['start_date']!r} is not YYYY, YYYY-MM or YYYY-MM-DD; nothing was written.")
+        st.error(f"Start date {widgets.escaped(repr(changes['start_date']))} is not YYYY, YYYY-MM or YYYY-MM-DD; nothing was written.")
         return
     try:
         after = curation.update_trial(store.engine(), visitor.actor, registry_id, changes, expected_version=version)
@@ -161,7 +162,7 @@ def _save_corrections(visitor: identity.Visitor, registry_id: str, shown: dict[s
     if not after:
         st.info("Nothing changed.")
         return
-    saves.saved("trial_fields", f"Saved {widgets.escaped(registry_id)} as version {after['version']}; these "
+    saves.saved("trial_fields", f"Saved {widgets.escaped(registry_id)} as version {after['version']:d}; these "
                 "corrections are kept on re-import.", [(field, after[field]) for field in sorted(changes)])
     st.rerun()
 
@@ -169,7 +170,7 @@ def _save_corrections(visitor: identity.Visitor, registry_id: str, shown: dict[s
 def _override_targets(visitor: identity.Visitor, registry_id: str, detail: dict[str, Any]) -> None:
     st.markdown("**Targets**")
     note = ("a curator's override" if detail["targets_curated"] else "inferred from the registry text")
-    st.caption(f"Now {widgets.escaped(widgets.shown(detail['targets']))} ({note}). Saving replaces them; the "
+    st.caption(f"Now {widgets.escaped(widgets.shown(detail['targets']))} ({widgets.escaped(note)}). Saving replaces them; the "
                "override survives re-import.")
     chosen = st.multiselect("Targets", read.target_symbols(store.engine()), default=detail["targets"],
                             key=f"trial_targets_{registry_id}", label_visibility="collapsed",
@@ -181,7 +182,7 @@ def _override_targets(visitor: identity.Visitor, registry_id: str, detail: dict[
             saves.failure(error)
             return
         st.session_state.pop(f"trial_version::{registry_id}", None)  # the trial's version moved on
-        saves.saved("trial_targets", f"{widgets.escaped(registry_id)}: targets {outcome}.",
+        saves.saved("trial_targets", f"{widgets.escaped(registry_id)}: targets {widgets.escaped(outcome)}.",
                     [("targets", sorted(set(chosen))), ("kept on re-import", "yes")])
         st.rerun()
 
@@ -200,7 +201,7 @@ def _link_construct(visitor: identity.Visitor, registry_id: str, detail: dict[st
         except Exception as error:
             saves.failure(error)
             return
-        saves.saved("trial_link", f"{widgets.escaped(registry_id)} linked to {widgets.escaped(name)} ({outcome}); "
+        saves.saved("trial_link", f"{widgets.escaped(registry_id)} linked to {widgets.escaped(name)} ({widgets.escaped(outcome)}); "
                     "the link is kept on re-import.")
         st.rerun()
 
@@ -221,7 +222,7 @@ def correct_trial(visitor: identity.Visitor) -> None:
         return
     detail = read.trial_detail(store.engine(), registry_id)
     if detail is None:
-        st.warning(f"No trial {registry_id!r} any more.")
+        st.warning(f"No trial {widgets.escaped(repr(registry_id))} any more.")
         return
     with st.container(border=True):
         st.markdown("**Fields**")

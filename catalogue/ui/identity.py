@@ -31,6 +31,7 @@ import streamlit as st
 from catalogue import curation, read
 from catalogue.errors import PermissionDenied
 from catalogue.ui import store
+from catalogue.ui.markdown import escaped
 
 IDLE_LIMIT = timedelta(hours=8)
 GUEST = curation.Actor("guest", "viewer")
@@ -84,11 +85,11 @@ def current_visitor() -> Visitor:
             email = st.user.get("email")
             account = read.account_by_email(engine, str(email)) if email else None
             if account is not None:
-                return Visitor(curation.Actor(account["name"], account["role"]), "single sign-on")
-            return Visitor(curation.Actor(str(email or "guest"), "viewer"), "single sign-on")
+                return Visitor(curation.Actor(account["name"], account["role"], "app (single sign-on)"), "single sign-on")
+            return Visitor(curation.Actor(str(email or "guest"), "viewer", "app (single sign-on)"), "single sign-on")
         return Visitor(GUEST, "guest")
     if not read.has_accounts(engine):
-        return Visitor(curation.local_operator(), "local operator")
+        return Visitor(curation.local_operator("app (local operator: no account exists)"), "local operator")
     name = st.session_state.get(ACCOUNT_KEY)
     if name is None:
         return Visitor(GUEST, "guest")
@@ -105,7 +106,7 @@ def current_visitor() -> Visitor:
         sign_out()
         return Visitor(GUEST, "guest")
     st.session_state[LAST_SEEN_KEY] = time.time()
-    return Visitor(actor, "signed in")
+    return Visitor(curation.Actor(actor.name, actor.role, "app (signed in)"), "signed in")
 
 
 def sign_in(name: str, password: str) -> bool:
@@ -130,7 +131,7 @@ def sidebar(visitor: Visitor) -> None:
         st.markdown("**Account**")
         notice = st.session_state.pop("sign_in_notice", None)
         if notice:
-            st.info(notice)
+            st.info(escaped(notice))
         if visitor.how == "local operator":
             st.caption(
                 "Single-user install: no accounts exist, so you act as the local operator (admin). "

@@ -108,17 +108,17 @@ widgets.chart(
 left, right = st.columns(2)
 with left:
     widgets.chart(figures["by_phase"], data["by_phase"], "trials_per_target_by_phase",
-                  caption="Registry phase of each trial. " + multi)
+                  caption="Registry phase of each trial. " + widgets.escaped(multi))
 with right:
     widgets.chart(figures["by_status"], data["by_status"], "trials_per_target_by_status",
-                  caption="Overall status as last recorded by the registry. " + multi)
+                  caption="Overall status as last recorded by the registry. " + widgets.escaped(multi))
 
 left, right = st.columns(2)
 with left:
     undated = tiles["trials_without_start_year"]
     widgets.chart(figures["by_year"], data["by_year"], "trials_started_per_year",
                   caption="Year of the registry start date (actual or anticipated)."
-                  + (f" {undated} trial{'s' if undated != 1 else ''} record{'s' if undated == 1 else ''} no start date."
+                  + (f" {undated:,} trial{'s' if undated != 1 else ''} record{'s' if undated == 1 else ''} no start date."
                      if undated else ""))
 with right:
     widgets.chart(figures["by_indication"], data["by_indication"],

@@ -22,15 +22,15 @@ _STALE_KEY = "curate_stale::"
 def failure(error: Exception) -> None:
     """An error as a message: a catalogue error says what was wrong; anything else says nothing was written."""
     if isinstance(error, CatalogueError):
-        st.error(str(error), icon=":material/block:")
+        st.error(widgets.escaped(str(error)), icon=":material/block:")
     else:
-        st.error(f"The catalogue could not complete this ({error.__class__.__name__}); nothing was written.")
+        st.error(f"The catalogue could not complete this ({widgets.escaped(error.__class__.__name__)}); nothing was written.")
 
 
 def conflict(error: EditConflict, *, fields: Iterable[str] | None = None, seen: dict[str, Any] | None = None,
              key: str) -> None:
     """A stale edit refused: its message and the newer values (those that differ from what the editor saw)."""
-    st.error(str(error), icon=":material/sync_problem:")
+    st.error(widgets.escaped(str(error)), icon=":material/sync_problem:")
     current = error.current or {}
     names = [f for f in (fields if fields is not None else sorted(current)) if f in current]
     if seen is not None:
@@ -65,7 +65,7 @@ def show(slot: str) -> None:
     outcome = st.session_state.pop(_OUTCOME_KEY + slot, None)
     if outcome is None:
         return
-    message, rows = outcome
-    st.success(message, icon=":material/check_circle:")
+    message_markdown, rows = outcome  # escaped by the callers of saved()
+    st.success(message_markdown, icon=":material/check_circle:")
     if rows:
         widgets.facts(rows, key=f"written_{slot}")

@@ -16,7 +16,7 @@ if symbol:
         del st.query_params["symbol"]
         st.rerun()
     if target is None:
-        st.warning(f"No target named {symbol!r} in the catalogue.")
+        st.warning(f"No target named {widgets.escaped(repr(symbol))} in the catalogue.")
         st.stop()
     st.title(widgets.escaped(target["symbol"]))
     counts = read.stats(store.engine())["targets"].get(target["symbol"])
@@ -46,7 +46,7 @@ if symbol:
             key="target_facts",
         )
         if target["uniprot"]:
-            st.link_button(f"UniProt {target['uniprot']}", uniprot_url(target["uniprot"]),
+            st.link_button(f"UniProt {widgets.escaped(target['uniprot'])}", uniprot_url(target["uniprot"]),
                            icon=":material/open_in_new:")
     with right:
         st.caption("Note")

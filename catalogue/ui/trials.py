@@ -16,12 +16,12 @@ def _trial_page(registry_id: str) -> None:
         st.rerun()
     trial = read.trial_record(store.engine(), registry_id)
     if trial is None or trial["archived_at"] is not None:
-        st.warning(f"No trial {registry_id!r} in the catalogue" + (" (it is archived)." if trial else "."))
+        st.warning(f"No trial {widgets.escaped(repr(registry_id))} in the catalogue" + (" (it is archived)." if trial else "."))
         return
     st.title(widgets.escaped(registry_id))
     st.text(trial["title"] or "Title not recorded")
     if trial["registry_url"]:
-        st.link_button(f"Open in {trial['registry']}", trial["registry_url"], icon=":material/open_in_new:")
+        st.link_button(f"Open in {widgets.escaped(trial['registry'])}", trial["registry_url"], icon=":material/open_in_new:")
     left, right = st.columns(2)
     with left:
         widgets.facts([

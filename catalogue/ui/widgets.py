@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,10 +12,10 @@ import streamlit as st
 from catalogue import read
 from catalogue.charts import plotly_config
 from catalogue.ui import store
+from catalogue.ui.markdown import escaped  # noqa: F401  (pages call widgets.escaped; defined in ui/markdown.py)
 from catalogue.vocabulary import NOT_RECORDED
 
 ANY = "Any"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$:])")
 
 
 def shown(value: Any, unit: str = "") -> str:
@@ -28,12 +27,6 @@ def shown(value: Any, unit: str = "") -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}{unit}".replace(",", "\u2009")
     return f"{value}{unit}"
-
-
-def escaped(text: Any) -> str:
-    """Text from a record, safe inside Markdown (headings, captions): shown literally, never as HTML."""
-    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
 def tile(column, label: str, value: Any, help_text: str) -> None:
@@ -127,7 +120,7 @@ def pager(total: int, *, param: str = "page", sizes: Sequence[int] = (25, 50, 10
     page_key = f"{param}_number"
     if page_key not in st.session_state or st.session_state[page_key] > pages:
         st.session_state[page_key] = min(max(1, url_int(param, 1)), pages)
-    page = middle.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key=page_key)
+    page = middle.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=page_key)
     for name, value, default in ((param, page, 1), ("size", size, sizes[0])):
         if value == default:
             if name in st.query_params:
@@ -135,7 +128,7 @@ def pager(total: int, *, param: str = "page", sizes: Sequence[int] = (25, 50, 10
         elif st.query_params.get(name) != str(value):
             st.query_params[name] = str(value)
     first = (page - 1) * size
-    right.caption(f"{total:,} matching · showing {min(total, first + 1) if total else 0}–{min(total, first + size)}")
+    right.caption(f"{total:,} matching · showing {min(total, first + 1) if total else 0:,}–{min(total, first + size):,}")
     return size, first
 
 
