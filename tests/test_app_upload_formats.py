@@ -6,7 +6,7 @@ import gzip
 import io
 import zipfile
 
-from test_app import _app, _demo_database, _visit
+from app_support import demo_database, open_app, visit
 
 from catalogue import read
 from catalogue.read.sequences import stored_drafts
@@ -31,12 +31,12 @@ def test_the_uploader_accepts_the_new_extensions():
 
 
 def test_a_zip_and_a_gz_upload_preview_and_save_each_file_inside(tmp_path, monkeypatch, shared_data):
-    url, engine = _demo_database(tmp_path)
+    url, engine = demo_database(tmp_path)
     folder = shared_data / "sequences" / "formats"
     archive = zipped([("maps/sample-e.dna", (folder / "sample-e.dna").read_bytes()),
                       ("maps/location_wrap.embl", (folder / "location_wrap.embl").read_bytes())])
     compressed = gzip.compress((folder / "AAA03323.embl").read_bytes())
-    at = _visit(_app(monkeypatch, url).run(), "Curate")  # no accounts: the local operator
+    at = visit(open_app(monkeypatch, url).run(), "Curate")  # no accounts: the local operator
     at.file_uploader(key="sequence_files").set_value([
         ("maps.zip", archive, "application/zip"), ("AAA03323.embl.gz", compressed, "application/gzip"),
     ]).run()
@@ -57,10 +57,10 @@ def test_a_zip_and_a_gz_upload_preview_and_save_each_file_inside(tmp_path, monke
 
 
 def test_a_zip_slip_upload_is_refused_and_cannot_be_saved(tmp_path, monkeypatch, shared_data):
-    url, engine = _demo_database(tmp_path)
+    url, engine = demo_database(tmp_path)
     before = read.row_counts(engine)
     t2a = (shared_data / "sequences" / "T2A.gb").read_bytes()
-    at = _visit(_app(monkeypatch, url).run(), "Curate")
+    at = visit(open_app(monkeypatch, url).run(), "Curate")
     at.file_uploader(key="sequence_files").set_value([
         ("slip.zip", zipped([("T2A.gb", t2a), ("../T2A.gb", t2a)]), "application/zip"),
     ]).run()

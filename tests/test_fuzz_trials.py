@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from test_malformed_trials import ONCOLOGY, RHEUMATOLOGY, sample
+from trial_samples import ONCOLOGY, RHEUMATOLOGY, sample
 
 from catalogue import bounds
 from catalogue.errors import InvalidInput

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 from conftest import new_database_url
+from database_support import database_checksum
 from malformed_corpus import snapgene_file, snapgene_packets
-from test_malformed_imports import database_checksum
 
 from catalogue import curation, db, read
 from catalogue.parse.sequences import parse_sequence_file

@@ -6,24 +6,11 @@ with the demo catalogue loaded (so there is something to damage).
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
+from database_support import database_checksum
 from malformed_corpus import CASES
-from sqlalchemy import select
-from sqlmodel import SQLModel
 
 from catalogue import curation, read
-
-
-def database_checksum(engine) -> str:
-    digest = hashlib.sha256()
-    with engine.connect() as connection:
-        for name, table in sorted(SQLModel.metadata.tables.items()):
-            order = [c for c in table.primary_key.columns]
-            for row in connection.execute(select(table).order_by(*order)):
-                digest.update(repr((name, tuple(row))).encode())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -227,26 +227,26 @@ def hostile_catalogue(tmp_path):
 @pytest.mark.parametrize("page, param", [("Constructs", "name"), ("Trials", "id"), ("Targets", "symbol"),
                                          ("Constructs", "status"), ("Trials", "sponsor"), ("Audit", "kind")])
 def test_hostile_url_parameters_never_become_links(hostile_catalogue, monkeypatch, page, param):
-    from test_app import _app, _visit
+    from app_support import open_app, visit
 
     url, _ = hostile_catalogue
-    at = _app(monkeypatch, url).run()
+    at = open_app(monkeypatch, url).run()
     for value in HOSTILE_VALUES:
-        _visit(at, page, **{param: value})
+        visit(at, page, **{param: value})
         for source in _rendered_markdown(at):
             assert_literal(source)
 
 
 def test_a_hostile_record_and_a_hostile_import_error_show_as_text(hostile_catalogue, monkeypatch):
-    from test_app import _app, _visit
+    from app_support import open_app, visit
 
     url, _ = hostile_catalogue
-    at = _app(monkeypatch, url).run()
-    _visit(at, "Constructs", name=PHISHING)
+    at = open_app(monkeypatch, url).run()
+    visit(at, "Constructs", name=PHISHING)
     assert any("Session expired" in source for source in _rendered_markdown(at))  # the page is the construct's
     for source in _rendered_markdown(at):
         assert_literal(source)
-    _visit(at, "Curate")
+    visit(at, "Curate")
     at.file_uploader(key="trial_files").set_value([(f"{PHISHING}.csv", b"NCTId,BriefTitle\n", "text/csv")]).run()
     at.button(key="import_trials").click().run()
     errors = [e.value for e in at.error]

@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from database_support import database_checksum
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
-from test_malformed_imports import database_checksum
-from test_malformed_trials import RHEUMATOLOGY, sample
+from trial_samples import RHEUMATOLOGY, sample
 
 from catalogue import bounds, curation, db, read
 from catalogue.drafts import ConstructDraft, ProgrammeDraft, TargetDraft
