@@ -32,6 +32,7 @@ from catalogue.curation.constructs import (
     _construct_state,
     _live_construct,
 )
+from catalogue.db.search_store import write_segments
 from catalogue.db.models import (
     Construct,
     Domain,
@@ -274,6 +275,8 @@ def _write_sequences(session: Session, actor: Actor, prepared: PreparedSequences
         )
     if domain_rows:
         db.insert_rows(session, Domain.__table__, domain_rows)
+    write_segments(session.connection(), [(ids[draft.checksum], draft.sequence, draft.molecule, draft.domains)
+                                          for draft, _ in new_drafts])
     audit_rows(session, events)
     return outcomes
 
@@ -351,6 +354,9 @@ def set_curated_domains(
             record.curated_at = datetime.now(timezone.utc)
             record.curated_by = actor.name
             session.flush()
+            stored = session.exec(select(Domain).where(Domain.sequence_record_id == record.id)).scalars().all()
+            write_segments(session.connection(), [(record.id, record.sequence, record.molecule,
+                                                   list(stored))], replace=True)
             _audit(session, actor, "curate domains", "sequence_record", key, {"domains": before}, {"domains": after})
             return record.version
     except StaleDataError as error:
