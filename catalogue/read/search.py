@@ -47,6 +47,7 @@ CHAIN_MIN_SCORE = 100  # BLOSUM62 units (about 45 bits): a shuffled CAR scores a
 CHAIN_MIN_COLUMNS = 30
 CANDIDATES = {"binder": 300, "domain": 60, "chain": 200}
 DEFAULT_LIMIT = 50
+WANTED_PER_HIT = 8  # ranked records looked at per hit asked for (a construct may have several records)
 CLASSES = ("chain", "binder", "domain")
 _CLASS_CODE = {name: code for code, name in enumerate(CLASSES)}
 
@@ -225,52 +226,82 @@ def _rows_with(store: _Store, klass: str, found: dict[int, LocalAlignment]) -> n
     return np.flatnonzero((store.klass == _CLASS_CODE[klass]) & np.isin(store.sequence, ids))
 
 
-def _segment_matches(store: _Store, klass: str, segments: list[_QuerySegment], floor: float,
-                     min_coverage: float) -> dict[int, dict[int, tuple[int, LocalAlignment]]]:
-    """Per record: per query segment (its position), the best (segment row, alignment)."""
-    per_record: dict[int, dict[int, tuple[int, LocalAlignment]]] = {}
-    for position, segment in enumerate(segments):
+def _record_matches(store: _Store, klass: str, segments: list[_QuerySegment], floor: float,
+                    min_coverage: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Every record with a segment aligned to one of the query segments, in numpy.
+
+    Returns (records, rows, figures): ``rows[p, r]`` is the segment row of record ``r`` best aligned to
+    query segment ``p`` (-1 if none), ``figures[p, r]`` its (score, identical, columns, covered), and per
+    query segment the alignments by store sequence id.
+    """
+    per_segment = []
+    alignments = []
+    for segment in segments:
         found = _aligned(store, klass, segment.protein, floor=floor, min_coverage=min_coverage)
+        alignments.append(found)
         rows = _rows_with(store, klass, found)
-        if klass == "domain" and len(rows):  # one row per record (a record may repeat a part)
-            _, first = np.unique(store.record[rows], return_index=True)
-            rows = rows[first]
-        for row in rows.tolist():
-            alignment = found[int(store.sequence[row])]
-            best = per_record.setdefault(int(store.record[row]), {})
-            if position not in best or alignment.score > best[position][1].score:
-                best[position] = (row, alignment)
-    return per_record
-
-
-def _binder_matches(store: _Store, segments: list[_QuerySegment]) -> list[_Match]:
-    length = sum(len(s.protein) for s in segments)
-    matches = []
-    for record, best in _segment_matches(store, "binder", segments, SEGMENT_FLOOR_IDENTITY, 0.3).items():
-        used_rows: set[int] = set()
-        parts = []
-        for position, (row, alignment) in sorted(best.items(), key=lambda item: -item[1][1].score):
-            if row in used_rows:  # one subject V domain answers one query V domain
-                continue
-            used_rows.add(row)
-            parts.append((segments[position], row, alignment))
-        match = _Match("binder", record, sorted(parts, key=lambda p: p[0].start), length)
-        figures = match.figures(store)
-        if figures["identity"] >= BINDER_MIN_IDENTITY and figures["coverage"] >= BINDER_MIN_COVERAGE:
-            matches.append(match)
-    return matches
-
-
-def _domain_matches(store: _Store, segments: list[_QuerySegment], skip: set[int]) -> list[_Match]:
-    length = sum(len(s.protein) for s in segments)
-    matches = []
-    per_record = _segment_matches(store, "domain", segments, DOMAIN_MIN_IDENTITY, DOMAIN_MIN_COVERAGE)
-    for record, best in per_record.items():
-        if record in skip:
+        if not len(rows):
+            per_segment.append(None)
             continue
-        parts = [(segments[p], row, a) for p, (row, a) in sorted(best.items())]
-        matches.append(_Match("domain", record, parts, length))
-    return matches
+        ids = np.asarray(sorted(found), np.int64)
+        values = np.asarray([(found[i].score, found[i].identical, found[i].columns,
+                              found[i].query_end - found[i].query_start + 1) for i in ids.tolist()], np.int64)
+        figures = values[np.searchsorted(ids, store.sequence[rows])]
+        order = np.lexsort((-figures[:, 0], store.record[rows]))
+        rows, figures = rows[order], figures[order]
+        records, first = np.unique(store.record[rows], return_index=True)
+        per_segment.append((records, rows[first], figures[first]))
+    present = [p for p in per_segment if p is not None]
+    if not present:
+        return (np.empty(0, np.int64), np.empty((len(segments), 0), np.int64), np.empty((len(segments), 0, 4)),
+                alignments)
+    records = np.unique(np.concatenate([p[0] for p in present]))
+    rows = np.full((len(segments), len(records)), -1, np.int64)
+    figures = np.zeros((len(segments), len(records), 4), np.int64)
+    for position, found in enumerate(per_segment):
+        if found is not None:
+            at = np.searchsorted(records, found[0])
+            rows[position, at] = found[1]
+            figures[position, at] = found[2]
+    return records, rows, figures, alignments
+
+
+def _matches(store: _Store, kind: str, segments: list[_QuerySegment], records: np.ndarray, rows: np.ndarray,
+             alignments: list[dict[int, LocalAlignment]], picked: np.ndarray) -> list[_Match]:
+    length = sum(len(s.protein) for s in segments)
+    out = []
+    for column in picked.tolist():
+        parts = [(segments[p], int(rows[p, column]), alignments[p][int(store.sequence[rows[p, column]])])
+                 for p in range(len(segments)) if rows[p, column] >= 0]
+        out.append(_Match(kind, int(records[column]), parts, length))
+    return out
+
+
+def _binder_matches(store: _Store, segments: list[_QuerySegment], wanted: int) -> tuple[list[_Match], set[int]]:
+    """The best ``wanted`` binder matches, ranked, and every record that is one."""
+    records, rows, figures, alignments = _record_matches(store, "binder", segments, SEGMENT_FLOOR_IDENTITY, 0.3)
+    if not len(records):
+        return [], set()
+    score, identical, columns, covered = (figures[:, :, i].sum(axis=0) for i in range(4))
+    identity = 100.0 * identical / np.maximum(columns, 1)
+    coverage = covered / sum(len(s.protein) for s in segments)
+    passing = np.flatnonzero((identity >= BINDER_MIN_IDENTITY) & (coverage >= BINDER_MIN_COVERAGE))
+    order = passing[np.lexsort((records[passing], -score[passing], -(identity * coverage)[passing]))]
+    return _matches(store, "binder", segments, records, rows, alignments, order[:wanted]), set(records[passing].tolist())
+
+
+def _domain_matches(store: _Store, segments: list[_QuerySegment], skip: set[int], wanted: int) -> list[_Match]:
+    """The best ``wanted`` domain matches (most shared domains first), ranked."""
+    records, rows, figures, alignments = _record_matches(store, "domain", segments, DOMAIN_MIN_IDENTITY,
+                                                         DOMAIN_MIN_COVERAGE)
+    if not len(records):
+        return []
+    shared = (rows >= 0).sum(axis=0)
+    score = figures[:, :, 0].sum(axis=0)
+    keep = ~np.isin(records, np.fromiter(skip, np.int64, count=len(skip))) if skip else np.ones(len(records), bool)
+    candidates = np.flatnonzero(keep)
+    order = candidates[np.lexsort((records[candidates], -score[candidates], -shared[candidates]))]
+    return _matches(store, "domain", segments, records, rows, alignments, order[:wanted])
 
 
 def _chain_matches(store: _Store, chains: dict[int, str], skip: set[int]) -> list[_Match]:
@@ -337,11 +368,9 @@ def _hit(engine: Engine, store: _Store, match: _Match, record: dict[str, Any]) -
             "query_chain": query_chain, "subject_chain": subject_chain, "alignments": alignments}
 
 
-def _ranked(matches: list[_Match], store: _Store) -> list[tuple[_Match, dict[str, Any]]]:
+def _ranked_chains(matches: list[_Match], store: _Store) -> list[_Match]:
     scored = [(m, m.figures(store)) for m in matches]
-    if matches and matches[0].kind == "domain":
-        return sorted(scored, key=lambda p: (-len(p[0].parts), -p[1]["score"], p[0].record))
-    return sorted(scored, key=lambda p: (-p[1]["identity"] * p[1]["coverage"], -p[1]["score"], p[0].record))
+    return [m for m, _ in sorted(scored, key=lambda p: (-p[1]["score"], p[0].record))]
 
 
 def search_sequence(engine: Engine, content: str | bytes, *, min_identity: float = 0.0,
@@ -366,7 +395,7 @@ def search_sequence(engine: Engine, content: str | bytes, *, min_identity: float
     seen_records: set[int] = set()
 
     def take(matches: list[_Match]) -> None:
-        ranked = [(m, f) for m, f in _ranked(matches, store) if f["identity"] >= min_identity]
+        ranked = [(m, f) for m, f in ((m, m.figures(store)) for m in matches) if f["identity"] >= min_identity]
         for start in range(0, len(ranked), 4 * limit):
             if len(hits) >= limit:
                 return
@@ -382,14 +411,15 @@ def search_sequence(engine: Engine, content: str | bytes, *, min_identity: float
                 if len(hits) >= limit:
                     return
 
+    wanted = WANTED_PER_HIT * limit
     if binder_segments:
-        binder = _binder_matches(store, binder_segments)
+        binder, binder_records = _binder_matches(store, binder_segments, wanted)
         take(binder)
-        seen_records.update(m.record for m in binder)
+        seen_records.update(binder_records)
     if other_segments and len(hits) < limit:
-        domain = _domain_matches(store, other_segments, seen_records)
+        domain = _domain_matches(store, other_segments, seen_records, wanted)
         take(domain)
         seen_records.update(m.record for m in domain)
     if len(hits) < limit:
-        take(_chain_matches(store, query["chains"], seen_records))
+        take(_ranked_chains(_chain_matches(store, query["chains"], seen_records), store))
     return {"query": query["summary"], "hits": hits}
