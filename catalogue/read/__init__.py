@@ -25,6 +25,8 @@ from catalogue.read.sequences import (
     sequence_record_draft,
     stored_drafts,
 )
+from catalogue.read.compare import compare_constructs
+from catalogue.read.search import search_sequence, search_store_size
 from catalogue.read.targets import target_detail, target_symbols, targets_overview
 from catalogue.read.trials import TRIAL_FILTERS, trial_choices, trial_detail, trial_facets, trial_page, trial_record
 
@@ -73,4 +75,7 @@ __all__ = [
     "has_accounts",
     "account_credentials",
     "account_by_email",
+    "search_sequence",
+    "search_store_size",
+    "compare_constructs",
 ]
