@@ -7,14 +7,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import import_bench, large_catalogue, machine, memory_bench, page_bench, query_bench, trials_bench
+from bench import (
+    import_bench,
+    large_catalogue,
+    machine,
+    memory_bench,
+    page_bench,
+    query_bench,
+    search_bench,
+    trials_bench,
+)
 from bench.databases import BenchDatabases
 from bench.measure import table
 from bench.sizes import Sizes
 from catalogue import curation, db
 from catalogue.db.throwaway_postgres import ThrowawayPostgres
 
-PARTS = ("import", "trials", "queries", "pages", "memory")
+PARTS = ("import", "trials", "queries", "search", "pages", "memory")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
@@ -59,7 +68,7 @@ def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: Th
     if "trials" in parts:
         _merge(results, "trials", trials_bench.run(databases))
     large: dict[str, str] = {}
-    if {"queries", "pages", "memory"} & set(parts):
+    if {"queries", "search", "pages", "memory"} & set(parts):
         generated = []
         for backend in databases.backends:
             url = databases.new_url(backend, "large")
@@ -76,6 +85,14 @@ def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: Th
         try:
             label = f"{sizes.constructs:,} constructs / {sizes.trials:,} trials / {sizes.domains:,} domains"
             _merge(results, "queries", query_bench.run(engines, sizes.query_repeats, label))
+        finally:
+            for engine in engines.values():
+                engine.dispose()
+    if "search" in parts:
+        engines = {backend: db.make_engine(url) for backend, url in large.items()}
+        try:
+            label = f"{sizes.constructs:,} constructs"
+            _merge(results, "search", search_bench.run(engines, sizes.query_repeats, label))
         finally:
             for engine in engines.values():
                 engine.dispose()
@@ -122,6 +139,9 @@ def summary(results: dict[str, Any]) -> str:
         ("trials_reimport_s", "trials re-import (no-op)", None, "-", " s"),
         ("query_p95_ms", "worst read query p95", lambda v: v <= query_bench.QUERY_P95_BUDGET_MS,
          f"<= {query_bench.QUERY_P95_BUDGET_MS:g} ms", " ms"),
+        ("search_p95_ms", "sequence search p95 (CAR, protein)",
+         lambda v: v <= search_bench.SEARCH_P95_BUDGET_MS, f"<= {search_bench.SEARCH_P95_BUDGET_MS:g} ms", " ms"),
+        ("search_dna_p95_ms", "sequence search p95 (CAR, DNA)", None, "-", " ms"),
         ("page_rerun_ms", "worst page rerun (cold cache)", lambda v: v <= page_bench.PAGE_RERUN_BUDGET_MS,
          f"<= {page_bench.PAGE_RERUN_BUDGET_MS:g} ms", " ms"),
         ("page_warm_rerun_ms", "worst page rerun (warm cache)", lambda v: v <= page_bench.PAGE_RERUN_BUDGET_MS,

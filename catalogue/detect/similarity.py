@@ -88,9 +88,9 @@ def local_alignment(query: str, subject: str) -> LocalAlignment | None:
     query_text, match_text, subject_text = traceback.query, traceback.comp, traceback.ref
     columns = len(match_text)
     identical = match_text.count("|")
-    query_start = result.cigar.beg_query + 1
-    subject_start = result.cigar.beg_ref + 1
     query_end, subject_end = result.end_query + 1, result.end_ref + 1
+    query_start = query_end - (len(query_text) - query_text.count("-")) + 1
+    subject_start = subject_end - (len(subject_text) - subject_text.count("-")) + 1
     return LocalAlignment(
         score=int(result.score),
         identity=round(100.0 * identical / columns, 1) if columns else 0.0,
