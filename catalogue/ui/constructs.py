@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from catalogue import charts, read
-from catalogue.ui import store, tables, widgets
+from catalogue.ui import sequence_search, store, tables, widgets
 
 name = st.query_params.get("name")
 
@@ -145,6 +145,8 @@ if name:
     st.stop()
 
 st.title("Constructs")
+sequence_search.search_section()
+st.page_link("catalogue/ui/compare.py", label="Compare constructs side by side", icon=":material/compare:")
 facets = store.read("construct_facets")
 labels = {"target": "Target", "modality": "Modality", "costimulatory": "Costimulatory domain", "hinge": "Hinge",
           "binder_format": "Binder format", "status": "Status"}
