@@ -276,7 +276,7 @@ def test_the_constructs_page_searches_and_the_compare_page_compares(products, sh
     at.query_params["c"] = ["tisa-cel", "axi-cel"]
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    fields = at.dataframe(key="compare_fields").value
+    fields = next(d.value for d in at.dataframe if "Field" in d.value.columns)  # a styled table (differences marked)
     hinge = fields[fields["Field"] == "Hinge"].iloc[0]
     assert hinge["Differs"] == "≠" and hinge["tisa-cel"] == "CD8α" and hinge["axi-cel"] == "CD28"
     assert at.get("plotly_chart")
