@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
 from catalogue.db.models import Construct, SearchSequence, SequenceRecord, SequenceSegment
-from catalogue.detect.segments import BINDER_KINDS, NOT_SEARCHED, read_query, segment_class
+from catalogue.detect.segments import BINDER_KINDS, NOT_SEARCHED, read_query
 from catalogue.detect.similarity import KmerIndex, LocalAlignment, alignment_score, local_alignment, self_score
 from catalogue.errors import InvalidInput
 from catalogue.read.cache import catalogue_revision
@@ -45,7 +45,7 @@ DOMAIN_MIN_COVERAGE = 0.6
 SEGMENT_FLOOR_IDENTITY = 70.0  # a V-domain alignment below this is not kept for combining
 CHAIN_MIN_SCORE = 100  # BLOSUM62 units (about 45 bits): a shuffled CAR scores about 30 on a real one
 CHAIN_MIN_COLUMNS = 30
-CANDIDATES = {"binder": 200, "domain": 60, "chain": 200}
+CANDIDATES = {"binder": 60, "domain": 60, "chain": 100}  # distinct sequences aligned per query segment
 # Fraction of the query's self-score a candidate must reach before it is aligned in full: well below what
 # the identity floors need (measured on 3,000 pairs of Thera-SAbDab VH domains, a pair 70-75 % identical
 # scores 0.62-0.77 of the self-score; a domain 80 % identical over 60 % of its length about 0.47).
@@ -73,12 +73,34 @@ class _Store:
     klass: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     chain_start: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     indexes: dict[str, KmerIndex | None] = field(default_factory=dict)
+    rows_of: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    record_space: int = 0  # largest record id + 1: per-record arrays are indexed by record id
 
     def index(self, name: str) -> KmerIndex:
+        """The 3-mer index of the distinct proteins of one class (built once per refresh that adds to it)."""
         if self.indexes.get(name) is None:
             keys = sorted(set(self.sequence[self.klass == _CLASS_CODE[name]].tolist()))
             self.indexes[name] = KmerIndex(keys, [self.proteins[k] for k in keys])
         return self.indexes[name]  # type: ignore[return-value]
+
+    def _sorted(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of one class ordered by store sequence id (built once per refresh) and their sequence ids."""
+        if name not in self.rows_of:
+            rows = np.flatnonzero(self.klass == _CLASS_CODE[name])
+            order = rows[np.argsort(self.sequence[rows], kind="stable")]
+            self.rows_of[name] = (order, self.sequence[order], np.empty(0))
+        order, keys, _ = self.rows_of[name]
+        return order, keys
+
+    def rows_holding(self, name: str, sequence_id: int) -> np.ndarray:
+        """Segment rows of one class that hold the store sequence ``sequence_id``."""
+        order, keys = self._sorted(name)
+        return order[np.searchsorted(keys, sequence_id, side="left") : np.searchsorted(keys, sequence_id, side="right")]
+
+    def rows_with(self, name: str, sequence_ids: np.ndarray) -> np.ndarray:
+        """Segment rows of one class holding any of ``sequence_ids``."""
+        parts = [self.rows_holding(name, int(i)) for i in sequence_ids]
+        return np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)
 
 
 _stores: dict[str, _Store] = {}
@@ -99,24 +121,27 @@ def _refreshed(engine: Engine) -> _Store:
             kept = connection.execute(select(func.count(table.c.id)).where(table.c.id <= store.last_segment)).scalar()
             if kept != len(store.segment_id):  # segments were replaced (domain curation): read everything again
                 store = _Store()
+            klass = case((table.c.kind == "chain", _CLASS_CODE["chain"]),
+                         (table.c.kind.in_(BINDER_KINDS), _CLASS_CODE["binder"]), else_=_CLASS_CODE["domain"])
             rows = connection.execute(
-                select(table.c.id, table.c.sequence_record_id, table.c.search_sequence_id, table.c.kind,
+                select(table.c.id, table.c.sequence_record_id, table.c.search_sequence_id, klass,
                        table.c.chain_start).where(table.c.id > store.last_segment).order_by(table.c.id)
-            ).all()
+            ).tuples().all()
             sequences = connection.execute(
                 select(SearchSequence.id, SearchSequence.protein).where(SearchSequence.id > store.last_sequence)
             ).all()
         if rows:
-            columns = list(zip(*rows))
-            store.segment_id = np.concatenate([store.segment_id, np.asarray(columns[0], np.int64)])
-            store.record = np.concatenate([store.record, np.asarray(columns[1], np.int64)])
-            store.sequence = np.concatenate([store.sequence, np.asarray(columns[2], np.int64)])
-            classes = np.asarray([_CLASS_CODE[segment_class(k)] for k in columns[3]], np.int8)
-            store.klass = np.concatenate([store.klass, classes])
-            store.chain_start = np.concatenate([store.chain_start, np.asarray(columns[4], np.int64)])
+            new = np.array(list(map(tuple, rows)), dtype=np.int64)  # plain tuples: numpy probes Row objects slowly
+            store.segment_id = np.concatenate([store.segment_id, new[:, 0]])
+            store.record = np.concatenate([store.record, new[:, 1]])
+            store.sequence = np.concatenate([store.sequence, new[:, 2]])
+            store.klass = np.concatenate([store.klass, new[:, 3].astype(np.int8)])
+            store.chain_start = np.concatenate([store.chain_start, new[:, 4]])
             store.last_segment = int(store.segment_id[-1])
-            for name in {CLASSES[c] for c in set(classes.tolist())}:
-                store.indexes[name] = None
+            for code in np.unique(new[:, 3]).tolist():
+                store.indexes[CLASSES[code]] = None
+            store.rows_of.clear()
+            store.record_space = int(store.record.max()) + 1
         for sequence_id, protein in sequences:
             store.proteins[sequence_id] = protein
             store.last_sequence = max(store.last_sequence, sequence_id)
@@ -231,48 +256,33 @@ def _aligned(store: _Store, klass: str, query: str, *, floor: float, min_coverag
 def _rows_with(store: _Store, klass: str, found: dict[int, LocalAlignment]) -> np.ndarray:
     if not found:
         return np.empty(0, np.int64)
-    ids = np.fromiter(found, dtype=np.int64, count=len(found))
-    return np.flatnonzero((store.klass == _CLASS_CODE[klass]) & np.isin(store.sequence, ids))
+    return store.rows_with(klass, np.fromiter(found, dtype=np.int64, count=len(found)))
 
 
 def _record_matches(store: _Store, klass: str, segments: list[_QuerySegment], floor: float,
                     min_coverage: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
     """Every record with a segment aligned to one of the query segments, in numpy.
 
-    Returns (records, rows, figures): ``rows[p, r]`` is the segment row of record ``r`` best aligned to
-    query segment ``p`` (-1 if none), ``figures[p, r]`` its (score, identical, columns, covered), and per
-    query segment the alignments by store sequence id.
+    Returns (records, rows, figures, alignments): ``rows[p, r]`` is the segment row of ``records[r]`` best
+    aligned to query segment ``p`` (-1 if none), ``figures[p, r]`` its (score, identical, columns, covered),
+    and per query segment the alignments by store sequence id. Works on arrays indexed by record id, so a
+    part shared by every record of a large catalogue costs one pass over its rows and no sort.
     """
-    per_segment = []
+    size = store.record_space
+    rows = np.full((len(segments), size), -1, np.int64)
+    figures = np.zeros((len(segments), size, 4), np.int64)
     alignments = []
-    for segment in segments:
+    for position, segment in enumerate(segments):
         found = _aligned(store, klass, segment.protein, floor=floor, min_coverage=min_coverage)
         alignments.append(found)
-        rows = _rows_with(store, klass, found)
-        if not len(rows):
-            per_segment.append(None)
-            continue
-        ids = np.asarray(sorted(found), np.int64)
-        values = np.asarray([(found[i].score, found[i].identical, found[i].columns,
-                              found[i].query_end - found[i].query_start + 1) for i in ids.tolist()], np.int64)
-        figures = values[np.searchsorted(ids, store.sequence[rows])]
-        order = np.lexsort((-figures[:, 0], store.record[rows]))
-        rows, figures = rows[order], figures[order]
-        records, first = np.unique(store.record[rows], return_index=True)
-        per_segment.append((records, rows[first], figures[first]))
-    present = [p for p in per_segment if p is not None]
-    if not present:
-        return (np.empty(0, np.int64), np.empty((len(segments), 0), np.int64), np.empty((len(segments), 0, 4)),
-                alignments)
-    records = np.unique(np.concatenate([p[0] for p in present]))
-    rows = np.full((len(segments), len(records)), -1, np.int64)
-    figures = np.zeros((len(segments), len(records), 4), np.int64)
-    for position, found in enumerate(per_segment):
-        if found is not None:
-            at = np.searchsorted(records, found[0])
-            rows[position, at] = found[1]
-            figures[position, at] = found[2]
-    return records, rows, figures, alignments
+        for sequence_id, alignment in sorted(found.items(), key=lambda item: item[1].score):  # best written last
+            held = store.rows_holding(klass, sequence_id)
+            holders = store.record[held]
+            rows[position, holders] = held
+            figures[position, holders] = (alignment.score, alignment.identical, alignment.columns,
+                                          alignment.query_end - alignment.query_start + 1)
+    records = np.flatnonzero((rows >= 0).any(axis=0))
+    return records, rows[:, records], figures[:, records], alignments
 
 
 def _matches(store: _Store, kind: str, segments: list[_QuerySegment], records: np.ndarray, rows: np.ndarray,
