@@ -15,7 +15,9 @@ sponsors, countries, domains in CAR order with the reference parts' real labels 
 lengths, and binder checksums (SEGUIDs of real Thera-SAbDab V domains) shared between
 constructs that use the same binder. Sequences are real back-translated designs from a
 small pool, so one sequence appears in many rows; their ``checksum`` values are
-therefore unique placeholders (``bench:...``), not SEGUIDs.
+therefore unique placeholders (``bench:...``), not SEGUIDs. The search store (``searchsequence``,
+``sequencesegment``) is filled as the service layer fills it, from
+:func:`catalogue.detect.segments.record_segments` of each design (with and without its domains).
 """
 
 from __future__ import annotations
