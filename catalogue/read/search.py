@@ -126,7 +126,7 @@ def _refreshed(engine: Engine) -> _Store:
             rows = connection.execute(
                 select(table.c.id, table.c.sequence_record_id, table.c.search_sequence_id, klass,
                        table.c.chain_start).where(table.c.id > store.last_segment).order_by(table.c.id)
-            ).tuples().all()
+            ).all()
             sequences = connection.execute(
                 select(SearchSequence.id, SearchSequence.protein).where(SearchSequence.id > store.last_sequence)
             ).all()
