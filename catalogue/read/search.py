@@ -119,7 +119,9 @@ def _refreshed(engine: Engine) -> _Store:
         table = SequenceSegment.__table__
         with engine.connect() as connection:
             kept = connection.execute(select(func.count(table.c.id)).where(table.c.id <= store.last_segment)).scalar()
-            if kept != len(store.segment_id):  # segments were replaced (domain curation): read everything again
+            # fewer: segments were replaced (a domain curation); more: a transaction committed rows below the last
+            # id read (concurrent writers on PostgreSQL). Either way, read everything again.
+            if kept != len(store.segment_id):
                 store = _Store()
             klass = case((table.c.kind == "chain", _CLASS_CODE["chain"]),
                          (table.c.kind.in_(BINDER_KINDS), _CLASS_CODE["binder"]), else_=_CLASS_CODE["domain"])
@@ -145,6 +147,12 @@ def _refreshed(engine: Engine) -> _Store:
         for sequence_id, protein in sequences:
             store.proteins[sequence_id] = protein
             store.last_sequence = max(store.last_sequence, sequence_id)
+        if rows:  # a sequence committed after a larger id was read (concurrent PostgreSQL writers)
+            missing = [i for i in np.unique(new[:, 2]).tolist() if i not in store.proteins]
+            if missing:
+                with engine.connect() as connection:
+                    store.proteins.update(connection.execute(
+                        select(SearchSequence.id, SearchSequence.protein).where(SearchSequence.id.in_(missing))).all())
         store.revision = revision
         _stores[key] = store
         return store
