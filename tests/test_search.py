@@ -280,3 +280,19 @@ def test_the_constructs_page_searches_and_the_compare_page_compares(products, sh
     hinge = fields[fields["Field"] == "Hinge"].iloc[0]
     assert hinge["Differs"] == "≠" and hinge["tisa-cel"] == "CD8α" and hinge["axi-cel"] == "CD28"
     assert at.get("plotly_chart")
+
+
+def test_the_fast_translation_is_biopythons(shared_data):
+    """find_chains translates by a codon table built from Biopython itself: the same letters on real records."""
+    from Bio.Seq import Seq
+
+    from catalogue.detect.domains import translated
+
+    for name in ("Tisacel_patentUS9499629B2.fasta", "lentiviral_vector_tisacel.fasta", "Axicel_HM852952.fasta"):
+        dna = "".join((shared_data / "sequences" / name).read_text().splitlines()[1:]).upper()
+        for strand in (dna, str(Seq(dna).reverse_complement())):
+            for offset in range(3):
+                part = strand[offset : len(strand) - (len(strand) - offset) % 3]
+                assert translated(part) == str(Seq(part).translate())
+    with_n = "ATGNNNCTNGGNTAANTGACGTRN".replace("R", "N")[:21]
+    assert translated(with_n) == str(Seq(with_n).translate())
