@@ -398,8 +398,8 @@ def domain_maps_compared(maps: dict[str, dict[str, Any]], *, title: str = "Domai
             kind = domain["kind"]
             start, end = int(domain["start"]), int(domain["end"])
             figure.add_bar(
-                name=kind.replace("_", " "), legendgroup=kind, showlegend=kind not in shown_kinds, orientation="h",
-                y=[plain(name)], x=[end - start + 1], base=[start - 1], width=0.6,
+                name=kind.upper() if kind in ("vh", "vl", "vhh") else kind.replace("_", " "), legendgroup=kind,
+                showlegend=kind not in shown_kinds, orientation="h", y=[plain(name)], x=[end - start + 1], base=[start - 1], width=0.6,
                 marker=dict(color=DOMAIN_COLOURS.get(kind, DOMAIN_COLOURS["other"]), line=dict(color="#ffffff", width=1)),
                 text=[plain(domain["label"])], textposition="inside", insidetextanchor="middle",
                 customdata=[[plain(domain["label"]), kind.replace("_", " "), f"{start}–{end} aa"]],

@@ -41,6 +41,7 @@ def _marked(row: pd.Series) -> list[str]:
 
 
 st.dataframe(frame.style.apply(_marked, axis=1), hide_index=True, width="stretch", key="compare_fields",
+             height=35 * (len(frame) + 1) + 3,  # every row in view: the differences are the point
              column_config={"Field": st.column_config.TextColumn(width=180, pinned=True),
                             "Differs": st.column_config.TextColumn(width=60, help="≠: the recorded values differ")})
 st.caption("Rows marked ≠ differ between the constructs; a value that is not recorded is not counted as a difference.")
