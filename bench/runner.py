@@ -80,22 +80,15 @@ def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: Th
                                                                           "trial")), counts.seconds))
         print(table("Large catalogue (demo + generated rows; bulk Core inserts on SQLite, COPY on PostgreSQL)",
                     ("database", "constructs", "records", "domains", "trials", "seconds"), generated))
-    if "queries" in parts:
-        engines = {backend: db.make_engine(url) for backend, url in large.items()}
-        try:
-            label = f"{sizes.constructs:,} constructs / {sizes.trials:,} trials / {sizes.domains:,} domains"
-            _merge(results, "queries", query_bench.run(engines, sizes.query_repeats, label))
-        finally:
-            for engine in engines.values():
-                engine.dispose()
-    if "search" in parts:
-        engines = {backend: db.make_engine(url) for backend, url in large.items()}
-        try:
-            label = f"{sizes.constructs:,} constructs"
-            _merge(results, "search", search_bench.run(engines, sizes.query_repeats, label))
-        finally:
-            for engine in engines.values():
-                engine.dispose()
+    label = f"{sizes.constructs:,} constructs / {sizes.trials:,} trials / {sizes.domains:,} domains"
+    for part, bench_module in (("queries", query_bench), ("search", search_bench)):
+        if part in parts:
+            engines = {backend: db.make_engine(url) for backend, url in large.items()}
+            try:
+                _merge(results, part, bench_module.run(engines, sizes.query_repeats, label))
+            finally:
+                for engine in engines.values():
+                    engine.dispose()
     if "pages" in parts:
         catalogues = {backend: {"demo": _demo_catalogue(databases, backend), "large": url}
                       for backend, url in large.items()}
