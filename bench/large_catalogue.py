@@ -15,7 +15,9 @@ sponsors, countries, domains in CAR order with the reference parts' real labels 
 lengths, and binder checksums (SEGUIDs of real Thera-SAbDab V domains) shared between
 constructs that use the same binder. Sequences are real back-translated designs from a
 small pool, so one sequence appears in many rows; their ``checksum`` values are
-therefore unique placeholders (``bench:...``), not SEGUIDs.
+therefore unique placeholders (``bench:...``), not SEGUIDs. The search store (``searchsequence``,
+``sequencesegment``) is filled as the service layer fills it, from
+:func:`catalogue.detect.segments.record_segments` of each design (with and without its domains).
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ from catalogue.db.models import (
     ConstructTarget,
     Domain,
     Programme,
+    SearchSequence,
     SequenceRecord,
+    SequenceSegment,
     Target,
     Trial,
     TrialConstruct,
@@ -48,6 +52,7 @@ from catalogue.db.models import (
 from catalogue.design import HUMAN_CODONS, STOP_CODON
 from catalogue.detect.binders import ReferenceBinder
 from catalogue.detect.parts import part_named
+from catalogue.detect.segments import record_segments
 
 CHUNK = 20_000  # rows per insert batch
 TARGET_WEIGHTS = {"CD19": 30, "BCMA": 20, "CD22": 8, "CD20": 6, "GPRC5D": 5, "CD7": 4, "Mesothelin": 4,
@@ -281,11 +286,14 @@ def generate(engine: Engine, *, constructs: int, trials: int, domains: int, seed
          "archived_at", "version"],
         record_rows())
 
+    with_domains: set[int] = set()
+
     def domain_rows() -> Iterator[tuple]:
         domain_id = next_id[Domain]
         for rid, _cid, design_index in record_plan:
             if keep_share < 1.0 and rng.random() > keep_share:
                 continue
+            with_domains.add(rid)
             design, vh_sum, vl_sum = designs[design_index]
             source = "detected" if rng.random() < 0.7 else "annotated"
             residue = 1
@@ -302,6 +310,8 @@ def generate(engine: Engine, *, constructs: int, trials: int, domains: int, seed
         ["id", "sequence_record_id", "position", "kind", "label", "start", "end", "strand", "source",
          "protein_start", "protein_end", "frame", "identity", "score", "reference", "binder_checksum", "note"],
         domain_rows())
+
+    counts.rows.update(_search_store(writer, record_plan, designs, with_domains))
 
     # trials and their links
     trial_ids = range(next_id[Trial], next_id[Trial] + trials)
@@ -354,9 +364,55 @@ def generate(engine: Engine, *, constructs: int, trials: int, domains: int, seed
         TrialConstruct.__table__, ["trial_id", "construct_id", "curated"],
         ((tid, cid, False) for tid, cids in trial_constructs.items() for cid in cids))
     writer.finish([Programme.__table__, Construct.__table__, SequenceRecord.__table__, Domain.__table__,
+                   SearchSequence.__table__, SequenceSegment.__table__,
                    Trial.__table__])
     counts.seconds = time.perf_counter() - started
     return counts
+
+
+def _search_store(writer: _Writer, record_plan: list[tuple[int, int, int]], designs: list,
+                  with_domains: set[int]) -> dict[str, int]:
+    """The search store rows the service layer would write for these records (segments per design computed
+    once with :func:`catalogue.detect.segments.record_segments`, as import does, then repeated per record)."""
+    with writer.engine.connect() as connection:
+        next_sequence = (connection.execute(select(func.max(SearchSequence.id))).scalar() or 0) + 1
+        next_segment = (connection.execute(select(func.max(SequenceSegment.id))).scalar() or 0) + 1
+        stored = dict(connection.execute(select(SearchSequence.checksum, SearchSequence.id)).all())
+    new_sequences: list[tuple] = []
+    segments_of: dict[tuple[int, bool], list[tuple]] = {}
+    for index, (design, _, _) in enumerate(designs):
+        residue, domains = 1, []
+        for kind, label, _reference, length in design.domains:
+            domains.append({"kind": kind, "label": label, "start": 3 * residue - 2, "end": 3 * (residue + length - 1),
+                            "source": "detected", "protein_start": residue, "protein_end": residue + length - 1,
+                            "frame": 1})
+            residue += length
+        for has_domains in (True, False):
+            planned = []
+            for segment in record_segments(design.dna, "DNA", domains if has_domains else []):
+                if segment.checksum not in stored:
+                    stored[segment.checksum] = next_sequence
+                    new_sequences.append((next_sequence, segment.checksum, len(segment.protein), segment.protein))
+                    next_sequence += 1
+                planned.append((stored[segment.checksum], segment))
+            segments_of[(index, has_domains)] = planned
+
+    def segment_rows() -> Iterator[tuple]:
+        segment_id = next_segment
+        for rid, _cid, design_index in record_plan:
+            for sequence_id, s in segments_of[(design_index, rid in with_domains)]:
+                yield (segment_id, rid, sequence_id, s.kind, s.label, s.chain, s.chain_start, s.chain_end,
+                       s.record_start, s.record_end, s.strand)
+                segment_id += 1
+
+    return {
+        "searchsequence": writer.write(SearchSequence.__table__, ["id", "checksum", "length", "protein"],
+                                       iter(new_sequences)),
+        "sequencesegment": writer.write(
+            SequenceSegment.__table__,
+            ["id", "sequence_record_id", "search_sequence_id", "kind", "label", "chain", "chain_start", "chain_end",
+             "record_start", "record_end", "strand"], segment_rows()),
+    }
 
 
 def build(url: str, *, constructs: int, trials: int, domains: int) -> GeneratedCounts:

@@ -15,6 +15,7 @@ from bench import (
     memory_bench,
     page_bench,
     query_bench,
+    search_bench,
     trials_bench,
 )
 from bench.databases import BenchDatabases
@@ -23,7 +24,7 @@ from bench.sizes import Sizes
 from catalogue import curation, db
 from catalogue.db.throwaway_postgres import ThrowawayPostgres
 
-PARTS = ("import", "trials", "queries", "pages", "memory", "browser")
+PARTS = ("import", "trials", "queries", "search", "pages", "memory", "browser")
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
@@ -68,7 +69,7 @@ def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: Th
     if "trials" in parts:
         _merge(results, "trials", trials_bench.run(databases))
     large: dict[str, str] = {}
-    if {"queries", "pages", "memory"} & set(parts):
+    if {"queries", "search", "pages", "memory"} & set(parts):
         generated = []
         for backend in databases.backends:
             url = databases.new_url(backend, "large")
@@ -80,14 +81,15 @@ def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: Th
                                                                           "trial")), counts.seconds))
         print(table("Large catalogue (demo + generated rows; bulk Core inserts on SQLite, COPY on PostgreSQL)",
                     ("database", "constructs", "records", "domains", "trials", "seconds"), generated))
-    if "queries" in parts:
-        engines = {backend: db.make_engine(url) for backend, url in large.items()}
-        try:
-            label = f"{sizes.constructs:,} constructs / {sizes.trials:,} trials / {sizes.domains:,} domains"
-            _merge(results, "queries", query_bench.run(engines, sizes.query_repeats, label))
-        finally:
-            for engine in engines.values():
-                engine.dispose()
+    label = f"{sizes.constructs:,} constructs / {sizes.trials:,} trials / {sizes.domains:,} domains"
+    for part, bench_module in (("queries", query_bench), ("search", search_bench)):
+        if part in parts:
+            engines = {backend: db.make_engine(url) for backend, url in large.items()}
+            try:
+                _merge(results, part, bench_module.run(engines, sizes.query_repeats, label))
+            finally:
+                for engine in engines.values():
+                    engine.dispose()
     if "pages" in parts:
         catalogues = {backend: {"demo": _demo_catalogue(databases, backend), "large": url}
                       for backend, url in large.items()}
@@ -134,6 +136,11 @@ def summary(results: dict[str, Any]) -> str:
         ("trials_reimport_s", "trials re-import (no-op)", None, "-", " s"),
         ("query_p95_ms", "worst read query p95", lambda v: v <= query_bench.QUERY_P95_BUDGET_MS,
          f"<= {query_bench.QUERY_P95_BUDGET_MS:g} ms", " ms"),
+        ("search_p95_ms", "sequence search p95 (CAR, protein)",
+         lambda v: v <= search_bench.SEARCH_P95_BUDGET_MS, f"<= {search_bench.SEARCH_P95_BUDGET_MS:g} ms", " ms"),
+        ("search_dna_p95_ms", "sequence search p95 (CAR, DNA)", None, "-", " ms"),
+        ("search_foreign_binder_p95_ms", "sequence search p95 (binder not held)", None, "-", " ms"),
+        ("search_cpu_p95_ms", "sequence search CPU p95 (CAR, protein)", None, "-", " ms"),
         ("page_rerun_ms", "worst page rerun (cold cache)", lambda v: v <= page_bench.PAGE_RERUN_BUDGET_MS,
          f"<= {page_bench.PAGE_RERUN_BUDGET_MS:g} ms", " ms"),
         ("page_warm_rerun_ms", "worst page rerun (warm cache)", lambda v: v <= page_bench.PAGE_RERUN_BUDGET_MS,

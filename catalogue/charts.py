@@ -518,3 +518,58 @@ def disease_hierarchy(by_category: pd.DataFrame) -> go.Figure:
     layout["margin"] = dict(l=0, r=0, t=50, b=0)
     figure.update_layout(title=title, height=420, **layout)
     return figure
+# --- compare and find by sequence ---------------------------------------------------------------------
+
+
+def domain_maps_compared(maps: dict[str, dict[str, Any]], *, title: str = "Domain maps") -> go.Figure:
+    """Several constructs' domain maps on one residue axis, one row per construct (top to bottom in order).
+
+    ``maps`` is ``{construct: {"length", "domains": [{"kind", "label", "start", "end"}]}}`` in protein
+    coordinates of each construct's CAR/TCR chain (:func:`catalogue.read.compare_constructs`).
+    """
+    names = list(maps)
+    if not any(m["domains"] for m in maps.values()):
+        return _empty(title, "No domains recorded for these constructs")
+    figure = go.Figure()
+    shown_kinds: set[str] = set()
+    for name in names:
+        for domain in maps[name]["domains"]:
+            kind = domain["kind"]
+            start, end = int(domain["start"]), int(domain["end"])
+            figure.add_bar(
+                name=kind.upper() if kind in ("vh", "vl", "vhh") else kind.replace("_", " "), legendgroup=kind,
+                showlegend=kind not in shown_kinds, orientation="h", y=[plain(name)], x=[end - start + 1], base=[start - 1], width=0.6,
+                marker=dict(color=DOMAIN_COLOURS.get(kind, DOMAIN_COLOURS["other"]), line=dict(color="#ffffff", width=1)),
+                text=[plain(domain["label"])], textposition="inside", insidetextanchor="middle",
+                customdata=[[plain(domain["label"]), kind.replace("_", " "), f"{start}–{end} aa"]],
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+            )
+            shown_kinds.add(kind)
+        if not maps[name]["domains"]:
+            figure.add_annotation(x=0, y=plain(name), text=NOT_RECORDED, showarrow=False, xanchor="left")
+    layout = dict(_LAYOUT)
+    layout["legend"] = dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0, title_text="")
+    layout["margin"] = dict(l=10, r=10, t=50, b=90)
+    figure.update_layout(title=title, barmode="overlay", height=200 + 55 * len(names),
+                         xaxis_title="Residue of the CAR/TCR chain (aa)", uniformtext=dict(minsize=9, mode="hide"),
+                         **layout)
+    figure.update_yaxes(categoryorder="array", categoryarray=[plain(n) for n in reversed(names)])
+    figure.update_xaxes(range=[0, max(m["length"] for m in maps.values()) or 1], showgrid=True)
+    return figure
+
+
+def alignment_text(alignment: dict[str, Any], *, width: int = 60) -> str:
+    """A pairwise alignment as monospace text: query, match line (``|`` identical, ``:``/``.`` similar), subject,
+    each block with its first residue number. ``alignment`` has query_text, match_text, subject_text,
+    query_start and subject_start (one alignment of :func:`catalogue.read.search_sequence`'s hits)."""
+    query, match, subject = alignment["query_text"], alignment["match_text"], alignment["subject_text"]
+    q_at, s_at = int(alignment["query_start"]), int(alignment["subject_start"])
+    digits = len(str(max(q_at + len(query), s_at + len(subject))))
+    lines = []
+    for offset in range(0, len(match), width):
+        q_part, s_part = query[offset : offset + width], subject[offset : offset + width]
+        lines += [f"query   {q_at:>{digits}}  {q_part}", f"        {'':>{digits}}  {match[offset : offset + width]}",
+                  f"subject {s_at:>{digits}}  {s_part}", ""]
+        q_at += len(q_part) - q_part.count("-")
+        s_at += len(s_part) - s_part.count("-")
+    return "\n".join(lines).rstrip()

@@ -37,11 +37,13 @@ show_app = typer.Typer(help="Show one construct or trial.", no_args_is_help=True
 user_app = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
 import_app = typer.Typer(help="Import sequence files, trial records and reference binders.", no_args_is_help=True)
 fetch_app = typer.Typer(help="Fetch records from public registries (needs internet).", no_args_is_help=True)
+search_app = typer.Typer(help="Find constructs by sequence.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(show_app, name="show")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(fetch_app, name="fetch")
+app.add_typer(search_app, name="search")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (a stable shape scripts may rely on).")]
 
@@ -609,6 +611,77 @@ def _archive(ctx: typer.Context, kind: str, key: str, archived: bool) -> None:
     context = _context(ctx)
     outcome = curation.set_archived(context.engine, context.actor, kind, key, archived)  # type: ignore[arg-type]
     typer.echo(f"{kind} {key}: {'archived' if archived else 'restored'} ({outcome})")
+
+
+# --- find by sequence, compare -----------------------------------------------------------------
+
+
+@search_app.command("sequence")
+def search_sequence(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="A FASTA or GenBank file, or the sequence itself (protein or DNA).")],
+    min_identity: Annotated[float, typer.Option("--min-identity", help="Only hits at least this identical (%).")] = 0.0,
+    limit: Annotated[int, typer.Option(help="At most this many hits (one per construct).")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Constructs carrying the query's binder, then sharing its other domains, then its chain; best first."""
+    path = Path(query)
+    try:
+        is_file = len(query) < 4096 and path.is_file()
+    except OSError:
+        is_file = False
+    content: str | bytes = _read(path) if is_file else query
+    result = read.search_sequence(_context(ctx).engine, content, min_identity=min_identity, limit=limit,
+                                  name=path.name if is_file else "query")
+    if as_json:
+        emit_json(result)
+        return
+    summary = result["query"]
+    typer.echo(f"query {summary['record']}: {summary['length']} {'aa' if summary['molecule'] == 'protein' else 'nt'}"
+               f" {summary['molecule']}; domains: "
+               + (", ".join(d["label"] for d in summary["domains"]) or "none detected"))
+    if not result["hits"]:
+        typer.echo("no construct matches")
+    for hit in result["hits"]:
+        typer.echo(f"{hit['match']:<7} {hit['identity']:>5.1f}% cov {hit['coverage']:.2f}  "
+                   f"query {hit['query_start']}-{hit['query_end']}  subject {hit['subject_start']}-{hit['subject_end']}"
+                   f"  score {hit['score']:<5} {hit['construct']} ({hit['record']})")
+
+
+COMPARE_COLUMN = 40  # characters per construct column (longer values are cut; --json has them whole)
+
+
+@app.command("compare")
+def compare(
+    ctx: typer.Context,
+    names: Annotated[list[str], typer.Argument(help="Two to four construct names.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Constructs side by side: architecture (differences marked *), binder identity, targets and trials."""
+    result = read.compare_constructs(_context(ctx).engine, names)
+    if as_json:
+        emit_json(result)
+        return
+    shown = result["constructs"]
+    rows = [(row, ["not recorded" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+                   for v in row["values"].values()]) for row in result["fields"]]
+    width = min(COMPARE_COLUMN, max(len(text) for _, values in rows for text in [*values, *shown])) + 2
+
+    def cell(text: str) -> str:
+        return (text if len(text) <= width - 2 else text[: width - 3] + "…").ljust(width)
+
+    typer.echo(f"{'':<26}" + "".join(cell(n) for n in shown))
+    for row, values in rows:
+        mark = "*" if row["differs"] else " "
+        typer.echo(f"{mark} {row['label']:<24}" + "".join(cell(v) for v in values))
+    for pair in result["binder_identity"]:
+        figure = ("not comparable (no V domain in a sequence record)" if pair["identity"] is None else
+                  f"{pair['identity']:.1f}% identity, coverage {pair['coverage']:.2f}"
+                  + (" (same binder)" if pair["same_binder"] else ""))
+        typer.echo(f"binder {pair['first']} / {pair['second']}: {figure}")
+    for name in shown:
+        trials = ", ".join(t["registry_id"] for t in result["trials"][name]) or "none linked"
+        typer.echo(f"{name}: targets {', '.join(result['targets'][name]) or 'not recorded'}; trials {trials}")
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -10,14 +10,14 @@ import json
 
 import pytest
 
-from bench import import_bench, large_catalogue, page_bench, query_bench, trials_bench
+from bench import import_bench, large_catalogue, page_bench, query_bench, search_bench, trials_bench
 from bench.databases import BenchDatabases
 from bench.runner import run_benchmarks
 from bench.sizes import TINY
 from catalogue import db
 
 HEADLINE_KEYS = ("import_vs_parse_ratio", "detect_constructs_per_s", "trials_import_s", "trials_vs_read_csv_ratio",
-                 "query_p95_ms")
+                 "query_p95_ms", "search_p95_ms", "search_dna_p95_ms")
 
 
 def _positive(figures: dict, keys) -> None:
@@ -45,6 +45,7 @@ def _run_parts(databases: BenchDatabases, backend: str, tmp_path, shared_data) -
     engine = db.make_engine(url)
     try:
         figures.update(query_bench.run({backend: engine}, 2, "tiny")[backend])
+        figures.update(search_bench.run({backend: engine}, 2, "tiny")[backend])
     finally:
         engine.dispose()
     measured = figures["queries"]

@@ -33,6 +33,7 @@ from catalogue.curation.constructs import construct_state, live_construct
 from catalogue.curation.tcr import detected_chain_rows
 from catalogue.curation.values import check_widths
 from catalogue.db.models import Construct, Domain, ReferenceBinder, SequenceRecord, TcrChain
+from catalogue.db.search_store import write_segments
 from catalogue.drafts import DomainDraft
 from catalogue.errors import CatalogueError, EditConflict, InvalidInput, NotFound
 from catalogue.prepare.files import PreparedSequences, ReadOptions
@@ -207,6 +208,8 @@ def write_sequences(session: Session, actor: Actor, prepared: PreparedSequences,
         db.insert_rows(session, Domain.__table__, domain_rows)
     if chain_rows:
         db.insert_rows(session, TcrChain.__table__, chain_rows)
+    write_segments(session.connection(), [(ids[draft.checksum], draft.sequence, draft.molecule, draft.domains)
+                                          for draft, _ in new_drafts])
     audit_rows(session, events, actor)
     return outcomes
 
@@ -296,6 +299,9 @@ def set_curated_domains(
             record.curated_at = datetime.now(timezone.utc)
             record.curated_by = actor.name
             session.flush()
+            stored = session.exec(select(Domain).where(Domain.sequence_record_id == record.id)).scalars().all()
+            write_segments(session.connection(), [(record.id, record.sequence, record.molecule,
+                                                   list(stored))], replace=True)
             audit_event(session, actor, "curate domains", "sequence_record", key, {"domains": before}, {"domains": after})
             return record.version
     except StaleDataError as error:

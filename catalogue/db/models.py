@@ -347,3 +347,36 @@ Index("ix_sequencerecord_construct_live", SequenceRecord.construct_id, SequenceR
 Index("ix_construct_live", Construct.id, Construct.archived_at, Construct.patients_treated)
 Index("ix_auditevent_entity", AuditEvent.entity_kind, AuditEvent.entity_key)
 Index("ix_auditevent_at", AuditEvent.at)
+
+
+class SearchSequence(SQLModel, table=True):
+    """A distinct protein sequence of the search store (a chain or a domain of some records), kept once.
+
+    Rows are only ever added: the in-memory search index of each app instance reads the new ones by id.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    checksum: str = Field(unique=True, max_length=120)  # SEGUID of the protein
+    length: int
+    protein: str
+
+
+class SequenceSegment(SQLModel, table=True):
+    """Where a search-store sequence occurs: a chain, binder V domain or other domain of one sequence record.
+
+    Written by the service layer with the record (import) and again when its domains are curated.
+    Coordinates: ``chain_start``/``chain_end`` in residues of the record's chain ``chain`` (0-based index
+    among the record's chains), ``record_start``/``record_end`` on the record itself.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    sequence_record_id: int = Field(foreign_key="sequencerecord.id", index=True, ondelete="CASCADE")
+    search_sequence_id: int = Field(foreign_key="searchsequence.id", index=True)
+    kind: str = Field(max_length=30)  # "chain", vh, vl, vhh, tcr_*_variable, or another domain kind
+    label: str
+    chain: int = 0
+    chain_start: int
+    chain_end: int
+    record_start: int
+    record_end: int
+    strand: int | None = None

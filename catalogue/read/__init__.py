@@ -9,6 +9,7 @@ browse tables are described once in :mod:`catalogue.read.facets`. Words (phase a
 from catalogue.read.accounts import account_by_email, accounts, has_accounts
 from catalogue.read.audit import archived_records, audit_events, audit_kinds, row_counts
 from catalogue.read.cache import CACHE_SIZE, catalogue_revision, clear_cache
+from catalogue.read.compare import compare_constructs
 from catalogue.read.constructs import (
     chain_domains,
     construct_detail,
@@ -29,6 +30,7 @@ from catalogue.read.portfolio import (
     stats,
     stats_frame,
 )
+from catalogue.read.search import search_sequence, search_store_size
 from catalogue.read.sequences import (
     original_file,
     sequence_history,
@@ -85,4 +87,7 @@ __all__ = [
     "accounts",
     "has_accounts",
     "account_by_email",
+    "search_sequence",
+    "search_store_size",
+    "compare_constructs",
 ]

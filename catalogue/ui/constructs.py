@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from catalogue import charts, read
-from catalogue.ui import store, tables, widgets
+from catalogue.ui import sequence_search, store, tables, widgets
 from catalogue.vocabulary import NOT_RECORDED, phase_label, registry_url, status_label
 
 name = st.query_params.get("name")
@@ -184,6 +184,8 @@ if name:
     st.stop()
 
 st.title("Constructs")
+sequence_search.search_section()
+st.page_link("catalogue/ui/compare.py", label="Compare constructs side by side", icon=":material/compare:")
 facets = read.CONSTRUCT_FACETS.facets
 filters = widgets.facet_filters(facets, read.construct_facets(store.engine()), per_row=len(facets))
 total = read.construct_page(store.engine(), limit=0, **filters).total
