@@ -151,6 +151,7 @@ def test_the_store_follows_curation_and_archiving(tmp_path, shared_data, databas
 
 def test_migration_0010_indexes_records_imported_before_it(tmp_path, shared_data):
     from alembic import command
+from alembic.script import ScriptDirectory
 
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     engine = db.make_engine(url)
@@ -164,7 +165,8 @@ def test_migration_0010_indexes_records_imported_before_it(tmp_path, shared_data
     config = db._alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0004")
+        before_0010 = ScriptDirectory.from_config(config).get_revision("0010").down_revision  # chained as merged
+        command.downgrade(config, before_0010)
     db.upgrade(engine)
     with engine.connect() as connection:
         after = connection.execute(select(func.count(SequenceSegment.id))).scalar_one()
