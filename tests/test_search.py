@@ -151,7 +151,7 @@ def test_the_store_follows_curation_and_archiving(tmp_path, shared_data, databas
 
 def test_migration_0010_indexes_records_imported_before_it(tmp_path, shared_data):
     from alembic import command
-from alembic.script import ScriptDirectory
+    from alembic.script import ScriptDirectory
 
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     engine = db.make_engine(url)
