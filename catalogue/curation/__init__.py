@@ -12,6 +12,7 @@ and the app call these functions; nothing else writes to the database.
 - ``trials``: registry imports, corrections, links, patients treated;
 - ``sequences``: sequence records, domains, reference binders;
 - ``accounts``: accounts and roles;
+- ``products``: named products curators add or correct (trials naming them are classified again);
 - ``demo_catalogue``: the shipped demo.
 """
 
@@ -37,6 +38,7 @@ from catalogue.curation.constructs import (
     update_construct,
 )
 from catalogue.curation.demo_catalogue import describe_outcomes, load_demo
+from catalogue.curation.products import EDITABLE_PRODUCT_FIELDS, ProductChange, add_product, set_product
 from catalogue.curation.sequences import (
     accept_architecture,
     import_binders,
@@ -68,4 +70,5 @@ __all__ = [
     "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
     "set_trial_targets", "update_trial", "add_account", "set_role",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",
+    "EDITABLE_PRODUCT_FIELDS", "ProductChange", "add_product", "set_product",
 ]  # fmt: skip

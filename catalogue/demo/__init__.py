@@ -9,14 +9,13 @@ writes them.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from catalogue.demo.trials_file import load_demo_trials
 from catalogue.drafts import ConstructDraft, ProgrammeDraft, TargetDraft, TrialDraft
-from catalogue.reference.products import Product, reference_products
+from catalogue.reference.products import Product, mention_regex, reference_products
 from catalogue.reference.targets import reference_targets
 
 DEMO_DIR = Path(__file__).parent
@@ -95,8 +94,7 @@ def _product_named(values: dict) -> Product | None:
     """The reference product whose name or alias is a whole word of the construct's name or aliases."""
     names = [n.lower() for n in [values["name"], *values.get("aliases", [])]]
     for product in reference_products():
-        regex = re.compile(r"(?<![a-z0-9])(?:" + "|".join(product.text_regexes) + r")(?![a-z0-9])")
-        if any(regex.search(n) for n in names):
+        if any(mention_regex(product).search(n) for n in names):
             return product
     return None
 

@@ -30,7 +30,7 @@ from seguid import lsseguid
 
 from catalogue.detect.parts import ReferencePart, reference_parts
 from catalogue.drafts import DomainDraft, Molecule
-from catalogue.reference.products import Product, reference_products
+from catalogue.reference.products import Product, mention_regex, reference_products
 
 MIN_ORF_AA = 150  # shortest open reading frame searched on DNA, in residues
 MIN_V_DOMAIN_BITS = 40.0  # HMM bit score a V-domain hit needs
@@ -566,11 +566,7 @@ _DETECTABLE_BINDERS = ("scFv", "VHH", "TCR", "VH", "VL")
 @lru_cache(maxsize=8)
 def _header_matchers(products: tuple[Product, ...]) -> tuple[tuple[re.Pattern[str], Product], ...]:
     """A whole-word matcher per product whose binder format a source gives and detection can see."""
-    return tuple(
-        (re.compile(r"(?<![a-z0-9])(?:" + "|".join(p.text_regexes) + r")(?![a-z0-9])"), p)
-        for p in products
-        if p.binder in _DETECTABLE_BINDERS
-    )
+    return tuple((mention_regex(p), p) for p in products if p.binder in _DETECTABLE_BINDERS)
 
 
 def _display_name(product: Product) -> str:

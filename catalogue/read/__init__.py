@@ -18,6 +18,7 @@ from catalogue.read.constructs import (
 )
 from catalogue.vocabulary import NOT_RECORDED, PHASE_ORDER, phase_label, registry_url, status_label, uniprot_url
 from catalogue.read.portfolio import STAT_KEYS, portfolio, programmes, stats, stats_frame
+from catalogue.read.products import product_detail, products
 from catalogue.read.sequences import (
     original_file,
     sequence_history,
@@ -60,6 +61,8 @@ __all__ = [
     "original_file",
     "sequence_history",
     "trial_detail",
+    "products",
+    "product_detail",
     "TRIAL_FILTERS",
     "trial_page",
     "trial_facets",

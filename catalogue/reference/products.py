@@ -23,7 +23,7 @@ from catalogue.reference.targets import reference_targets
 from catalogue.reference.wording import name_pattern
 
 __all__ = [
-    "FACTS", "MODALITIES", "PRODUCTS_FILE", "STATUSES", "Product", "merged_products", "parse_products",
+    "FACTS", "MODALITIES", "PRODUCTS_FILE", "STATUSES", "Product", "mention_regex", "merged_products", "parse_products",
     "product_from_values", "reference_products",
 ]  # fmt: skip
 
@@ -174,6 +174,12 @@ def reference_products() -> tuple[Product, ...]:
     """The shipped products (``catalogue/reference/products.toml``), read once."""
     content = resources.files("catalogue.reference").joinpath(PRODUCTS_FILE).read_bytes()
     return parse_products(content, f"catalogue/reference/{PRODUCTS_FILE}")
+
+
+@lru_cache(maxsize=512)
+def mention_regex(product: Product) -> re.Pattern[str]:
+    """The compiled whole-word regular expression of a product's names, for lower-cased text."""
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(product.text_regexes) + r")(?![a-z0-9])")
 
 
 def merged_products(curated: Iterable[Product]) -> tuple[Product, ...]:
