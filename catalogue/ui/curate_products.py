@@ -6,6 +6,7 @@ corrected by storing a curated copy; every save goes through :mod:`catalogue.cur
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
@@ -90,7 +91,7 @@ def products(visitor: identity.Visitor) -> None:
     by_name = {p["name"]: p for p in known}
     choice = st.selectbox("Add or correct", [_NEW, *by_name], key="product_choice")
     shown = None if choice == _NEW else by_name[choice]
-    submitted = _form(shown, "new" if shown is None else str(abs(hash(choice))))
+    submitted = _form(shown, "new" if shown is None else re.sub(r"\W", "_", choice))
     if submitted is None:
         return
     values, name, is_new = submitted
