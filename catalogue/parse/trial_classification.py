@@ -8,11 +8,16 @@ each one, the modality, the cell source and the named products.
 
 How a target is recognised
 --------------------------
+The knowledge is data with sources (docs/reference-data.md): target names come from
+``catalogue/reference/targets.toml`` (:data:`CD_NUMBERS`, :data:`TARGET_ALIASES`,
+:data:`CAR_SHORTHAND_NUMBERS`), named products from ``catalogue/reference/products.toml``
+(:data:`PRODUCTS`) plus, through the service layer, the curators' products.
+
 1. Named products are found first (``tisagenlecleucel`` → ``tisa-cel`` → CD19,
    ``LCAR-AIO`` → CD19/CD20/CD22, ...). Their text is then masked, so that a code such as
    ``CM-CS1`` or ``CT1190B`` is not read as a target name. A product whose target no
-   source establishes contributes a product and no target (see :data:`PRODUCTS`).
-2. Target names (:data:`TARGETS`: symbols with their aliases) are found in the masked
+   source establishes contributes a product and no target.
+2. Target names (symbols with their aliases; CD numbers; "CAR19"-style names) are found in the masked
    text. Names joined by ``/``, ``&``, ``and``, ``,``, ``-``, ``x`` or spaces form one
    *group* ("CS1 and BCMA", "BCMA-GPRC5D", "CD19/20"), which shares one context.
 3. A group's context decides what it is:
@@ -31,7 +36,7 @@ How a target is recognised
    the intervention names. Only when that gives nothing are expression groups used (a
    product trial "in CD19+ B-cell leukaemia" aims at CD19).
 
-Symbols are canonical (:data:`TARGETS`): ``BCMA`` for TNFRSF17/CD269, ``CS1`` for
+Symbols are canonical (targets.toml): ``BCMA`` for TNFRSF17/CD269, ``CS1`` for
 SLAMF7/CD319, ``CD123`` for IL3RA, ``CD30`` for TNFRSF8, ``B7-H3`` for CD276,
 ``CLL1`` for CLEC12A/CD371, ``Claudin18.2`` for CLDN18.2, ``NKG2D ligands`` for
 "NKG2D CAR"/"NKG2D-L".
