@@ -114,7 +114,7 @@ def _values(changes: dict[str, Any], base: Product | None, name: str) -> dict[st
     return values
 
 
-def _trials_naming(session: Session, products: list[Product]) -> list[Trial]:
+def _trial_ids_naming(session: Session, products: list[Product]) -> list[int]:
     """Live trials whose title, interventions, conditions or summary name any of ``products``."""
     regexes = [mention_regex(p) for p in products]
     ids = []
@@ -127,30 +127,37 @@ def _trials_naming(session: Session, products: list[Product]) -> list[Trial]:
         text = " | ".join([title or "", *(interventions or []), *(conditions or []), summary or ""]).lower()
         if any(regex.search(text) for regex in regexes):
             ids.append(trial_id)
-    if not ids:
-        return []
-    return list(session.exec(select(Trial).where(db.one_of(session, Trial.id, ids)).order_by(Trial.registry_id)).scalars())
+    return ids
+
+
+def _checked(session: Session, name: str, changes: dict[str, Any], adding: bool) -> tuple[Product | None, Product]:
+    """The product as it is (None when new) and as it will be; refuses what cannot be written."""
+    current = merged_products(curated_products(session))
+    existing = _find(current, name)
+    if adding and existing is not None:
+        raise InvalidInput(f"product {existing.name!r} exists already: correct it with `catalogue product set`")
+    if not adding and existing is None:
+        raise InvalidInput(f"no product named {name!r}: add it with `catalogue product add`")
+    product = product_from_values(_values(changes, existing, name), origin="curated")
+    for other in current:
+        clash = {a.casefold() for a in product.names} & {a.casefold() for a in other.names}
+        if other.name.casefold() != product.name.casefold() and other.origin == "curated" and clash:
+            raise InvalidInput(f"product {product.name!r}: the name(s) {', '.join(sorted(clash))} belong to "
+                               f"curated product {other.name!r}")
+    return existing, product
 
 
 def _save(engine: Engine, actor: Actor, name: str, changes: dict[str, Any], *, adding: bool) -> ProductChange:
-    with db.write_session(engine) as session:
-        curated = curated_products(session)
-        current = merged_products(curated)
-        existing = _find(current, name)
-        if adding and existing is not None:
-            raise InvalidInput(f"product {existing.name!r} exists already: correct it with `catalogue product set`")
-        if not adding and existing is None:
-            raise InvalidInput(f"no product named {name!r}: add it with `catalogue product add`")
-        product = product_from_values(_values(changes, existing, name), origin="curated")
-        for other in current:
-            clash = {a.casefold() for a in product.names} & {a.casefold() for a in other.names}
-            if other.name.casefold() != product.name.casefold() and other.origin == "curated" and clash:
-                raise InvalidInput(f"product {product.name!r}: the name(s) {', '.join(sorted(clash))} belong to "
-                                   f"curated product {other.name!r}")
+    # Which trials name the product (a scan of every trial's text) is found before the write
+    # transaction, so that the scan never holds the database's write lock.
+    with db.read_session(engine) as session:
+        existing, product = _checked(session, name, changes, adding)
         if existing is not None and existing.as_values() | {"origin": "curated"} == product.as_values():
             return ProductChange("unchanged", product.as_values())
+        candidates = _trial_ids_naming(session, [p for p in (existing, product) if p is not None])
+    with db.write_session(engine) as session:
+        existing, product = _checked(session, name, changes, adding)  # as it is now, inside the transaction
         row = session.exec(select(CuratedProduct).where(CuratedProduct.name == product.name)).scalars().first()
-        before = existing.as_values() if existing is not None else None
         values = {c: (list(v) or None) if isinstance(v := getattr(product, c), tuple) else v for c in _COLUMNS}
         if row is None:
             row = CuratedProduct(**values, curated_by=actor.name)
@@ -160,10 +167,14 @@ def _save(engine: Engine, actor: Actor, name: str, changes: dict[str, Any], *, a
                 setattr(row, key, value)
             row.curated_by = actor.name
         session.flush()
-        _audit(session, actor, "create" if existing is None else "update", "product", product.name, before,
-               product.as_values(), summary=None if existing is None else f"corrected ({existing.origin} entry)")
+        _audit(session, actor, "create" if existing is None else "update", "product", product.name,
+               existing.as_values() if existing is not None else None, product.as_values(),
+               summary=None if existing is None else f"corrected ({existing.origin} entry)")
         products = merged_products(curated_products(session))
-        named = _trials_naming(session, [p for p in (existing, product) if p is not None])
+        named = list(session.exec(
+            select(Trial).where(db.one_of(session, Trial.id, candidates), Trial.archived_at.is_(None))
+            .order_by(Trial.registry_id)
+        ).scalars()) if candidates else []
         results = reclassify_trials(session, actor, named, products, reason=f"product {product.name} changed")
     return ProductChange(
         "created" if existing is None else "updated",

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from catalogue.drafts import MODALITIES as CONSTRUCT_MODALITIES
 from catalogue.errors import InvalidInput
 from catalogue.reference.targets import reference_targets
 from catalogue.reference.wording import name_pattern
@@ -30,8 +31,8 @@ __all__ = [
 PRODUCTS_FILE = "products.toml"
 #: The facts a product can carry; each needs a source (its own ``<fact>_source`` or ``source``).
 FACTS = ("targets", "modality", "binder", "developer", "status")
-#: Modalities a product may have (the classifier's words).
-MODALITIES = ("CAR-T", "CAR-NK", "TCR-T", "CAAR-T", "CAR-M")
+#: Modalities a product may have: the constructs' modalities and the classifier's CAR-M.
+MODALITIES = tuple(m for m in CONSTRUCT_MODALITIES if m != "other") + ("CAR-M",)
 #: Development statuses of a product.
 STATUSES = ("approved", "clinical", "preclinical")
 _KEYS = {"name", "aliases", "patterns", "source", "notes", *FACTS, *(f"{fact}_source" for fact in FACTS)}
