@@ -11,7 +11,6 @@ on top of this file by :func:`merged_products`.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
@@ -20,6 +19,7 @@ from typing import Any
 
 from catalogue.drafts import MODALITIES as CONSTRUCT_MODALITIES
 from catalogue.errors import InvalidInput
+from catalogue.reference.tables import entries
 from catalogue.reference.targets import reference_targets
 from catalogue.reference.wording import name_pattern
 
@@ -141,21 +141,11 @@ def product_from_values(values: Mapping[str, Any], *, where: dict | None = None,
 
 def parse_products(content: bytes, file_name: str = PRODUCTS_FILE) -> tuple[Product, ...]:
     """Read a products TOML document into validated :class:`Product` facts; names are unique."""
-    try:
-        text = content.decode("utf-8")
-        document = tomllib.loads(text)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InvalidInput(f"not a valid TOML products file: {error}", file=file_name) from None
-    entries = document.get("product")
-    if not isinstance(entries, list) or not entries:
-        raise InvalidInput("no [[product]] tables", file=file_name)
     products: list[Product] = []
     owner: dict[str, str] = {}
-    for index, entry in enumerate(entries):
+    for index, (entry, line) in enumerate(entries(content, file_name, "product", "name")):
         name = entry.get("name") if isinstance(entry.get("name"), str) else None
-        match = re.search(rf'^name\s*=\s*"{re.escape(name)}"', text, re.MULTILINE) if name else None
-        where = {"file": file_name, "record": name or f"product #{index + 1}",
-                 "line": text.count("\n", 0, match.start()) + 1 if match else None}
+        where = {"file": file_name, "record": name or f"product #{index + 1}", "line": line}
         product = product_from_values(entry, where=where)
         for spelling in product.names:
             key = _squash(spelling)

@@ -9,12 +9,12 @@ service layer (an alias a curator types resolves to the symbol).
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from catalogue.errors import InvalidInput
+from catalogue.reference.tables import entries
 from catalogue.reference.wording import name_pattern
 
 __all__ = ["TARGETS_FILE", "TargetAntigen", "parse_targets", "reference_targets", "target_named"]
@@ -58,11 +58,6 @@ class TargetAntigen:
         return tuple(dict.fromkeys(n for n in names if n))
 
 
-def _line_of(text: str, symbol: str) -> int | None:
-    match = re.search(rf'^symbol\s*=\s*"{re.escape(symbol)}"', text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
 def _strings(entry: dict, key: str, where: dict) -> tuple[str, ...]:
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -72,22 +67,14 @@ def _strings(entry: dict, key: str, where: dict) -> tuple[str, ...]:
 
 def parse_targets(content: bytes, file_name: str = TARGETS_FILE) -> tuple[TargetAntigen, ...]:
     """Read a targets TOML document into validated :class:`TargetAntigen` facts."""
-    try:
-        text = content.decode("utf-8")
-        document = tomllib.loads(text)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InvalidInput(f"not a valid TOML targets file: {error}", file=file_name) from None
-    entries = document.get("target")
-    if not isinstance(entries, list) or not entries:
-        raise InvalidInput("no [[target]] tables", file=file_name)
     targets: list[TargetAntigen] = []
     seen: dict[str, str] = {}
     cds: dict[str, str] = {}
-    for index, entry in enumerate(entries):
+    for index, (entry, line) in enumerate(entries(content, file_name, "target", "symbol")):
         symbol = entry.get("symbol")
         if not isinstance(symbol, str) or not symbol.strip():
             raise InvalidInput("a target needs a symbol", file=file_name, record=f"target #{index + 1}")
-        where = {"file": file_name, "record": symbol, "line": _line_of(text, symbol)}
+        where = {"file": file_name, "record": symbol, "line": line}
         unknown = set(entry) - _FIELDS
         if unknown:
             raise InvalidInput(f"unknown field(s) {', '.join(sorted(unknown))}", **where)
