@@ -266,3 +266,21 @@ def test_record_text_with_html_is_shown_literally(writable_demo, monkeypatch):
     assert HOSTILE in [t.value for t in at.text]
     for element in [*at.markdown, *at.caption, *at.title]:
         assert "<script>" not in element.value
+
+
+def test_curator_adds_a_product_and_the_trial_page_shows_why(writable_demo, monkeypatch):
+    url, engine = writable_demo
+    at = visit(open_app(monkeypatch, url).run(), "Curate")  # no accounts: the local operator
+    assert any("named products" in c.value for c in at.caption)
+    at.selectbox(key="product_choice").select("CT1182").run()
+    # a form: set its values, then submit, in one run
+    next(m for m in at.multiselect if m.label == "Targets").select("CD19")
+    next(t for t in at.text_input if t.label.startswith("Source")).input("a curator's source for this test")
+    next(b for b in at.button if b.label == "Save product").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("1 changed classification" in s.value for s in at.success), [s.value for s in at.success]
+    assert read.trial_detail(engine, "NCT07548697")["targets"] == ["CD19"]
+    at = visit(at, "Trials", id="NCT07548697")
+    assert "Why these targets" in _texts(at)
+    evidence = next(f.value for f in at.dataframe if "led_by" in f.value.columns)
+    assert list(evidence["led_by"]) == ["product CT1182 (named in the title as “CT1182”)"]

@@ -20,6 +20,7 @@ here. Parsing and detection happen before an action, in :mod:`catalogue.prepare`
 - ``accounts``: accounts, roles and sign-in;
 - ``patients_treated``: published results of patients treated, programme totals;
 - ``programme_candidates``: trials that may belong to a programme, for a curator to accept;
+- ``products``: named products curators add or correct (trials naming them are classified again);
 - ``demo_catalogue``: the shipped demo.
 """
 
@@ -50,6 +51,7 @@ from catalogue.curation.patients_treated import (
     record_published_result,
     remove_published_results,
 )
+from catalogue.curation.products import EDITABLE_PRODUCT_FIELDS, ProductChange, add_product, set_product
 from catalogue.curation.programme_candidates import CandidateTrial, decide_candidate, propose_candidates
 from catalogue.curation.sequences import (
     accept_architecture,
@@ -86,4 +88,5 @@ __all__ = [
     "add_epitope", "set_epitopes", "set_tcr_chains",
     "PublishedResult", "record_published_result", "remove_published_results",
     "CandidateTrial", "decide_candidate", "propose_candidates",
+    "EDITABLE_PRODUCT_FIELDS", "ProductChange", "add_product", "set_product",
 ]  # fmt: skip

@@ -50,7 +50,7 @@ from catalogue.vocabulary import ENROLLMENT_TYPES
 # --- trials -----------------------------------------------------------------------
 
 TRIAL_REGISTRY_FIELDS = (
-    "title", "phases", "overall_status", "conditions", "interventions", "indication",
+    "title", "phases", "overall_status", "conditions", "interventions", "summary", "indication",
     "indication_category", "lead_sponsor", "countries", "start_date", "start_year", "last_update",
     "enrollment_count", "enrollment_type", "modality", "cell_source", "products", "target_evidence",
     "record_source", "snapshot_date",
@@ -64,6 +64,7 @@ def _trial_values(draft: TrialDraft) -> dict[str, Any]:
         "overall_status": draft.overall_status,
         "conditions": draft.conditions or None,
         "interventions": draft.interventions or None,
+        "summary": draft.summary,
         "indication": draft.indication,
         "indication_category": draft.indication_category,
         "lead_sponsor": draft.lead_sponsor,
@@ -295,11 +296,14 @@ def import_trials(
 ) -> FileReport:
     """Import one registry file (CT.gov JSON or CSV, or a trial-monitor snapshot): all of it or nothing."""
     require(actor, "curator", "import trials")
+    from catalogue.curation.products import classification_products
     from catalogue.parse.trials import parse_trial_file
 
     try:
         bounds.check_upload_size(len(content), file_name)
-        drafts = parse_trial_file(content, file_name, source=source)
+        with db.read_session(engine) as session:
+            products = classification_products(session)
+        drafts = parse_trial_file(content, file_name, source=source, products=products)
         with db.write_session(engine) as session:
             return FileReport(file_name, records=write_trials(session, actor, drafts))
     except InvalidInput as error:
@@ -390,6 +394,76 @@ def set_trial_targets(engine: Engine, actor: Actor, registry_id: str, symbols: l
         session.flush()
         audit_event(session, actor, "override targets", "trial", registry_id, before, _trial_state(session, trial))
         return "updated"
+
+
+@dataclass(frozen=True)
+class TrialReclassification:
+    """What classifying a stored trial again changed (or why it was not classified again)."""
+
+    registry_id: str
+    targets_before: list[str]
+    targets_after: list[str]
+    products_before: list[str]
+    products_after: list[str]
+    modality_before: str | None
+    modality_after: str | None
+    target_evidence: dict[str, list[str]]
+    note: str | None = None  # e.g. "targets kept: a curator's override"
+
+    @property
+    def changed(self) -> bool:
+        return (self.targets_before, self.products_before, self.modality_before) != (
+            self.targets_after, self.products_after, self.modality_after
+        )
+
+
+def reclassify_trials(
+    session: Session, actor: Actor, trials: Iterable[Trial], products: tuple, reason: str
+) -> list[TrialReclassification]:
+    """Classify stored trials again from their stored text with ``products``; write what changed.
+
+    A curator's target override and corrected modality are kept. A trial whose targets came
+    from its summary, stored before summaries were kept, is not classified again (it would lose
+    them): it is reported, to be re-imported. Each changed trial gets one audit event.
+    """
+    from catalogue.parse.trial_classification import classify_trial
+
+    context = _TrialContext.load(session)
+    results: list[TrialReclassification] = []
+    for trial in trials:
+        before = _trial_state(session, trial)
+        old_evidence = trial.target_evidence or {}
+        if trial.summary is None and any(w.startswith("summary:") for ws in old_evidence.values() for w in ws):
+            results.append(TrialReclassification(
+                trial.registry_id, before["targets"], before["targets"], list(trial.products or []),
+                list(trial.products or []), trial.modality, trial.modality, old_evidence,
+                note="not classified again: its targets came from a summary this catalogue did not store; re-import the record",
+            ))
+            continue
+        found = classify_trial(trial.title, trial.interventions or [], trial.conditions or [], trial.summary, products)
+        values = {"products": found.products or None, "target_evidence": found.evidence or None}
+        if "modality" not in (trial.curated_fields or []):
+            values["modality"] = found.modality
+        changed = {k: v for k, v in values.items() if getattr(trial, k) != v}
+        wanted = sorted({context.resolve(session, s) for s in found.targets})
+        targets_differ = not trial.targets_curated and before["targets"] != wanted
+        note = "targets kept: a curator's override" if trial.targets_curated and before["targets"] != wanted else None
+        if changed or targets_differ:
+            apply_values(trial, changed)
+            draft = TrialDraft(registry=trial.registry_name, registry_id=trial.registry_id, targets=found.targets,
+                               products=found.products)
+            _link_trial(session, actor, trial, draft, context)
+            session.flush()
+            after = _trial_state(session, trial)
+            audit_event(session, actor, "reclassify", "trial", trial.registry_id, before, after, summary=reason)
+        else:
+            after = before
+        results.append(TrialReclassification(
+            trial.registry_id, before["targets"], after["targets"], list(before["products"] or []),
+            list(after["products"] or []), before["modality"], after["modality"], dict(after["target_evidence"] or {}),
+            note=note,
+        ))
+    return results
 
 
 def live_trial(session: Session, registry_id: str) -> Trial:

@@ -170,6 +170,7 @@ class Trial(SQLModel, table=True):
     overall_status: str | None = Field(default=None, index=True, max_length=40)
     conditions: list[str] | None = Field(default=None, sa_column=_json())
     interventions: list[str] | None = Field(default=None, sa_column=_json())
+    summary: str | None = None  # the registry's brief summary: classification reads it again when products change
     indication: str | None = Field(default=None, index=True)
     indication_category: str | None = None
     lead_sponsor: str | None = Field(default=None, index=True)
@@ -380,3 +381,27 @@ class SequenceSegment(SQLModel, table=True):
     record_start: int
     record_end: int
     strand: int | None = None
+class CuratedProduct(SQLModel, table=True):
+    """A curator's named product: a new one, or a correction of one in catalogue/reference/products.toml.
+
+    The trial classifier reads the reference file with these layered on top (a curated product
+    replaces the reference product of the same name). Every fact carries its source.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    aliases: list[str] | None = Field(default=None, sa_column=_json())
+    patterns: list[str] | None = Field(default=None, sa_column=_json())
+    targets: list[str] | None = Field(default=None, sa_column=_json())
+    targets_source: str | None = None
+    modality: str | None = Field(default=None, max_length=20)
+    modality_source: str | None = None
+    binder: str | None = Field(default=None, max_length=40)
+    binder_source: str | None = None
+    developer: str | None = None
+    developer_source: str | None = None
+    status: str | None = Field(default=None, max_length=20)
+    status_source: str | None = None
+    notes: str | None = None
+    curated_at: datetime = Field(default_factory=utc_now, sa_column=_timestamp(nullable=False))
+    curated_by: str | None = None

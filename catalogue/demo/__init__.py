@@ -16,6 +16,8 @@ from pathlib import Path
 
 from catalogue.demo.trials_file import load_demo_trials
 from catalogue.drafts import ConstructDraft, EpitopeDraft, ProgrammeDraft, TargetDraft, TrialDraft
+from catalogue.reference.products import Product, mention_regex, reference_products
+from catalogue.reference.targets import reference_targets
 
 DEMO_DIR = Path(__file__).parent
 CONSTRUCTS_DIR = Path(__file__).resolve().parents[2] / "constructs"
@@ -66,7 +68,7 @@ def _draft(cls, values: dict):
 
 def read_demo_catalogue() -> DemoCatalogue:
     catalogue = DemoCatalogue()
-    catalogue.targets = [_draft(TargetDraft, t) for t in _toml("targets.toml")["target"]]
+    catalogue.targets = demo_targets(_toml("targets.toml")["symbols"])
     catalogue.programmes = [_draft(ProgrammeDraft, p) for p in _toml("programmes.toml")["programme"]]
     for entry in _toml("constructs.toml")["construct"]:
         values = dict(entry)
@@ -74,6 +76,7 @@ def read_demo_catalogue() -> DemoCatalogue:
             values["modality"] = None
         for registry_id in values.pop("trials", []):
             catalogue.trial_links.append((registry_id, values["name"]))
+        values = with_product_facts(values)
         values["epitopes"] = [_draft(EpitopeDraft, e) for e in values.get("epitopes", [])]
         catalogue.constructs.append(_draft(ConstructDraft, values))
     trials_file = DEMO_DIR / "trials.json"
@@ -122,6 +125,57 @@ def read_published_results() -> list:
             pmid=entry.get("pmid"), published=entry.get("published"), population=entry.get("population"),
         ))
     return results
+def demo_targets(symbols: list[str]) -> list[TargetDraft]:
+    """The demo's targets, their facts read from ``catalogue/reference/targets.toml``."""
+    by_symbol = {t.symbol: t for t in reference_targets()}
+    missing = [s for s in symbols if s not in by_symbol]
+    if missing:
+        raise ValueError(f"demo catalogue: target(s) {', '.join(missing)} are not in catalogue/reference/targets.toml")
+    return [
+        TargetDraft(
+            symbol=t.symbol, gene_symbol=t.gene_symbol, aliases=list(t.aliases), uniprot=t.uniprot, note=t.note,
+            source=t.source, kind=t.kind,
+        )
+        for t in (by_symbol[s] for s in symbols)
+    ]
+
+
+def _product_named(values: dict) -> Product | None:
+    """The reference product whose name or alias is a whole word of the construct's name or aliases."""
+    names = [n.lower() for n in [values["name"], *values.get("aliases", [])]]
+    for product in reference_products():
+        if any(mention_regex(product).search(n) for n in names):
+            return product
+    return None
+
+
+def with_product_facts(values: dict) -> dict:
+    """A demo construct's values with the facts of the reference product it is named after.
+
+    The product gives names, targets, modality, binder format, developer and status where the
+    construct does not; a value the construct gives as well must agree (a demo error otherwise).
+    """
+    product = _product_named(values)
+    if product is None:
+        return values
+    values = dict(values)
+    facts = {
+        "targets": list(product.targets), "modality": product.modality, "binder_format": product.binder,
+        "developer": product.developer, "status": product.status,
+    }  # fmt: skip
+    for key, fact in facts.items():
+        if fact in (None, []):
+            continue
+        if key not in values or values[key] in (None, []):
+            values[key] = fact
+        elif values[key] != fact:
+            raise ValueError(
+                f"demo catalogue: construct {values['name']!r} gives {key} {values[key]!r}, but product "
+                f"{product.name!r} of catalogue/reference/products.toml gives {fact!r}"
+            )
+    names = [product.name, *product.aliases]
+    values["aliases"] = [a for a in dict.fromkeys([*values.get("aliases", []), *names]) if a != values["name"]]
+    return values
 
 
 def design_construct(design: dict) -> ConstructDraft:

@@ -35,6 +35,7 @@ from seguid import lsseguid
 
 from catalogue.detect.parts import ReferencePart, reference_parts
 from catalogue.drafts import DomainDraft, Molecule
+from catalogue.reference.products import Product, mention_regex, reference_products
 
 MIN_ORF_AA = 150  # shortest open reading frame searched on DNA, in residues
 MIN_V_DOMAIN_BITS = 40.0  # HMM bit score a V-domain hit needs
@@ -608,48 +609,32 @@ def propose_architecture(result: DetectionResult) -> dict:
 # -------------------------------------------------------------- header vs content
 
 
-@dataclass(frozen=True)
-class KnownProduct:
-    """An approved product whose binder format is public knowledge."""
-
-    name: str
-    aliases: tuple[str, ...]
-    binder_format: str  # as returned by binder_format()
-    target: str
+#: Binder formats detection can tell apart (what :func:`binder_format` returns).
+_DETECTABLE_BINDERS = ("scFv", "VHH", "TCR", "VH", "VL")
 
 
-KNOWN_PRODUCTS = (
-    KnownProduct("tisagenlecleucel (Kymriah)", ("tisagenlecleucel", "tisacel", "kymriah", "ctl019"),
-                 "scFv", "CD19"),
-    KnownProduct("axicabtagene ciloleucel (Yescarta)", ("axicabtagene", "axicel", "yescarta", "kte-c19"),
-                 "scFv", "CD19"),
-    KnownProduct("brexucabtagene autoleucel (Tecartus)", ("brexucabtagene", "brexucel", "tecartus"),
-                 "scFv", "CD19"),
-    KnownProduct("lisocabtagene maraleucel (Breyanzi)", ("lisocabtagene", "lisocel", "breyanzi", "jcar017"),
-                 "scFv", "CD19"),
-    KnownProduct("obecabtagene autoleucel (Aucatzyl)", ("obecabtagene", "obecel", "aucatzyl"),
-                 "scFv", "CD19"),
-    KnownProduct("idecabtagene vicleucel (Abecma)", ("idecabtagene", "idecel", "abecma", "bb2121"),
-                 "scFv", "BCMA"),
-    KnownProduct("ciltacabtagene autoleucel (Carvykti)",
-                 ("ciltacabtagene", "ciltacel", "carvykti", "lcarb38m", "jnj4528"), "VHH", "BCMA"),
-)
+@lru_cache(maxsize=8)
+def _header_matchers(products: tuple[Product, ...]) -> tuple[tuple[re.Pattern[str], Product], ...]:
+    """A whole-word matcher per product whose binder format a source gives and detection can see."""
+    return tuple((mention_regex(p), p) for p in products if p.binder in _DETECTABLE_BINDERS)
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+def _display_name(product: Product) -> str:
+    return f"{product.name} ({product.aliases[0]})" if product.aliases else product.name
 
 
-def header_content_warnings(description: str, result: DetectionResult) -> list[str]:
+def header_content_warnings(
+    description: str, result: DetectionResult, products: tuple[Product, ...] | None = None
+) -> list[str]:
     """Warnings where a record's header and its detected content disagree.
 
-    The header is matched against a small table of approved products with a known binder
-    format (:data:`KNOWN_PRODUCTS`). Warns when the detected binder format differs, and
-    when a record named after a CAR product has no signalling domain (truncated or not a
-    CAR at all).
+    The header is matched (whole words) against the named products whose binder format a
+    source gives (``catalogue/reference/products.toml``, or ``products``). Warns when the
+    detected binder format differs, and when a record named after a CAR product has no
+    signalling domain (truncated or not a CAR at all).
     """
-    squashed = _squash(description or "")
-    named = [p for p in KNOWN_PRODUCTS if any(_squash(a) in squashed for a in p.aliases)]
+    header = (description or "").lower()
+    named = [p for regex, p in _header_matchers(products or reference_products()) if regex.search(header)]
     if not named:
         return []
     warnings: list[str] = []
@@ -660,22 +645,22 @@ def header_content_warnings(description: str, result: DetectionResult) -> list[s
     for product in named:
         if found_format is None:
             warnings.append(
-                f"header names {product.name}, a {product.binder_format} CAR against "
-                f"{product.target}, but no binder domain was detected in the content"
+                f"header names {_display_name(product)}, a {product.binder} CAR against "
+                f"{'/'.join(product.targets)}, but no binder domain was detected in the content"
             )
-        elif found_format != product.binder_format:
+        elif found_format != product.binder:
             shown = ", ".join(
                 d.label for d in domains if d.kind in ("vh", "vl", "vhh", "tcr_alpha_variable",
                                                        "tcr_beta_variable")
             )
             warnings.append(
-                f"header names {product.name}, a {product.binder_format} CAR against "
-                f"{product.target}, but the content has a {found_format} binder ({shown}): "
+                f"header names {_display_name(product)}, a {product.binder} CAR against "
+                f"{'/'.join(product.targets)}, but the content has a {found_format} binder ({shown}): "
                 "the record may be mislabelled"
             )
         if "signalling" not in kinds:
             warnings.append(
-                f"header names {product.name}, a CAR, but no signalling domain (CD3ζ) was "
+                f"header names {_display_name(product)}, a CAR, but no signalling domain (CD3ζ) was "
                 f"detected: the record is incomplete or truncated (chain domains: "
                 f"{', '.join(d.label for d in domains) or 'none'})"
             )

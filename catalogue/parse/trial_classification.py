@@ -11,11 +11,16 @@ each one, the modality, the cell source and the named products.
 
 How a target is recognised
 --------------------------
+The knowledge is data with sources (docs/reference-data.md): target names come from
+``catalogue/reference/targets.toml`` (:data:`CD_NUMBERS`, :data:`TARGET_ALIASES`,
+:data:`CAR_SHORTHAND_NUMBERS`), named products from ``catalogue/reference/products.toml``
+(:data:`PRODUCTS`) plus, through the service layer, the curators' products.
+
 1. Named products are found first (``tisagenlecleucel`` → ``tisa-cel`` → CD19,
    ``LCAR-AIO`` → CD19/CD20/CD22, ...). Their text is then masked, so that a code such as
    ``CM-CS1`` or ``CT1190B`` is not read as a target name. A product whose target no
-   source establishes contributes a product and no target (see :data:`PRODUCTS`).
-2. Target names (:data:`TARGETS`: symbols with their aliases) are found in the masked
+   source establishes contributes a product and no target.
+2. Target names (symbols with their aliases; CD numbers; "CAR19"-style names) are found in the masked
    text. Names joined by ``/``, ``&``, ``and``, ``,``, ``-``, ``x`` or spaces form one
    *group* ("CS1 and BCMA", "BCMA-GPRC5D", "CD19/20"), which shares one context.
 3. A group's context decides what it is:
@@ -34,7 +39,7 @@ How a target is recognised
    the intervention names. Only when that gives nothing are expression groups used (a
    product trial "in CD19+ B-cell leukaemia" aims at CD19).
 
-Symbols are canonical (:data:`TARGETS`): ``BCMA`` for TNFRSF17/CD269, ``CS1`` for
+Symbols are canonical (targets.toml): ``BCMA`` for TNFRSF17/CD269, ``CS1`` for
 SLAMF7/CD319, ``CD123`` for IL3RA, ``CD30`` for TNFRSF8, ``B7-H3`` for CD276,
 ``CLL1`` for CLEC12A/CD371, ``Claudin18.2`` for CLDN18.2, ``NKG2D ligands`` for
 "NKG2D CAR"/"NKG2D-L".
@@ -50,86 +55,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from catalogue.parse.tcr_products import tcr_product_pattern, tcr_products
+from catalogue.reference.products import Product, reference_products
+from catalogue.reference.targets import reference_targets
+from catalogue.reference.wording import name_pattern
 
 # ---------------------------------------------------------------------------
-# Targets: canonical symbol -> regular expressions of the names that mean it.
-# CD numbers are handled by one pattern (CD_NUMBERS below), the rest by aliases.
+# Knowledge: targets and products come from catalogue/reference/ (data files with sources).
 # ---------------------------------------------------------------------------
 
-#: CD numbers that are CAR targets, with the canonical symbol each one means.
-CD_NUMBERS: dict[str, str] = {
-    "19": "CD19",
-    "20": "CD20",
-    "22": "CD22",
-    "7": "CD7",
-    "5": "CD5",
-    "4": "CD4",
-    "30": "CD30",
-    "33": "CD33",
-    "38": "CD38",
-    "70": "CD70",
-    "123": "CD123",
-    "79b": "CD79b",
-    "133": "CD133",
-    "147": "CD147",
-    "1a": "CD1a",
-    "6": "CD6",
-    "10": "CD10",
-    "269": "BCMA",
-    "276": "B7-H3",
-    "319": "CS1",
-    "371": "CLL1",
-    "171": "L1CAM",
-    "44v6": "CD44v6",
-    "138": "CD138",
-}
+#: CD numbers that are CAR targets, with the canonical symbol each one means (targets.toml ``cd``).
+CD_NUMBERS: dict[str, str] = {t.cd: t.symbol for t in reference_targets() if t.cd}
 
-#: Non-CD target names: canonical symbol -> alias patterns (case-insensitive).
-TARGET_ALIASES: dict[str, list[str]] = {
-    "BCMA": [r"BCMA", r"TNFRSF17", r"B[\s-]?cells?[\s-]maturation[\s-]antigen"],
-    "CS1": [r"CS-?1", r"SLAMF-?7", r"signal(?:l?ing)?\s+lymphocytic\s+activation\s+molecule\s+F7"],
-    "CD123": [r"IL-?3R(?:A|α|alpha)"],
-    "CD30": [r"TNFRSF8"],
-    "GPRC5D": [r"GPRC5D"],
-    "FLT3": [r"FLT-?3"],
-    "CLL1": [r"CLL-?1", r"CLEC12A"],
-    "NKG2D ligands": [r"NKG2D(?:[\s-]?L(?:igands?)?)?"],
-    "Mesothelin": [r"mesothelin", r"MSLN"],
-    "GD2": [r"GD2"],
-    "HER2": [r"HER-?2", r"ERBB2"],
-    "Claudin18.2": [r"claudin[\s-]?18\.?2", r"CLDN[\s-]?18\.?2", r"CLDN18A2"],
-    "CLDN6": [r"claudin[\s-]?6", r"CLDN-?6"],
-    "GPC3": [r"GPC-?3", r"glypican[\s-]?3"],
-    "EGFRvIII": [r"EGFR[\s-]?vIII"],
-    "EGFR": [r"EGFR(?![\s-]?(?:vIII|t\b|-?t\b))"],
-    "B7-H3": [r"B7-?H3"],
-    "PSMA": [r"PSMA", r"prostate[\s-]specific\s+membrane\s+antigen"],
-    "PSCA": [r"PSCA"],
-    "CEA": [r"CEA(?:CAM5)?", r"carcinoembryonic\s+antigen"],
-    "MUC1": [r"MUC-?1"],
-    "DLL3": [r"DLL-?3"],
-    "EpCAM": [r"EpCAM"],
-    "ROR1": [r"ROR-?1"],
-    "IL13Rα2": [r"IL-?13R(?:α|a|alpha)-?2"],
-    "CDH17": [r"CDH17"],
-    "GPNMB": [r"GPNMB"],
-    "BAFF-R": [r"BAFF-?R"],
-    "Kappa light chain": [r"kappa\s+light\s+chain", r"Igκ"],
-    "c-MET": [r"c-?MET"],
-    "L1CAM": [r"L1-?CAM"],
-    "FAP": [r"FAP"],
-    "NY-ESO-1": [r"NY-?ESO-?1"],
-    "AFP": [r"AFP"],
-    "FcRH5": [r"FcRH5", r"FCRL5"],
-    "FGFR4": [r"FGFR4"],
-    "GUCY2C": [r"GUCY2C", r"GCC"],
-    "TRBC1": [r"TRBC1"],
-    "TSLPR": [r"TSLPR", r"CRLF2"],
-    "CD56": [r"CD56"],
-    "MAGE-A4": [r"MAGE-?A4"],
-    "PD-L1": [r"PD-?L1"],
-    "Desmoglein 3": [r"DSG-?3"],
-}
+#: Non-CD target names: canonical symbol -> regular expressions of the words that mean it
+#: (targets.toml ``text_forms`` and ``text_patterns``).
+TARGET_ALIASES: dict[str, list[str]] = {t.symbol: list(t.text_regexes) for t in reference_targets() if t.text_regexes}
+
+#: CD numbers registries write right after "CAR", "CART", "UCART" or "4SCAR" ("CAR19", "CART-38").
+CAR_SHORTHAND_NUMBERS: tuple[str, ...] = tuple(t.cd for t in reference_targets() if t.car_shorthand and t.cd)
 
 #: HLA-presented intracellular antigens that TCR-T trials name (NY-ESO-1, MAGE-A4 and AFP are above).
 TARGET_ALIASES |= {
@@ -144,121 +86,9 @@ TARGET_ALIASES |= {
 #: The eight targets of the seed catalogue, compared with the snapshot labels.
 SEED_TARGETS = ("CD19", "CD22", "BCMA", "CD7", "CD38", "CD30", "CD123", "CS1")
 
-
-@dataclass(frozen=True)
-class Product:
-    """A named cell product: the name a construct is filed under, its spellings, its targets.
-
-    ``source`` says where the targets come from (the record text itself, another
-    registry record, or a public publication). ``targets`` is empty when no source we
-    can name establishes it.
-    """
-
-    name: str
-    patterns: tuple[str, ...]
-    targets: tuple[str, ...]
-    source: str
-    modality: str | None = None
-
-
-_LABEL = "approved product label / USPI"
-
-PRODUCTS: tuple[Product, ...] = (
-    Product("tisa-cel", (r"tisa-?cel", r"tisagenlecleucel", r"Kymriah", r"CTL-?019"), ("CD19",), _LABEL),
-    Product("axi-cel", (r"axi-?cel", r"axicabtagene\s+ciloleucel", r"Yescarta", r"KTE-?C19"), ("CD19",), _LABEL),
-    Product("brexu-cel", (r"brexu-?cel", r"brexucabtagene\s+autoleucel", r"Tecartus", r"KTE-?X19"), ("CD19",), _LABEL),
-    Product("liso-cel", (r"liso-?cel", r"lisocabtagene\s+maraleucel", r"Breyanzi", r"JCAR-?017"), ("CD19",), _LABEL),
-    Product("ide-cel", (r"ide-?cel", r"idecabtagene\s+vicleucel", r"Abecma", r"bb-?2121"), ("BCMA",), _LABEL),
-    Product(
-        "cilta-cel",
-        (r"cilta-?cel", r"ciltacabtagene\s+autoleucel", r"Carvykti", r"LCAR-?B38M", r"JNJ-?68284528", r"JNJ-?4528"),
-        ("BCMA",),
-        _LABEL,
-    ),
-    Product("obe-cel", (r"obe-?cel", r"obecabtagene\s+autoleucel", r"Aucatzyl", r"AUTO1(?![\d/])"), ("CD19",), _LABEL),
-    Product("relma-cel", (r"relma-?cel", r"relmacabtagene\s+autoleucel", r"JWCAR-?029"), ("CD19",), "NMPA label (China)"),
-    Product("eque-cel", (r"eque-?cel", r"equecabtagene\s+autoleucel", r"CT-?103A", r"Fucaso"), ("BCMA",),
-            "NMPA label; Wang et al., Blood 2021;137:2890 (fully human BCMA CAR CT103A)"),
-    Product("zevor-cel", (r"zevor-?cel", r"zevorcabtagene\s+autoleucel", r"CT-?053"), ("BCMA",), "NMPA label (China)"),
-    Product("inaticabtagene autoleucel", (r"inaticabtagene(?:\s+autoleucel)?", r"inati-?cel", r"CNCT-?19"), ("CD19",),
-            "NMPA label (China)"),
-    Product("KYV-101", (r"KYV-?101",), ("CD19",), "Kyverna: fully human anti-CD19 CAR (company pipeline; record titles say 'CD19')"),
-    # Union Hospital (Wuhan) product codes and related codes in the snapshots.
-    Product("ET019003", (r"ET-?019003",), ("CD19",), "record NCT04014894: 'ET019003-T Cells in ... CD19+ B-Cell Leukemia'"),
-    Product("RD13-02", (r"RD13-?02",), ("CD7",), "record NCT06732492 and NCT05902845: 'CD7 CAR-T ... RD13-02'"),
-    Product("RD06-04", (r"RD06-?04",), ("CD19",), "record NCT06310811: 'Anti-CD19 CAR-T ... RD06-04 Cells'"),
-    Product("RD06-05", (r"RD06-?05",), ("CD19", "BCMA"), "record NCT07441525: 'UCAR-T Targeting CD19/BCMA ... RD06-05'"),
-    Product("LCAR-AIO", (r"LCAR-?AIO",), ("CD19", "CD20", "CD22"),
-            "oncology record with intervention 'LCAR-AIO cells product': 'CD19/CD20/CD22 Triple-targeted Cell'"),
-    Product("CT1192", (r"CT-?1192",), ("CD19", "CD20"), "record NCT07031713: 'universal CD19/20 car-t cell injection ... ct1192 cells'"),
-    Product("CT1195E", (r"CT-?1195E",), ("CD19", "CD20"),
-            "record NCT07339332: title 'Universal CD19 / 20 Car-t Cell Injection', summary 'ct1195e cells'"),
-    Product("CT1190B", (r"CT-?1190B",), (), "no source names its target (NCT07470073 only says 'CD19 and / or CD20 positive')"),
-    Product("CT1182", (r"CT-?1182",), (), "no source names its target"),
-    Product("TAA05", (r"y?TAA-?05",), ("FLT3",), "record NCT05017883: 'TAA05 cell injection is a T cell targeting FLT3 CAR'"),
-    Product("SYS6020", (r"SYS-?6020",), ("BCMA",), "record NCT06359509: 'SYS6020 ... BCMA Targeted CAR T-cells'"),
-    Product("ESO-T01", (r"ESO-?T01",), ("BCMA",),
-            "Nature Medicine phase I report (Wuhan), summarised at vcbeathealth.com/article/4169: "
-            "'a lentiviral vector encoding a humanized anti-BCMA CAR' (in vivo CAR-T)"),
-    Product("OriV508", (r"OriV-?508",), (), "no source names its target"),
-    Product("ZZSW-01", (r"ZZSW-?01",), (), "no source names its target"),
-    Product("IASO208", (r"IASO-?208",), (), "no source names its target"),
-    Product("QI-019A", (r"QI-?019A",), (), "no source names its target"),
-    Product("QT-019C", (r"QT-?019C",), ("CD19", "BCMA"), "record NCT07416032: 'CAR T-cell Therapy Targeting CD19 and BCMA(QT-019C)'"),
-    Product("PRG-1801", (r"PRG-?1801",), ("BCMA",), "rheumatology record with intervention 'PRG-1801 (CAR-T against BCMA)'"),
-    Product("EVM18001", (r"EVM-?18001",), (), "no source names its target"),
-    # Other named products of the snapshots, each with the public source of its target.
-    Product("anito-cel", (r"anito-?cel", r"anitocabtagene[\s-]+autoleucel", r"CART-ddBCMA"), ("BCMA",), "INN anitocabtagene autoleucel; Arcellx (CART-ddBCMA)"),
-    Product("rapcabtagene autoleucel", (r"rapcabtagene[\s-]+autoleucel", r"rapa-?cel", r"YTB-?323"), ("CD19",), "INN rapcabtagene autoleucel (YTB323), Novartis anti-CD19"),
-    Product("zamto-cel", (r"zamto-?cel", r"zamtocabtagene[\s-]+autoleucel", r"MB-CART2019\.1"), ("CD19", "CD20"), "Miltenyi MB-CART2019.1: tandem CD20/CD19 CAR (DALY trials)"),
-    Product("orva-cel", (r"orva-?cel", r"orvacabtagene[\s-]+autoleucel", r"JCARH-?125"), ("BCMA",), "INN orvacabtagene autoleucel (JCARH125), anti-BCMA"),
-    Product("GC012F", (r"GC012F",), ("CD19", "BCMA"), "Gracell FasTCAR GC012F: BCMA/CD19 dual CAR (Du et al., Blood 2023)"),
-    Product("GC007F", (r"GC007F",), ("CD19",), "Gracell GC007F: CD19 FasTCAR"),
-    Product("GC022F", (r"GC022F",), ("CD19", "CD22"), "Gracell GC022F: CD19/CD22 dual FasTCAR"),
-    Product("MCARH109", (r"MCARH-?109",), ("GPRC5D",), "Mailankody et al., NEJM 2022 (GPRC5D CAR MCARH109)"),
-    Product("MCARH125", (r"MCARH-?125",), ("BCMA",), "MSK anti-BCMA CAR (JCARH125 precursor)"),
-    Product("KITE-585", (r"KITE-?585",), ("BCMA",), "Kite anti-BCMA CAR KITE-585"),
-    Product("KITE-363", (r"KITE-?363",), ("CD19", "CD20"), "Kite bicistronic CD19/CD20 CAR KITE-363"),
-    Product("KITE-753", (r"KITE-?753",), ("CD19", "CD20"), "Kite bicistronic CD19/CD20 CAR KITE-753"),
-    Product("WU-CART-007", (r"WU-?CART-?007",), ("CD7",), "Washington University CD7-deleted anti-CD7 CAR (Ghobadi et al.)"),
-    Product("UCARTCS1", (r"UCARTCS1A?",), ("CS1",), "record NCT04142619: 'UCART Targeting CS1'"),
-    Product("CTX110", (r"CTX-?110",), ("CD19",), "CRISPR Therapeutics allogeneic anti-CD19 CAR"),
-    Product("CTX112", (r"CTX-?112",), ("CD19",), "CRISPR Therapeutics allogeneic anti-CD19 CAR"),
-    Product("CTX120", (r"CTX-?120",), ("BCMA",), "CRISPR Therapeutics allogeneic anti-BCMA CAR"),
-    Product("CTX130", (r"CTX-?130",), ("CD70",), "CRISPR Therapeutics allogeneic anti-CD70 CAR"),
-    Product("ALLO-501", (r"ALLO-?501A?",), ("CD19",), "Allogene allogeneic anti-CD19 CAR (cema-cel)"),
-    Product("ALLO-715", (r"ALLO-?715",), ("BCMA",), "Allogene allogeneic anti-BCMA CAR"),
-    Product("ALLO-316", (r"ALLO-?316",), ("CD70",), "Allogene allogeneic anti-CD70 CAR"),
-    Product("bb21217", (r"bb-?21217",), ("BCMA",), "bluebird bio anti-BCMA CAR (ide-cel with PI3K inhibitor culture)"),
-    Product("CYAD-211", (r"CYAD-?211",), ("BCMA",), "Celyad anti-BCMA CAR with CD3ζ shRNA"),
-    Product("NXC-201", (r"NXC-?201", r"HBI-?0101"), ("BCMA",), "Immix NXC-201 (HBI0101): anti-BCMA CAR"),
-    Product("FT819", (r"FT-?819",), ("CD19",), "Fate iPSC-derived anti-CD19 CAR T"),
-    Product("FT596", (r"FT-?596",), ("CD19",), "Fate iPSC-derived anti-CD19 CAR NK", "CAR-NK"),
-    Product("FT576", (r"FT-?576",), ("BCMA",), "Fate iPSC-derived anti-BCMA CAR NK", "CAR-NK"),
-    Product("CABA-201", (r"CABA-?201", r"rese-?cel", r"resecabtagene[\s-]+autoleucel"), ("CD19",), "Cabaletta CABA-201: fully human anti-CD19 CAR"),
-    Product("Descartes-08", (r"Descartes-?08",), ("BCMA",), "Cartesian mRNA anti-BCMA CAR-T"),
-    Product("AUTO3", (r"AUTO3(?!\d)",), ("CD19", "CD22"), "Autolus bicistronic CD19/CD22 CAR"),
-    Product("AUTO4", (r"AUTO4(?!\d)",), ("TRBC1",), "Autolus anti-TRBC1 CAR"),
-    Product("C-CAR066", (r"C-?CAR066",), ("CD20",), "record NCT04036019: 'CD20-directed CAR-T cells'"),
-    Product("C-CAR039", (r"C-?CAR039", r"prizlon-?cel"), ("CD19", "CD20"), "Cellular Biomedicine C-CAR039: bispecific CD19/CD20 CAR"),
-    Product("JNJ-90014496", (r"JNJ-?90014496",), ("CD19", "CD20"), "J&J JNJ-90014496 (C-CAR039): CD19/CD20 bispecific CAR"),
-    Product("BMS-986353", (r"BMS-?986353", r"CC-?97540", r"zola-?cel"), ("CD19",), "BMS CD19 NEX-T CAR (zola-cel)"),
-    Product("IM19", (r"IM19(?!\d)",), ("CD19",), "ImmunoChina IM19: anti-CD19 CAR-T"),
-    Product("CT0590", (r"CT-?0590",), ("BCMA",), "CARsgen allogeneic anti-BCMA CAR-T"),
-    Product("CT041", (r"CT-?041", r"satri-?cel", r"satricabtagene[\s-]+autoleucel"), ("Claudin18.2",), "CARsgen satri-cel: anti-Claudin18.2 CAR"),
-    Product("CT011", (r"CT-?011",), ("GPC3",), "CARsgen CT011: anti-GPC3 CAR"),
-    Product("19(T2)28z1xx", (r"19\(T2\)28z1?xx",), ("CD19",), "MSK 19(T2)28z1xx: anti-CD19 CAR with CD28/1XX CD3ζ"),
-    Product("TriPRIL", (r"TriPRIL",), ("BCMA", "TACI"), "MGH TriPRIL CAR: trimeric APRIL ligand binding BCMA and TACI"),
-    Product("CRC01", (r"CRC01(?!\d)", r"anbal-?cel", r"anbalcabtagene[\s-]+autoleucel"), ("CD19",), "Curocell anbal-cel (CRC01): anti-CD19 CAR"),
-    Product("MB-102", (r"MB-?102",), ("CD123",), "Mustang Bio MB-102: City of Hope anti-CD123 CAR"),
-    Product("MB-106", (r"MB-?106",), ("CD20",), "Mustang Bio MB-106: Fred Hutch anti-CD20 CAR"),
-    Product("var-cel", (r"var-?cel", r"varnimcabtagene[\s-]+autoleucel", r"ARI-?0001"), ("CD19",), "Hospital Clínic ARI-0001 (varnimcabtagene autoleucel): anti-CD19"),
-    Product("ARI0002h", (r"ARI-?0002h?",), ("BCMA",), "Hospital Clínic ARI0002h (cesnicabtagene autoleucel): anti-BCMA"),
-    Product("SC291", (r"SC-?291",), ("CD19",), "Sana Biotechnology SC291: hypoimmune allogeneic anti-CD19 CAR (ARDENT)"),
-    Product("BEAM-201", (r"BEAM-?201",), ("CD7",), "Beam Therapeutics BEAM-201: base-edited allogeneic anti-CD7 CAR"),
-    Product("CM-CS1", (r"CM-CS1",), ("NKG2D ligands",),
-            "record NCT02203825: 'CAR Modified T-cells Targeting NKG2D-Ligands' with intervention 'CM-CS1 T-cell infusion'"),
-)
+#: The shipped named products (catalogue/reference/products.toml); curated ones are passed to
+#: :func:`classify_trial` by the service layer.
+PRODUCTS: tuple[Product, ...] = reference_products()
 
 #: Named TCR-T products (``catalogue/reference/tcr_products.toml``) name their antigens too.
 PRODUCTS += tuple(
@@ -297,9 +127,10 @@ _CD_PATTERN = (
     r"(?:cd[\s-]?(?P<cd>\d{1,3}(?:v6|[ab](?![a-z]))?)(?!\d)"
     r"|cluster\s+of\s+differentiation\s*(?P<cdw>\d{1,3}))"
 )
-_CAR_NUMBER_PATTERN = (
-    r"(?P<carpre>car[\s.-]?t?[\s-]?|cart[\s-]?|4scar[\s-]?)(?P<carcd>19|20|22|7|5|30|38|123|33|70)(?![a-z0-9])"
-)
+_CAR_NUMBERS = "|".join(sorted(CAR_SHORTHAND_NUMBERS, key=len, reverse=True))
+_CAR_NUMBER_PATTERN = rf"(?P<carpre>car[\s.-]?t?[\s-]?|cart[\s-]?|4scar[\s-]?)(?P<carcd>{_CAR_NUMBERS})(?![a-z0-9])"
+# "19-28z", "1928z", "19-BBz": the CD number named by the costimulatory-domain suffix of a CAR's name.
+_CAR_SUFFIX_PATTERN = rf"(?P<sufcd>{_CAR_NUMBERS})(?=[\s.-]?(?:28|bb|41bb|4-1bb)[\s.-]?(?:z|ζ)(?![a-z]))"
 _ALIAS_RES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(_lower_pattern("|".join(patterns))), symbol) for symbol, patterns in TARGET_ALIASES.items()
 ]
@@ -307,7 +138,7 @@ _ALIAS_RES: list[tuple[re.Pattern[str], str]] = [
 _MENTION_RE = re.compile(
     _TARGET_EDGE_L
     + "(?:"
-    + "|".join([_CAR_NUMBER_PATTERN, _CD_PATTERN, "(?P<alias>" + "|".join(_lower_pattern(p) for ps in TARGET_ALIASES.values() for p in ps) + ")" + _EDGE_R.lower()])
+    + "|".join([_CAR_NUMBER_PATTERN, _CD_PATTERN, _CAR_SUFFIX_PATTERN, "(?P<alias>" + "|".join(_lower_pattern(p) for ps in TARGET_ALIASES.values() for p in ps) + ")" + _EDGE_R.lower()])
     + ")"
 )
 _ALIAS_CACHE: dict[str, str | None] = {}
@@ -323,19 +154,50 @@ def _alias_symbol(matched: str) -> str | None:
 # "CD19/20", "CD19 / 22": a bare number continuing a CD name.
 _CD_CONTINUATION_RE = re.compile(r"(?:\s?[/\\&x×]\s?(?:cd)?|cd)(\d{1,3}[ab]?)(?![\d.a-z])")
 
-_PRODUCT_RE = re.compile(
-    _EDGE_L.lower() + "(?:" + "|".join(_lower_pattern(p) for product in PRODUCTS for p in product.patterns) + ")" + _EDGE_R.lower()
-)
-_PRODUCT_RES: list[tuple[re.Pattern[str], Product]] = [
-    (re.compile("(?:" + "|".join(_lower_pattern(p) for p in product.patterns) + ")"), product) for product in PRODUCTS
-]
-_PRODUCT_CACHE: dict[str, Product | None] = {}
 
 
-def _product_of(matched: str) -> Product | None:
-    if matched not in _PRODUCT_CACHE:
-        _PRODUCT_CACHE[matched] = next((p for regex, p in _PRODUCT_RES if regex.fullmatch(matched)), None)
-    return _PRODUCT_CACHE[matched]
+class _ProductMatcher:
+    """Finds the names of a set of products in lower-cased text.
+
+    The names are grouped by their first character, so that the regular expression tries
+    only the names that can start where it stands (hundreds of names stay fast).
+    """
+
+    def __init__(self, products: tuple[Product, ...]) -> None:
+        self.products = products
+        by_first: dict[str, list[str]] = {}
+        other: list[str] = []
+        for product in products:
+            for name in product.names:
+                pattern = name_pattern(name)
+                first = re.escape(name.strip().lower()[:1])
+                if first and pattern.startswith(first):
+                    by_first.setdefault(first, []).append(pattern[len(first):])
+                else:
+                    other.append(pattern)
+            other.extend(p.lower() for p in product.patterns)
+        branches = [f"{first}(?:{'|'.join(sorted(set(rests), key=len, reverse=True))})" for first, rests in by_first.items()]
+        self.regex = re.compile(_EDGE_L.lower() + "(?:" + "|".join(branches + other) + ")" + _EDGE_R.lower())
+        self._each = [(re.compile("(?:" + "|".join(product.text_regexes) + ")"), product) for product in products]
+        self._cache: dict[str, Product | None] = {}
+
+    def product_of(self, matched: str) -> Product | None:
+        if matched not in self._cache:
+            self._cache[matched] = next((p for regex, p in self._each if regex.fullmatch(matched)), None)
+        return self._cache[matched]
+
+
+_MATCHERS: dict[int, tuple[tuple[Product, ...], _ProductMatcher]] = {}
+
+
+def _product_matcher(products: tuple[Product, ...]) -> _ProductMatcher:
+    """The matcher of ``products``, kept per tuple (by identity: one file is parsed with one tuple)."""
+    kept = _MATCHERS.get(id(products))
+    if kept is None or kept[0] is not products:
+        if len(_MATCHERS) >= 8:
+            _MATCHERS.pop(next(iter(_MATCHERS)))
+        kept = _MATCHERS[id(products)] = (products, _ProductMatcher(products))
+    return kept[1]
 
 
 # Phrases masked before targets are searched (not targets, and they confuse the grouping).
@@ -426,12 +288,12 @@ def _mentions(text: str) -> list[tuple[int, int, str, bool]]:
     """Target names in lower-cased ``text``: (start, end, symbol, CAR-prefixed)."""
     found: list[tuple[int, int, str, bool]] = []
     for m in _MENTION_RE.finditer(text):
-        cd = m.group("carcd") or m.group("cd") or m.group("cdw")
+        cd = m.group("carcd") or m.group("cd") or m.group("cdw") or m.group("sufcd")
         if cd is not None:
             symbol = CD_NUMBERS.get(cd)
             if symbol is None:
                 continue
-            car_prefixed = m.group("carcd") is not None
+            car_prefixed = m.group("carcd") is not None or m.group("sufcd") is not None
             start = m.start("carcd") if car_prefixed else m.start()
             found.append((start, m.end(), symbol, car_prefixed))
             pos = m.end()
@@ -499,19 +361,23 @@ def _context(group: _Group, text: str, raw: str) -> tuple[str, str]:
     return "plain", phrase
 
 
-def _products(fields: list[tuple[str, str]]) -> tuple[list[Product], dict[str, list[tuple[int, int]]]]:
-    """Named products in the (lower-cased) fields, and where they are."""
+def _products(
+    fields: list[tuple[str, str]], matcher: _ProductMatcher
+) -> tuple[list[Product], dict[str, list[tuple[int, int]]], dict[str, tuple[str, int, int]]]:
+    """Named products in the (lower-cased) fields, where they are, and where each was first named."""
     found: list[Product] = []
     spans: dict[str, list[tuple[int, int]]] = {}
+    named_as: dict[str, tuple[str, int, int]] = {}
     for field_name, text in fields:
-        for m in _PRODUCT_RE.finditer(text):
-            product = _product_of(m.group(0))
+        for m in matcher.regex.finditer(text):
+            product = matcher.product_of(m.group(0))
             if product is None:
                 continue
             spans.setdefault(field_name, []).append((m.start(), m.end()))
             if product not in found:
                 found.append(product)
-    return found, spans
+                named_as[product.name] = (field_name, m.start(), m.end())
+    return found, spans, named_as
 
 
 def _modality(fields: list[tuple[str, str]]) -> str | None:
@@ -595,11 +461,18 @@ def classify_trial(
     interventions: Iterable[str] | str | None,
     conditions: Iterable[str] | str | None,
     summary: str | None,
+    products: tuple[Product, ...] | None = None,
 ) -> TrialClassification:
     """Targets, modality, cell source and products of one trial, from its raw text.
 
     ``interventions`` and ``conditions`` are lists of names (a single string is one name).
-    Evidence strings read ``"<field>: <words>"``, e.g. ``"title: Targeting CS1 and BCMA"``.
+    ``products`` are the named products to look for (default: the reference file's; the service
+    layer passes the reference file's merged with the curated ones).
+
+    Evidence says what led to each target: ``"<field>: <words>"`` for words of the record, e.g.
+    ``"title: Targeting CS1 and BCMA"``, and ``"product <name> (<field>: <name as written>): <source>"``
+    for a named product whose targets a source gives. A target without evidence is never returned;
+    a modality that neither the words nor a product's sourced facts give is left empty.
     """
     intervention_list = [interventions] if isinstance(interventions, str) else list(interventions or [])
     condition_list = [conditions] if isinstance(conditions, str) else list(conditions or [])
@@ -610,7 +483,9 @@ def classify_trial(
         ("summary", summary or ""),
     ]
     lowered = [(name, _lower(text)) for name, text in fields]
-    products, product_spans = _products(lowered)
+    matcher = _product_matcher(PRODUCTS if products is None else tuple(products))
+    products, product_spans, named_as = _products(lowered, matcher)
+    raw_fields = dict(fields)
 
     primary: dict[str, list[str]] = {}  # title and intervention names
     secondary: dict[str, list[str]] = {}  # CAR wording in the conditions or summary
@@ -636,16 +511,18 @@ def classify_trial(
                     bucket[symbol].append(words)
     evidence = primary or secondary or expression
     for product in products:
+        field_name, start, end = named_as[product.name]
+        written = raw_fields[field_name][start:end]
         for symbol in product.targets:
-            evidence.setdefault(symbol, []).append(f"product {product.name}: {product.source}")
+            evidence.setdefault(symbol, []).append(
+                f"product {product.name} ({field_name}: {written}): {product.source or 'source not recorded'}"
+            )
 
     product_names = [p.name for p in products]
     product_names += _intervention_codes(intervention_list, product_names)
     modality = _modality(lowered)
-    if modality is None:
+    if modality is None:  # only a product's sourced modality, never a guess
         modality = next((p.modality for p in products if p.modality), None)
-        if modality is None and products and any(p.targets for p in products):
-            modality = "CAR-T"
     return TrialClassification(
         targets=sorted(evidence),
         evidence={symbol: evidence[symbol] for symbol in sorted(evidence)},

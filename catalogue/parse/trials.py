@@ -26,6 +26,7 @@ import io
 import json
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import fields
 from typing import Any
 
@@ -42,6 +43,7 @@ from catalogue.parse.trial_fields import (
     normalise_phases,
     normalise_status,
 )
+from catalogue.reference.products import Product
 
 __all__ = ["parse_trial_file", "snapshot_labels"]
 
@@ -77,14 +79,30 @@ def _decode(content: bytes, file_name: str) -> str:
     return text
 
 
-def parse_trial_file(content: bytes, file_name: str, *, source: str | None = None) -> list[TrialDraft]:
+#: The named products the drafts of the file being parsed are classified with (None: the reference file's).
+_PRODUCTS: ContextVar[tuple[Product, ...] | None] = ContextVar("products", default=None)
+
+
+def parse_trial_file(
+    content: bytes, file_name: str, *, source: str | None = None, products: tuple[Product, ...] | None = None
+) -> list[TrialDraft]:
     """Parse a registry file into normalised, classified trial drafts.
 
     The shape (CT.gov v2 JSON, CT.gov CSV, CAR-T Trials Monitor snapshot CSV) is found
     from the content. ``source`` (e.g. "ClinicalTrials.gov API 2026-08-22") is written
-    with the file name into each draft's ``record_source``. Identical duplicate IDs
-    are merged; conflicting ones are an error.
+    with the file name into each draft's ``record_source``. ``products`` are the named
+    products to classify with (default: ``catalogue/reference/products.toml``; the service
+    layer passes it merged with the curated products). Identical duplicate IDs are merged;
+    conflicting ones are an error.
     """
+    token = _PRODUCTS.set(products)
+    try:
+        return _parse_trial_file(content, file_name, source)
+    finally:
+        _PRODUCTS.reset(token)
+
+
+def _parse_trial_file(content: bytes, file_name: str, source: str | None) -> list[TrialDraft]:
     text = _decode(content, file_name)
     record_source = f"{source} ({file_name})" if source else file_name
     stripped = text.lstrip()
@@ -138,7 +156,8 @@ def _draft(
         raise InvalidInput(str(exc), **where) from None
     title = (title or "").strip() or None
     classification = classify_trial(
-        " ".join(t for t in (title, (official_title or "").strip()) if t) or None, interventions, conditions, summary
+        " ".join(t for t in (title, (official_title or "").strip()) if t) or None, interventions, conditions, summary,
+        products=_PRODUCTS.get(),
     )
     indication, category = classify_indication(conditions, title)
     return TrialDraft(

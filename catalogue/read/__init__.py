@@ -30,6 +30,7 @@ from catalogue.read.portfolio import (
     stats,
     stats_frame,
 )
+from catalogue.read.products import product_detail, products
 from catalogue.read.search import search_sequence, search_store_size
 from catalogue.read.sequences import (
     original_file,
@@ -76,6 +77,8 @@ __all__ = [
     "sequence_history",
     "trial_detail",
     "TRIAL_FACETS",
+    "products",
+    "product_detail",
     "trial_page",
     "trial_facets",
     "trial_record",

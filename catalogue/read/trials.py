@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -149,7 +150,30 @@ def trial_record(engine: Engine, registry_id: str) -> dict[str, Any] | None:
     trial["phase"] = phase_label(trial["phases"])
     trial["status"] = status_label(trial["overall_status"])
     trial["registry_url"] = registry_url(trial["registry"], registry_id)
+    trial["evidence_rows"] = evidence_rows(trial["target_evidence"])
     return trial
+
+
+_PRODUCT_EVIDENCE = re.compile(r"^product (?P<name>.+?) \((?P<field>\w+): (?P<written>.*?)\): (?P<source>.*)$", re.DOTALL)
+
+
+def evidence_rows(evidence: dict[str, list[str]] | None) -> list[dict[str, str]]:
+    """What led to each target, one row per piece of evidence: ``target``, ``led_by`` (the words of a
+    field, or a named product and where it is named) and ``detail`` (the words, or the product's source)."""
+    rows = []
+    for symbol, lines in (evidence or {}).items():
+        for line in lines:
+            match = _PRODUCT_EVIDENCE.match(line)
+            if match:
+                led_by = f"product {match['name']} (named in the {match['field']} as “{match['written']}”)"
+                rows.append({"target": symbol, "led_by": led_by, "detail": match["source"]})
+            elif line.startswith("product "):  # evidence written before products said where they were named
+                name, _, source = line.removeprefix("product ").partition(": ")
+                rows.append({"target": symbol, "led_by": f"product {name}", "detail": source})
+            else:
+                field, _, words = line.partition(": ")
+                rows.append({"target": symbol, "led_by": f"words in the {field}", "detail": words})
+    return rows
 
 
 @revision_cached

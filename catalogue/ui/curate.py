@@ -13,6 +13,7 @@ from catalogue import bounds, curation, read
 from catalogue.ui import (
     curate_archive,
     curate_constructs,
+    curate_products,
     curate_sequences,
     curate_trials,
     identity,
@@ -29,8 +30,8 @@ if not visitor.can_curate:
 st.caption(f"Acting as {widgets.escaped(visitor.actor.name)} ({widgets.escaped(visitor.actor.role)}). Every change is recorded "
            "in the audit trail; what a curator corrects is kept when the source files are imported again.")
 
-sequences_tab, constructs_tab, trials_tab, patients_tab, archive_tab = st.tabs(
-    ["Sequences", "Constructs", "Trials", "Patients treated", "Archive"]
+sequences_tab, constructs_tab, trials_tab, products_tab, patients_tab, archive_tab = st.tabs(
+    ["Sequences", "Constructs", "Trials", "Products", "Patients treated", "Archive"]
 )
 
 with sequences_tab:
@@ -54,6 +55,10 @@ with trials_tab:
     curate_trials.import_files(visitor)
     for report in st.session_state.get("trial_reports", []):
         curate_sequences.show_report(report)
+
+with products_tab:
+    st.subheader("Named products")
+    curate_products.products(visitor)
 
 with patients_tab:
     st.subheader("Patients treated")

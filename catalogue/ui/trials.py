@@ -50,6 +50,17 @@ def _trial_page(registry_id: str) -> None:
             ("Record source", trial["record_source"]),
             ("Snapshot", trial["snapshot_date"]),
         ], key="trial_facts_2")
+    st.subheader("Why these targets")
+    if trial["evidence_rows"]:
+        st.caption("The words of the registry record, or the named product (with the source of its targets), "
+                   "that led to each target. A target nothing supports is not given."
+                   + (" The targets above were set by a curator." if trial["targets_curated"] else ""))
+        st.dataframe(trial["evidence_rows"], hide_index=True, width="stretch", key="trial_evidence",
+                     column_order=["target", "led_by", "detail"],
+                     column_config={"target": "Target", "led_by": "Led by", "detail": "Words or source"})
+    else:
+        widgets.empty_state("Nothing in the record names a target: the targets are left empty, not guessed."
+                            + (" The targets above were set by a curator." if trial["targets_curated"] else ""))
     st.subheader("Linked constructs")
     if trial["constructs"]:
         event = st.dataframe(
