@@ -73,16 +73,6 @@ TARGET_ALIASES: dict[str, list[str]] = {t.symbol: list(t.text_regexes) for t in 
 #: CD numbers registries write right after "CAR", "CART", "UCART" or "4SCAR" ("CAR19", "CART-38").
 CAR_SHORTHAND_NUMBERS: tuple[str, ...] = tuple(t.cd for t in reference_targets() if t.car_shorthand and t.cd)
 
-#: HLA-presented intracellular antigens that TCR-T trials name (NY-ESO-1, MAGE-A4 and AFP are above).
-TARGET_ALIASES |= {
-    "KK-LC-1": [r"KK-?LC-?1", r"CT83"],
-    "PRAME": [r"PRAME"],
-    "MAGE-A1": [r"MAGE-?A1(?!\d)"],
-    "MAGE-A3": [r"MAGE-?A3"],
-    "HPV16 E6": [r"HPV-?16\s+E6", r"HPV\s+E6"],
-    "HPV16 E7": [r"HPV-?16\s+E7", r"HPV\s+E7"],
-}
-
 #: The eight targets of the seed catalogue, compared with the snapshot labels.
 SEED_TARGETS = ("CD19", "CD22", "BCMA", "CD7", "CD38", "CD30", "CD123", "CS1")
 
@@ -92,7 +82,8 @@ PRODUCTS: tuple[Product, ...] = reference_products()
 
 #: Named TCR-T products (``catalogue/reference/tcr_products.toml``) name their antigens too.
 PRODUCTS += tuple(
-    Product(p.name, p.patterns, p.targets, p.source, "TCR-T")
+    Product(p.name, patterns=p.patterns, targets=p.targets, targets_source=p.source, modality="TCR-T",
+            modality_source=p.source, binder="TCR", binder_source=p.source)
     for p in tcr_products() if p.name not in {known.name for known in PRODUCTS}
 )
 

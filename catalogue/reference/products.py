@@ -17,11 +17,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from catalogue.drafts import MODALITIES as CONSTRUCT_MODALITIES
 from catalogue.errors import InvalidInput
 from catalogue.reference.tables import entries
 from catalogue.reference.targets import reference_targets
 from catalogue.reference.wording import name_pattern
+from catalogue.vocabulary import MODALITIES as CONSTRUCT_MODALITIES
 
 __all__ = [
     "FACTS", "MODALITIES", "PRODUCTS_FILE", "STATUSES", "Product", "mention_regex", "merged_products", "parse_products",
