@@ -44,12 +44,11 @@ def status_label(status: str | None) -> str:
 
 
 def registry_url(registry: str | None, registry_id: str) -> str | None:
-    """The public page of a trial in its registry, where the registry has stable study URLs."""
-    if registry_id.upper().startswith("NCT"):
-        return f"https://clinicaltrials.gov/study/{registry_id}"
-    if registry and registry.lower().startswith("chictr") or registry_id.upper().startswith("CHICTR"):
-        return f"https://www.chictr.org.cn/searchprojEN.html?regno={registry_id}"
-    return None
+    """The public page of a trial in its registry (or its WHO ICTRP record where the registry has no page
+    addressed by the ID); the registries and their URLs are in ``catalogue/reference/registries.toml``."""
+    from catalogue.parse.registry_ids import registry_url as url_of
+
+    return url_of(registry, registry_id)
 
 
 def uniprot_url(accession: str | None) -> str | None:
