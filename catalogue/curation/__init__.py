@@ -10,6 +10,9 @@ and the app call these functions; nothing else writes to the database.
 - ``records``: the audit trail and import reports;
 - ``constructs``: targets, programmes, constructs;
 - ``trials``: registry imports, corrections, links, patients treated;
+- ``import_history``: every trial import recorded, with what it did to each trial;
+- ``studies``: registrations of one study linked (secondary IDs, curators), counted once;
+- ``trial_entry``: a trial of any registry entered by hand;
 - ``sequences``: sequence records, domains, reference binders;
 - ``accounts``: accounts and roles;
 - ``demo_catalogue``: the shipped demo.
@@ -55,6 +58,9 @@ from catalogue.curation.trials import (
     set_trial_targets,
     update_trial,
 )
+from catalogue.curation.studies import link_registrations, unlink_registrations
+from catalogue.curation.trial_entry import ENTRY_FIELDS, create_trial
+from catalogue.curation.trials import NEWEST_SNAPSHOT_FIELDS, import_trial_pages
 from catalogue.errors import EditConflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.prepare.files import PreparedSequences, prepare_sequences
 
@@ -68,4 +74,6 @@ __all__ = [
     "EDITABLE_TRIAL_FIELDS", "import_trials", "link_trial_construct", "set_patients_treated",
     "set_trial_targets", "update_trial", "add_account", "set_role",
     "EditConflict", "InvalidInput", "NotFound", "PermissionDenied",
+    "ENTRY_FIELDS", "NEWEST_SNAPSHOT_FIELDS", "create_trial", "import_trial_pages", "link_registrations",
+    "unlink_registrations",
 ]  # fmt: skip

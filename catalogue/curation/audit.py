@@ -94,6 +94,7 @@ class FileReport:
     file: str
     error: str | None = None
     records: list[RecordOutcome] = field(default_factory=list)
+    import_id: int | None = None  # the recorded trial import (``catalogue changes --import ID``)
 
     @property
     def ok(self) -> bool:
@@ -112,7 +113,7 @@ class FileReport:
             "error": self.error,
             "counts": self.counts(),
             "records": [asdict(r) for r in self.records],
-        }
+        } | ({"import": self.import_id} if self.import_id is not None else {})
 
 
 def _apply(row: Any, values: dict[str, Any]) -> bool:

@@ -7,6 +7,7 @@ Results that cost a whole-catalogue scan are cached per catalogue revision (:mod
 from catalogue.read.accounts import account_by_email, account_credentials, accounts, has_accounts
 from catalogue.read.audit import archived_records, audit_events, audit_kinds, row_counts
 from catalogue.read.cache import CACHE_SIZE, catalogue_revision, clear_cache, revision_cached
+from catalogue.read.changes import CHANGE_KINDS, change_table, trial_changes, trial_imports
 from catalogue.read.constructs import (
     CONSTRUCT_FILTERS,
     chain_domains,
@@ -73,4 +74,8 @@ __all__ = [
     "has_accounts",
     "account_credentials",
     "account_by_email",
+    "CHANGE_KINDS",
+    "change_table",
+    "trial_changes",
+    "trial_imports",
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.engine import Engine
 
 from catalogue.db.models import (
@@ -26,6 +27,7 @@ from catalogue.read.sql import (
     _json_value,
     _live_construct,
     _live_record,
+    _live_study,
     _live_trial,
 )
 
@@ -63,15 +65,19 @@ def construct_detail(engine: Engine, name: str) -> dict[str, Any] | None:
                 select(Programme.name).where(Programme.id == construct["programme_id"])
             ).scalar_one()
         detail.pop("programme_id", None)
-        detail["trials"] = [
-            dict(row._mapping)
-            for row in connection.execute(
-                select(Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status, TrialConstruct.curated)
-                .join(TrialConstruct, TrialConstruct.trial_id == Trial.id)
-                .where(TrialConstruct.construct_id == construct_id, _live_trial)
-                .order_by(Trial.registry_id)
-            )
-        ]
+        linked = aliased(Trial)  # a registration linked to the construct; listed as its study's registration
+        studies: dict[str, dict[str, Any]] = {}
+        for row in connection.execute(
+            select(Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status, TrialConstruct.curated)
+            .select_from(TrialConstruct)
+            .join(linked, linked.id == TrialConstruct.trial_id)
+            .join(Trial, Trial.id == func.coalesce(linked.study_id, linked.id))
+            .where(TrialConstruct.construct_id == construct_id, _live_study)
+            .order_by(Trial.registry_id)
+        ):
+            entry = studies.setdefault(row.registry_id, dict(row._mapping))
+            entry["curated"] = entry["curated"] or row.curated
+        detail["trials"] = list(studies.values())
         records = []
         for record in connection.execute(
             select(
@@ -166,8 +172,8 @@ def _construct_rows(connection, construct_ids: list[int]) -> pd.DataFrame:
     )
     trials = dict(
         connection.execute(
-            select(TrialConstruct.construct_id, func.count(TrialConstruct.trial_id))
-            .join(Trial, and_(Trial.id == TrialConstruct.trial_id, _live_trial))
+            select(TrialConstruct.construct_id, func.count(func.distinct(func.coalesce(Trial.study_id, Trial.id))))
+            .join(Trial, and_(Trial.id == TrialConstruct.trial_id, _live_trial))  # a study counts once
             .where(TrialConstruct.construct_id.in_(construct_ids))
             .group_by(TrialConstruct.construct_id)
         ).all()

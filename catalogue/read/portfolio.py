@@ -25,7 +25,7 @@ from catalogue.db.models import (
 )
 from catalogue.read.cache import revision_cached
 from catalogue.vocabulary import NOT_RECORDED, phase_label, status_label
-from catalogue.read.sql import _json_text, _json_value, _live_construct, _live_record, _live_trial
+from catalogue.read.sql import _json_text, _json_value, _live_construct, _live_record, _live_study
 
 STAT_KEYS = (
     "constructs",
@@ -87,7 +87,7 @@ def stats(engine: Engine) -> dict[str, Any]:
         trial_rows = connection.execute(
             select(Target.symbol, func.count(Trial.id), actual, estimated, unknown, func.sum(Trial.patients_treated))
             .join(TrialTarget, TrialTarget.target_id == Target.id)
-            .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_trial))
+            .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_study))
             .group_by(Target.symbol)
         )
         for symbol, count, act, est, unk, patients in trial_rows:
@@ -96,7 +96,7 @@ def stats(engine: Engine) -> dict[str, Any]:
             row["patients_treated"] = _add_patients(row["patients_treated"], patients)
 
         trial_total = connection.execute(
-            select(func.count(Trial.id), actual, estimated, unknown, func.sum(Trial.patients_treated)).where(_live_trial)
+            select(func.count(Trial.id), actual, estimated, unknown, func.sum(Trial.patients_treated)).where(_live_study)
         ).one()
         construct_total = connection.execute(
             select(func.count(Construct.id), func.sum(Construct.patients_treated)).where(_live_construct)
@@ -151,12 +151,12 @@ def _scope(connection, programme: str | None):
     its constructs; its constructs are those recorded under it.
     """
     if programme is None:
-        return _live_trial, _live_construct, None
+        return _live_study, _live_construct, None
     row = connection.execute(
         select(Programme.id, Programme.sponsor).where(Programme.name == programme)
     ).first()
     if row is None:
-        return and_(_live_trial, false()), and_(_live_construct, false()), None
+        return and_(_live_study, false()), and_(_live_construct, false()), None
     programme_id, sponsor = row
     linked = (
         select(TrialConstruct.trial_id)
@@ -164,7 +164,7 @@ def _scope(connection, programme: str | None):
         .where(Construct.programme_id == programme_id)
     )
     trial_clause = or_(Trial.id.in_(linked), Trial.lead_sponsor == sponsor) if sponsor else Trial.id.in_(linked)
-    return and_(_live_trial, trial_clause), and_(_live_construct, Construct.programme_id == programme_id), programme_id
+    return and_(_live_study, trial_clause), and_(_live_construct, Construct.programme_id == programme_id), programme_id
 
 
 def _per_target(connection, trial_clause, construct_clause) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from catalogue.read.cache import revision_cached
 from catalogue.read.constructs import _construct_rows
 from catalogue.vocabulary import NOT_RECORDED
 from catalogue.read.portfolio import stats_frame
-from catalogue.read.sql import _live_construct, _live_trial
+from catalogue.read.sql import _live_construct, _live_study
 from catalogue.read.trials import _trial_rows
 
 # --- targets -------------------------------------------------------------------------------
@@ -65,7 +65,7 @@ def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> dict[str,
         trials_of_target = (
             select(Trial.id)
             .join(TrialTarget, TrialTarget.trial_id == Trial.id)
-            .where(TrialTarget.target_id == target_id, _live_trial)
+            .where(TrialTarget.target_id == target_id, _live_study)
         )
         target["trial_count"] = connection.execute(
             select(func.count()).select_from(trials_of_target.subquery())
@@ -81,7 +81,7 @@ def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> dict[str,
             for indication, category, count in connection.execute(
                 select(Trial.indication, Trial.indication_category, func.count(Trial.id))
                 .join(TrialTarget, TrialTarget.trial_id == Trial.id)
-                .where(TrialTarget.target_id == target_id, _live_trial)
+                .where(TrialTarget.target_id == target_id, _live_study)
                 .group_by(Trial.indication, Trial.indication_category)
                 .order_by(func.count(Trial.id).desc(), Trial.indication)
             )

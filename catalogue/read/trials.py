@@ -25,7 +25,15 @@ from catalogue.vocabulary import (
     registry_url,
     status_label,
 )
-from catalogue.read.sql import TablePage, _json_list_contains, _json_text, _json_value, _live_construct, _live_trial
+from catalogue.read.sql import (
+    TablePage,
+    _json_list_contains,
+    _json_text,
+    _json_value,
+    _live_construct,
+    _live_study,
+    _live_trial,
+)
 
 
 def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
@@ -36,6 +44,7 @@ def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
         trial = dict(row._mapping)
         trial_id = trial.pop("id")
         trial["registry"] = trial.pop("registry_name")
+        trial["registrations"], trial["study"] = _registrations(connection, trial_id, trial.pop("study_id"))
         trial["targets"] = sorted(
             connection.execute(
                 select(Target.symbol)
@@ -55,13 +64,31 @@ def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
     return trial
 
 
+def _registrations(connection, trial_id: int, study_id: int | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Every registration of the trial's study (itself first) with its registry and public page, and the
+    registry ID of the one that stands for the study (counted once)."""
+    clause = Trial.study_id == study_id if study_id is not None else Trial.id == trial_id
+    rows = list(connection.execute(
+        select(Trial.id, Trial.registry_name, Trial.registry_id, Trial.url, Trial.archived_at).where(clause)
+        .order_by(Trial.registry_id)
+    ))
+    rows.sort(key=lambda r: r.id != trial_id)
+    registrations = [
+        {"registry": r.registry_name, "registry_id": r.registry_id,
+         "url": r.url or registry_url(r.registry_name, r.registry_id), "archived": r.archived_at is not None}
+        for r in rows
+    ]
+    study = next((r.registry_id for r in rows if r.id == (study_id or trial_id)), None)
+    return registrations, study
+
+
 # --- trials: the filterable, paginated table ---------------------------------------------------
 
 TRIAL_FILTERS = ("target", "phase", "status", "indication", "country", "sponsor", "year_from", "year_to")
 
 _TRIAL_COLUMNS = (
     "registry_id", "registry_url", "title", "targets", "phase", "status", "indication", "lead_sponsor", "countries",
-    "start_date", "enrollment_count", "enrollment_type", "patients_treated", "constructs",
+    "start_date", "enrollment_count", "enrollment_type", "patients_treated", "constructs", "also_registered_as",
 )  # fmt: skip
 
 
@@ -74,7 +101,7 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
             select(
                 Trial.id, Trial.registry_name, Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status,
                 Trial.indication, Trial.lead_sponsor, Trial.countries, Trial.start_date, Trial.enrollment_count,
-                Trial.enrollment_type, Trial.patients_treated,
+                Trial.enrollment_type, Trial.patients_treated, Trial.url, Trial.study_id,
             ).where(Trial.id.in_(trial_ids))
         )
     }
@@ -94,12 +121,20 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
         .order_by(Construct.name)
     ):
         constructs[trial_id].append(construct)
+    others: dict[int, list[str]] = {}  # the other registrations of each study
+    study_ids = sorted({r["study_id"] for r in rows.values() if r["study_id"] is not None})
+    if study_ids:
+        for study_id, other in connection.execute(
+            select(Trial.study_id, Trial.registry_id).where(Trial.study_id.in_(study_ids), Trial.id != Trial.study_id)
+            .order_by(Trial.registry_id)
+        ):
+            others.setdefault(study_id, []).append(other)
     out = []
     for trial_id in trial_ids:
         row = rows[trial_id]
         out.append({
             "registry_id": row["registry_id"],
-            "registry_url": registry_url(row["registry_name"], row["registry_id"]),
+            "registry_url": row["url"] or registry_url(row["registry_name"], row["registry_id"]),
             "title": row["title"],
             "targets": ", ".join(targets[trial_id]) or None,
             "phase": phase_label(row["phases"]),
@@ -112,6 +147,7 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
             "enrollment_type": row["enrollment_type"],
             "patients_treated": row["patients_treated"],
             "constructs": ", ".join(constructs[trial_id]) or None,
+            "also_registered_as": ", ".join(others.get(row["study_id"], [])) or None,
         })
     frame = pd.DataFrame(out, columns=list(_TRIAL_COLUMNS))
     for column in ("enrollment_count", "patients_treated"):
@@ -136,7 +172,7 @@ def _trial_filter_clauses(filters: dict[str, Any]) -> list:
     unknown = set(filters) - set(TRIAL_FILTERS)
     if unknown:
         raise ValueError(f"unknown trial filter(s): {', '.join(sorted(unknown))}")
-    clauses = [_live_trial]
+    clauses = [_live_study]
     for key, value in filters.items():
         if value is None or value == "":
             continue
@@ -197,7 +233,7 @@ def trial_facets(engine: Engine) -> dict[str, Any]:
                 connection.execute(
                     select(Target.symbol)
                     .join(TrialTarget, TrialTarget.target_id == Target.id)
-                    .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_trial))
+                    .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_study))
                     .group_by(Target.symbol)
                     .order_by(Target.symbol)
                 ).scalars()
@@ -206,7 +242,7 @@ def trial_facets(engine: Engine) -> dict[str, Any]:
         phases = {
             phase_label(_json_value(text))
             for text in connection.execute(
-                select(_json_text(Trial.phases)).where(_live_trial).group_by(_json_text(Trial.phases))
+                select(_json_text(Trial.phases)).where(_live_study).group_by(_json_text(Trial.phases))
             ).scalars()
         }
         facets["phase"] = [p for p in PHASE_ORDER if p in phases] + sorted(phases - set(PHASE_ORDER))
@@ -214,7 +250,7 @@ def trial_facets(engine: Engine) -> dict[str, Any]:
             code: status_label(code)
             for code in connection.execute(
                 select(Trial.overall_status)
-                .where(_live_trial, Trial.overall_status.is_not(None))
+                .where(_live_study, Trial.overall_status.is_not(None))
                 .group_by(Trial.overall_status)
                 .order_by(Trial.overall_status)
             ).scalars()
@@ -222,17 +258,17 @@ def trial_facets(engine: Engine) -> dict[str, Any]:
         for key, column in (("indication", Trial.indication), ("sponsor", Trial.lead_sponsor)):
             facets[key] = list(
                 connection.execute(
-                    select(column).where(_live_trial, column.is_not(None)).group_by(column).order_by(column)
+                    select(column).where(_live_study, column.is_not(None)).group_by(column).order_by(column)
                 ).scalars()
             )
         countries: set[str] = set()
         for text in connection.execute(
-            select(_json_text(Trial.countries)).where(_live_trial).group_by(_json_text(Trial.countries))
+            select(_json_text(Trial.countries)).where(_live_study).group_by(_json_text(Trial.countries))
         ).scalars():
             countries.update(_json_value(text) or [])
         facets["country"] = sorted(countries)
         first, last = connection.execute(
-            select(func.min(Trial.start_year), func.max(Trial.start_year)).where(_live_trial)
+            select(func.min(Trial.start_year), func.max(Trial.start_year)).where(_live_study)
         ).one()
         facets["years"] = (first, last)
     return facets
@@ -245,7 +281,7 @@ def trial_record(engine: Engine, registry_id: str) -> dict[str, Any] | None:
         return None
     trial["phase"] = phase_label(trial["phases"])
     trial["status"] = status_label(trial["overall_status"])
-    trial["registry_url"] = registry_url(trial["registry"], registry_id)
+    trial["registry_url"] = trial["url"] or registry_url(trial["registry"], registry_id)
     return trial
 
 
