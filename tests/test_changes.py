@@ -11,10 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from catalogue import curation, read
-from catalogue.cli import app
+from tests.ictrp_exports import run_cli
 from catalogue.curation.import_history import listing_of
 
 OLDER = "ONC-CAR-T-Trials-Monitor_2026-05-15_trials.csv"
@@ -47,8 +45,7 @@ def expected(shared_data):
 
 
 def _cli(url: str, *args: str):
-    result = CliRunner().invoke(app, ["--db", url, *args], catch_exceptions=False)
-    return result
+    return run_cli(url, *args)
 
 
 def test_the_two_snapshots_share_one_listing():
@@ -64,7 +61,7 @@ def test_changes_report_exactly_what_the_two_files_show(engine, database_url, sh
 
     result = _cli(database_url, "changes", "--import", str(newer.import_id), "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert set(report) >= {"imports", "changes"}
     (entry,) = report["imports"]
     assert set(entry) >= {"id", "at", "source", "created", "updated", "unchanged"}
@@ -88,9 +85,9 @@ def test_changes_report_exactly_what_the_two_files_show(engine, database_url, sh
         assert read.trial_detail(engine, registry_id)["overall_status"] == expected["status"][registry_id][1]
 
     # --since: both imports are from today; a date after today has none
-    both = json.loads(_cli(database_url, "changes", "--since", "2000-01-01", "--json").output)
+    both = json.loads(_cli(database_url, "changes", "--since", "2000-01-01", "--json").stdout)
     assert [i["id"] for i in both["imports"]] == [older.import_id, newer.import_id]
-    assert json.loads(_cli(database_url, "changes", "--since", "2999-01-01", "--json").output)["imports"] == []
+    assert json.loads(_cli(database_url, "changes", "--since", "2999-01-01", "--json").stdout)["imports"] == []
     assert _cli(database_url, "changes", "--since", "yesterday").exit_code == 2
     text = _cli(database_url, "changes", "--import", str(newer.import_id)).output
     assert f"import {newer.import_id}" in text and "overall_status" in text

@@ -347,7 +347,7 @@ def _draft(fields: dict[str, list[str]], where: dict[str, Any], record_source: s
         registry=registry,
         registry_id=registry_id,
         title=public_title or scientific_title,
-        phases=ictrp_phases(_first(fields, "phase")),
+        phases=ictrp_phases(next(iter(fields.get("phase", [])), None)),  # "N/A" is a phase answer here
         overall_status=_status(_first(fields, "status")),
         conditions=conditions,
         interventions=interventions,
