@@ -51,5 +51,12 @@ def registry_url(registry: str | None, registry_id: str) -> str | None:
     return url_of(registry, registry_id)
 
 
+def registry_names() -> list[str]:
+    """The registries the catalogue knows (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS, jRCT, ...), in table order."""
+    from catalogue.parse.registry_ids import registries
+
+    return [registry.name for registry in registries()]
+
+
 def uniprot_url(accession: str | None) -> str | None:
     return f"https://www.uniprot.org/uniprotkb/{accession}/entry" if accession else None

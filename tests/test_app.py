@@ -20,6 +20,7 @@ PAGES = {
     "Targets": "catalogue/ui/targets.py",
     "Constructs": "catalogue/ui/constructs.py",
     "Trials": "catalogue/ui/trials.py",
+    "What changed": "catalogue/ui/changes.py",
     "Curate": "catalogue/ui/curate.py",
     "Audit": "catalogue/ui/audit.py",
 }
