@@ -2,7 +2,8 @@
 
 Per trial: ``new``, ``updated`` (each changed field with its value before and after, field names as in
 ``show trial --json``), ``unchanged`` (also a record older than the catalogue's), or ``absent``: listed by
-the previous import of the same source but not by this one (only when this one read its source whole).
+the last complete import of the same source but not by this one (only when this one read its source whole:
+a ``fetch trials --max-pages`` run neither reports absences nor serves as the baseline for them).
 
 The "same source" across imports is its *listing*: the ``--source`` name when given, else the file name with
 its dates taken out (``ONC-CAR-T-Trials-Monitor_2026-05-15_trials.csv`` and ``..._2026-08-22_...`` are one
@@ -74,7 +75,8 @@ def record_import(
         listed[outcome.record] = change
     absent: list[str] = []
     previous = session.exec(
-        select(TrialImport.id).where(TrialImport.listing == listing).order_by(TrialImport.id.desc()).limit(1)
+        select(TrialImport.id).where(TrialImport.listing == listing, TrialImport.complete.is_(True))
+        .order_by(TrialImport.id.desc()).limit(1)
     ).scalars().first()
     if complete and previous is not None:
         before = set(

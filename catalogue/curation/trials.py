@@ -220,10 +220,11 @@ def _same_version_values(draft: TrialDraft, existing: Trial, values: dict[str, A
     """What a record of the version the catalogue has may still change (see :data:`NEWEST_SNAPSHOT_FIELDS`).
 
     It fills what we did not know and never overwrites what we have (two overlapping snapshots: re-importing
-    both is a no-op), except that a newer snapshot's status and sponsor replace an older snapshot's.
+    both is a no-op), except that the status and sponsor of a snapshot as new as ours or newer (a later
+    ``fetch trials`` the same day, the next monitor snapshot) replace an older snapshot's.
     """
     filled = {k: v for k, v in values.items() if v is not None and getattr(existing, k) in (None, "unknown")}
-    newer = bool(draft.snapshot_date) and (existing.snapshot_date is None or draft.snapshot_date > existing.snapshot_date)
+    newer = bool(draft.snapshot_date) and (existing.snapshot_date is None or draft.snapshot_date >= existing.snapshot_date)
     if newer:
         news = {k: values[k] for k in NEWEST_SNAPSHOT_FIELDS if values[k] is not None and values[k] != getattr(existing, k)}
         if news:

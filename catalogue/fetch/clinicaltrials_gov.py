@@ -132,7 +132,8 @@ def _get(url: str, timeout_s: float) -> bytes:
             raise _Retryable(f"ClinicalTrials.gov answered HTTP 429 (too many requests) for {url}",
                              _retry_after(exc.headers.get("Retry-After"))) from None
         if 500 <= exc.code < 600:
-            raise _Retryable(f"ClinicalTrials.gov answered HTTP {exc.code} {exc.reason} for {url}") from None
+            raise _Retryable(f"ClinicalTrials.gov answered HTTP {exc.code} {exc.reason} for {url}",
+                             _retry_after(exc.headers.get("Retry-After"))) from None
         raise RegistryUnavailable(
             f"ClinicalTrials.gov answered HTTP {exc.code} {exc.reason} for {url}" + (f": {detail}" if detail else "")
         ) from None
