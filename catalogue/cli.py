@@ -198,8 +198,11 @@ def show_trial(ctx: typer.Context, registry_id: str, as_json: JsonOption = False
     if as_json:
         emit_json(detail)
         return
-    _print_mapping(detail, skip=("constructs",))
+    _print_mapping(detail, skip=("constructs", "registrations"))
     typer.echo("constructs: " + (", ".join(c["name"] for c in detail["constructs"]) or "none linked"))
+    for registration in detail["registrations"]:
+        typer.echo(f"registration: {registration['registry_id']} ({registration['registry']}) "
+                   f"{registration['url'] or 'no public page'}")
 
 
 @app.command()
