@@ -176,7 +176,9 @@ def checked_registry_id(raw: Any, where: dict[str, Any], *, registry: str | None
 
 @cache
 def _any_id() -> re.Pattern[str]:
-    return re.compile("|".join(f"(?P<r{i}>{r.lenient.pattern})" for i, r in enumerate(registries())), re.IGNORECASE)
+    # an ID stands alone: not the tail or head of a longer run of letters and digits
+    either = "|".join(f"(?P<r{i}>{r.lenient.pattern})" for i, r in enumerate(registries()))
+    return re.compile(f"(?<![A-Za-z0-9])(?:{either})(?![0-9])", re.IGNORECASE)
 
 
 def registry_ids_in(text: str | None) -> list[tuple[str, str]]:
