@@ -148,6 +148,7 @@ EXTERNAL = b"""<?xml version="1.0"?><!DOCTYPE t [<!ENTITY x SYSTEM "file:///etc/
     (BILLION_LAUGHS, "declares entities"),
     (EXTERNAL, "declares entities|external"),
     (export_xml(CHICTR)[:-60], "malformed XML.*truncated"),
+    (b"<!DOCTYPE html><html><body><p>Service unavailable</body></html>", "malformed XML: mismatched tag"),
     (b"<Trials_downloaded_from_ICTRP></Trials_downloaded_from_ICTRP>", "no <Trial> records"),
     (export_xml([dict(CHICTR[0], TrialID="ChiCTR12")]), "not a ChiCTR ID"),
     (export_xml([dict(CHICTR[0], Last_Refreshed_on="someday")]), "date"),

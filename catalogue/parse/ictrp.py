@@ -112,7 +112,9 @@ def parse_ictrp_xml(text: str, file_name: str, record_source: str) -> list[Trial
     except ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         message = str(exc).split(":")[0]
-        raise InvalidInput(f"malformed XML: {message} (the file may be truncated)", file=file_name, line=line) from None
+        cut_short = message in ("no element found", "unclosed token", "unclosed CDATA section")
+        hint = " (the file ends before the XML does: truncated?)" if cut_short else ""
+        raise InvalidInput(f"malformed XML: {message}{hint}", file=file_name, line=line) from None
     except RecursionError:
         raise InvalidInput("malformed XML: nested too deeply", file=file_name) from None
     trials = [element for element in root.iter() if _key(element.tag) == "trial"]
