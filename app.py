@@ -36,6 +36,7 @@ pages = {
         st.Page("catalogue/ui/constructs.py", title="Constructs", icon=":material/genetics:", url_path="constructs"),
         st.Page("catalogue/ui/trials.py", title="Trials", icon=":material/clinical_notes:", url_path="trials"),
         st.Page("catalogue/ui/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
+        st.Page("catalogue/ui/changes.py", title="What changed", icon=":material/difference:", url_path="changes"),
     ],
     "Records": [st.Page("catalogue/ui/audit.py", title="Audit", icon=":material/history:", url_path="audit")],
 }

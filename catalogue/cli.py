@@ -38,6 +38,7 @@ user_app = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
 import_app = typer.Typer(help="Import sequence files, trial records and reference binders.", no_args_is_help=True)
 fetch_app = typer.Typer(help="Fetch records from public registries (needs internet).", no_args_is_help=True)
 search_app = typer.Typer(help="Find constructs by sequence.", no_args_is_help=True)
+add_app = typer.Typer(help="Create a record by hand.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(show_app, name="show")
 app.add_typer(user_app, name="user")
@@ -49,6 +50,7 @@ product_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(product_app, name="product")
+app.add_typer(add_app, name="add")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (a stable shape scripts may rely on).")]
 
@@ -239,8 +241,11 @@ def show_trial(ctx: typer.Context, registry_id: str, as_json: JsonOption = False
     if as_json:
         emit_json(detail)
         return
-    _print_mapping(detail, skip=("constructs", "summary", "target_evidence"))
+    _print_mapping(detail, skip=("constructs", "summary", "target_evidence", "registrations"))
     typer.echo("constructs: " + (", ".join(c["name"] for c in detail["constructs"]) or "none linked"))
+    for registration in detail["registrations"]:
+        typer.echo(f"registration: {registration['registry_id']} ({registration['registry']}) "
+                   f"{registration['url'] or 'no public page'}")
     for symbol, words in (detail["target_evidence"] or {}).items():
         for line in words:
             typer.echo(f"evidence for {symbol}: {line}")
@@ -434,23 +439,130 @@ def fetch_trials(
     ctx: typer.Context,
     query: Annotated[str, typer.Option(help="Search phrase (query.term), or parameters such as 'query.cond=lupus'.")],
     max_pages: Annotated[Optional[int], typer.Option(min=1, max=100_000, help="Stop after this many pages of 100 studies.")] = None,
+    base_url: Annotated[Optional[str], typer.Option(
+        help="The API v2 studies endpoint (default: $CATALOGUE_CTGOV_API_URL, else the public API).")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Fetch studies from the ClinicalTrials.gov API v2 (paginated, rate-limited) and import them.
+    """Fetch studies from the ClinicalTrials.gov API v2 (paginated, rate-limited, retried) and import them.
 
-    Each page is imported as one file would be: all of it or nothing. Exit code 4 when the registry
-    cannot be reached.
+    Every page is read before anything is written; then all of them are imported as one import (recorded for
+    `catalogue changes`), all or nothing. Exit code 4 when the registry cannot be reached.
     """
     from catalogue.fetch.clinicaltrials_gov import fetch_studies
 
     context = _context(ctx)
     actor = context.actor
     curation.require(actor, "curator", "import trials")
-    reports = []
-    for number, page in enumerate(fetch_studies(query, max_pages=max_pages), start=1):
-        reports.append(curation.import_trials(context.engine, actor, f"ClinicalTrials.gov page {number}", page,
-                                              source=f"ClinicalTrials.gov API v2, query {query!r}"))
-    _report(reports, as_json)
+    pages = [(f"ClinicalTrials.gov page {number}", page)
+             for number, page in enumerate(fetch_studies(query, max_pages=max_pages, base_url=base_url), start=1)]
+    complete = not pages or not json.loads(pages[-1][1]).get("nextPageToken")
+    report = curation.import_trial_pages(context.engine, actor, pages, query=query, complete=complete,
+                                         observed_on=date.today().isoformat())
+    _report([report], as_json)
+
+
+@add_app.command("trial")
+def add_trial(
+    ctx: typer.Context,
+    registry_id: Annotated[str, typer.Argument(help="The registry's ID: NCT..., ChiCTR..., EudraCT, jRCT, CTRI/...")],
+    title: Annotated[Optional[str], typer.Option(help="The public title.")] = None,
+    scientific_title: Annotated[Optional[str], typer.Option(help="The scientific (official) title.")] = None,
+    registry: Annotated[Optional[str], typer.Option(help="The registry (checked against the ID's form).")] = None,
+    phase: Annotated[Optional[list[str]], typer.Option(help="A phase (repeat for several).")] = None,
+    status: Annotated[Optional[str], typer.Option(help="Recruitment status as the registry words it.")] = None,
+    condition: Annotated[Optional[list[str]], typer.Option(help="A condition (repeat).")] = None,
+    intervention: Annotated[Optional[list[str]], typer.Option(help="An intervention (repeat).")] = None,
+    sponsor: Annotated[Optional[str], typer.Option(help="The primary sponsor.")] = None,
+    country: Annotated[Optional[list[str]], typer.Option(help="A recruitment country (repeat).")] = None,
+    start_date: Annotated[Optional[str], typer.Option(help="YYYY, YYYY-MM or YYYY-MM-DD.")] = None,
+    enrollment: Annotated[Optional[int], typer.Option(help="Target or actual enrollment.")] = None,
+    enrollment_type: Annotated[Optional[str], typer.Option(help="actual, estimated or unknown.")] = None,
+    secondary_id: Annotated[Optional[list[str]], typer.Option(help="Its ID in another registry (repeat): links "
+                                                                  "the registrations of one study.")] = None,
+    url: Annotated[Optional[str], typer.Option(help="The record's own public page.")] = None,
+    target: Annotated[Optional[list[str]], typer.Option(help="A target (repeat); default: classified from the "
+                                                            "titles and interventions.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a trial of any registry by hand, its ID validated for its registry."""
+    context = _context(ctx)
+    fields = {
+        "title": title, "scientific_title": scientific_title, "phases": phase, "overall_status": status,
+        "conditions": condition, "interventions": intervention, "lead_sponsor": sponsor, "countries": country,
+        "start_date": start_date, "enrollment_count": enrollment, "enrollment_type": enrollment_type,
+        "secondary_ids": secondary_id, "url": url, "targets": target,
+    }
+    created = curation.create_trial(context.engine, context.actor, registry_id, registry=registry,
+                                    **{k: v for k, v in fields.items() if v is not None})
+    if as_json:
+        emit_json(read.trial_detail(context.engine, created["registry_id"]))
+        return
+    typer.echo(f"trial {created['registry_id']} created under {created['registry']}; targets: "
+               f"{', '.join(created['targets']) or 'none recognised'}")
+
+
+def _link(ctx: typer.Context, registry_id: str, other: str, linked: bool, as_json: bool) -> None:
+    context = _context(ctx)
+    action = curation.link_registrations if linked else curation.unlink_registrations
+    result = action(context.engine, context.actor, registry_id, other)
+    if as_json:
+        emit_json({"registry_id": registry_id, "other_registry_id": other, "linked": linked} | result)
+        return
+    study = ", ".join(result["registrations"])
+    typer.echo(f"{registry_id} and {other}: {'linked' if linked else 'unlinked'} ({result['outcome']}); "
+               f"{registry_id}'s study: {study}")
+
+
+@app.command("link-trials")
+def link_trials(ctx: typer.Context, registry_id: str, other_registry_id: str, as_json: JsonOption = False) -> None:
+    """Record two trials as registrations of one study (counted once); kept on re-import."""
+    _link(ctx, registry_id, other_registry_id, True, as_json)
+
+
+@app.command("unlink-trials")
+def unlink_trials(ctx: typer.Context, registry_id: str, other_registry_id: str, as_json: JsonOption = False) -> None:
+    """Record two trials as separate studies, even where a record's secondary IDs link them; kept on re-import."""
+    _link(ctx, registry_id, other_registry_id, False, as_json)
+
+
+@app.command("changes")
+def changes(
+    ctx: typer.Context,
+    since: Annotated[Optional[str], typer.Option(help="Imports at or after this date (YYYY-MM-DD).")] = None,
+    import_id: Annotated[Optional[int], typer.Option("--import", help="One import, by its id.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What changed: each recorded trial import, and the trials it added, updated (field: before -> after) or
+    no longer lists."""
+    if since:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            fail(f"--since {since!r} is not a date (YYYY-MM-DD)", 2)
+    result = read.trial_changes(_context(ctx).engine, since=since, import_id=import_id)
+    if as_json:
+        emit_json(result)
+        return
+    if import_id is not None and not result["imports"]:
+        fail(f"no import {import_id}", 1)
+    by_import: dict[int, list[dict[str, Any]]] = {}
+    for change in result["changes"]:
+        by_import.setdefault(change["import"], []).append(change)
+    absent: dict[int, list[str]] = {}
+    for row in result["absent"]:
+        absent.setdefault(row["import"], []).append(row["registry_id"])
+    for entry in result["imports"]:
+        typer.echo(f"import {entry['id']} at {entry['at']:%Y-%m-%d %H:%M} from {entry['source']}: {entry['created']} "
+                   f"new, {entry['updated']} updated, {entry['unchanged']} unchanged, {entry['absent']} no longer listed")
+        for change in by_import.get(entry["id"], []):
+            if change["change"] == "new":
+                typer.echo(f"  new      {change['registry_id']}")
+                continue
+            fields = "; ".join(f"{name}: {_cell(values['before'])} -> {_cell(values['after'])}"
+                               for name, values in change["fields"].items())
+            typer.echo(f"  updated  {change['registry_id']}  {fields}")
+        for registry_id in absent.get(entry["id"], []):
+            typer.echo(f"  absent   {registry_id}")
 
 
 @app.command("patients")

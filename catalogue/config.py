@@ -11,6 +11,7 @@ DATABASE_URL_ENV = "CATALOGUE_DATABASE_URL"
 DATA_DIR_ENV = "CATALOGUE_DATA_DIR"
 MAX_UPLOAD_BYTES_ENV = "CATALOGUE_MAX_UPLOAD_BYTES"
 MAX_SEQUENCE_LENGTH_ENV = "CATALOGUE_MAX_SEQUENCE_LENGTH"
+CTGOV_API_URL_ENV = "CATALOGUE_CTGOV_API_URL"
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_SEQUENCE_LENGTH = 1_000_000
@@ -63,3 +64,8 @@ def max_upload_bytes() -> int:
 def max_sequence_length() -> int:
     """The longest sequence record accepted (``CATALOGUE_MAX_SEQUENCE_LENGTH``)."""
     return _int_env(MAX_SEQUENCE_LENGTH_ENV, DEFAULT_MAX_SEQUENCE_LENGTH)
+
+
+def ctgov_api_url() -> str | None:
+    """The ClinicalTrials.gov API v2 studies endpoint ``fetch trials`` reads, when configured (a mirror, a test server)."""
+    return os.environ.get(CTGOV_API_URL_ENV) or None

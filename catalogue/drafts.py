@@ -139,6 +139,8 @@ class TrialDraft:
     snapshot_date: str | None = None
     line: int | None = None  # row or line of the file
     warnings: list[str] = field(default_factory=list)  # what the parser noticed (shown with the import's report)
+    secondary_ids: list[str] = field(default_factory=list)  # the record's IDs in other registries (canonical where known)
+    url: str | None = None  # the record's own public page, where the source gives one (ICTRP web_address)
 
     @property
     def start_year(self) -> int | None:

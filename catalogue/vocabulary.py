@@ -130,12 +130,18 @@ def kind_label(kind: str) -> str:
 
 
 def registry_url(registry: str | None, registry_id: str) -> str | None:
-    """The public page of a trial in its registry, where the registry has stable study URLs."""
-    if registry_id.upper().startswith("NCT"):
-        return f"https://clinicaltrials.gov/study/{registry_id}"
-    if registry and registry.lower().startswith("chictr") or registry_id.upper().startswith("CHICTR"):
-        return f"https://www.chictr.org.cn/searchprojEN.html?regno={registry_id}"
-    return None
+    """The public page of a trial in its registry (or its WHO ICTRP record where the registry has no page
+    addressed by the ID); the registries and their URLs are in ``catalogue/reference/registries.toml``."""
+    from catalogue.parse.registry_ids import registry_url as url_of
+
+    return url_of(registry, registry_id)
+
+
+def registry_names() -> list[str]:
+    """The registries the catalogue knows (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS, jRCT, ...), in table order."""
+    from catalogue.parse.registry_ids import registries
+
+    return [registry.name for registry in registries()]
 
 
 def uniprot_url(accession: str | None) -> str | None:

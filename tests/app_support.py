@@ -15,6 +15,8 @@ PAGES = {
     "Targets": "catalogue/ui/targets.py",
     "Constructs": "catalogue/ui/constructs.py",
     "Trials": "catalogue/ui/trials.py",
+    "Compare": "catalogue/ui/compare.py",
+    "What changed": "catalogue/ui/changes.py",
     "Curate": "catalogue/ui/curate.py",
     "Audit": "catalogue/ui/audit.py",
 }

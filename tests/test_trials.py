@@ -407,7 +407,7 @@ def test_fetch_follows_page_tokens_politely(loopback_registry):
 
 def test_fetch_reports_http_and_connection_failures(loopback_registry):
     with pytest.raises(RegistryUnavailable, match="HTTP 503"):
-        list(fetch_studies("query.term=fail", base_url=loopback_registry))
+        list(fetch_studies("query.term=fail", base_url=loopback_registry, retry_wait_s=0))
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
     port = closed.getsockname()[1]

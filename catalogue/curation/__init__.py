@@ -16,6 +16,9 @@ here. Parsing and detection happen before an action, in :mod:`catalogue.prepare`
 - ``audit``: the audit trail, the catalogue revision and import reports;
 - ``constructs``: targets, programmes, constructs;
 - ``trials``: registry imports, corrections, links, patients treated;
+- ``import_history``: every trial import recorded, with what it did to each trial;
+- ``studies``: registrations of one study linked (secondary IDs, curators), counted once;
+- ``trial_entry``: a trial of any registry entered by hand;
 - ``sequences``: sequence records, domains, accepted architectures, reference binders;
 - ``accounts``: accounts, roles and sign-in;
 - ``patients_treated``: published results of patients treated, programme totals;
@@ -61,9 +64,13 @@ from catalogue.curation.sequences import (
     reference_binder_library,
     set_curated_domains,
 )
+from catalogue.curation.studies import link_registrations, unlink_registrations
 from catalogue.curation.tcr import add_epitope, set_epitopes, set_tcr_chains
+from catalogue.curation.trial_entry import ENTRY_FIELDS, create_trial
 from catalogue.curation.trials import (
     EDITABLE_TRIAL_FIELDS,
+    NEWEST_SNAPSHOT_FIELDS,
+    import_trial_pages,
     import_trials,
     link_trial_construct,
     set_patients_treated,
@@ -89,4 +96,6 @@ __all__ = [
     "PublishedResult", "record_published_result", "remove_published_results",
     "CandidateTrial", "decide_candidate", "propose_candidates",
     "EDITABLE_PRODUCT_FIELDS", "ProductChange", "add_product", "set_product",
+    "ENTRY_FIELDS", "NEWEST_SNAPSHOT_FIELDS", "create_trial", "import_trial_pages", "link_registrations",
+    "unlink_registrations",
 ]  # fmt: skip

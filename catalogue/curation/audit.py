@@ -100,6 +100,7 @@ class FileReport:
     file: str
     error: str | None = None
     records: list[RecordOutcome] = field(default_factory=list)
+    import_id: int | None = None  # the recorded trial import (``catalogue changes --import ID``)
 
     @property
     def ok(self) -> bool:
@@ -124,7 +125,7 @@ class FileReport:
             "counts": self.counts(),
             "records": [asdict(r) for r in self.records],
             "warnings": self.warnings,
-        }
+        } | ({"import": self.import_id} if self.import_id is not None else {})
 
 
 def apply_values(row: Any, values: dict[str, Any]) -> bool:

@@ -352,5 +352,9 @@ def set_archived(
         before = row_values(row)
         row.archived_at = datetime.now(timezone.utc) if archived else None
         session.flush()
+        if kind == "trial":  # another registration of its study may now stand for it
+            from catalogue.curation.studies import restudy
+
+            restudy(session, [key])
         audit_event(session, actor, "archive" if archived else "restore", kind, key, before, row_values(row))
         return "updated"

@@ -31,6 +31,8 @@ from catalogue.curation.audit import (
     row_values,
 )
 from catalogue.curation.constructs import find_target, live_construct, target_row
+from catalogue.curation.import_history import field_changes, listing_of, record_import
+from catalogue.curation.studies import _links_touching, link_from_secondary_ids, restudy
 from catalogue.curation.values import as_of as as_of_date
 from catalogue.curation.values import check_widths, participants, registry_date
 from catalogue.db.models import (
@@ -53,8 +55,14 @@ TRIAL_REGISTRY_FIELDS = (
     "title", "phases", "overall_status", "conditions", "interventions", "summary", "indication",
     "indication_category", "lead_sponsor", "countries", "start_date", "start_year", "last_update",
     "enrollment_count", "enrollment_type", "modality", "cell_source", "products", "target_evidence",
-    "record_source", "snapshot_date",
+    "record_source", "snapshot_date", "secondary_ids", "url",
 )  # fmt: skip
+
+# Registries change these without a new record version (ClinicalTrials.gov moves a study to UNKNOWN when it has
+# not been verified for two years, and renames sponsors' organisations, keeping the last-update date): a newer
+# snapshot's value is news even at the same version. Every other field follows the record version: a same-version
+# record seen again only fills what the catalogue did not know.
+NEWEST_SNAPSHOT_FIELDS = ("overall_status", "lead_sponsor")
 
 
 def _trial_values(draft: TrialDraft) -> dict[str, Any]:
@@ -80,6 +88,8 @@ def _trial_values(draft: TrialDraft) -> dict[str, Any]:
         "target_evidence": draft.target_evidence or None,
         "record_source": draft.record_source,
         "snapshot_date": draft.snapshot_date,
+        "secondary_ids": draft.secondary_ids or None,
+        "url": draft.url,
     }
     return values
 
@@ -225,18 +235,36 @@ def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], con
     audit_rows(session, events, actor)
 
 
+def _same_version_values(draft: TrialDraft, existing: Trial, values: dict[str, Any]) -> dict[str, Any]:
+    """What a record of the version the catalogue has may still change (see :data:`NEWEST_SNAPSHOT_FIELDS`).
+
+    It fills what we did not know and never overwrites what we have (two overlapping snapshots: re-importing
+    both is a no-op), except that the status and sponsor of a snapshot as new as ours or newer (a later
+    ``fetch trials`` the same day, the next monitor snapshot) replace an older snapshot's.
+    """
+    filled = {k: v for k, v in values.items() if v is not None and getattr(existing, k) in (None, "unknown")}
+    newer = bool(draft.snapshot_date) and (existing.snapshot_date is None or draft.snapshot_date >= existing.snapshot_date)
+    if newer:
+        news = {k: values[k] for k in NEWEST_SNAPSHOT_FIELDS if values[k] is not None and values[k] != getattr(existing, k)}
+        if news:
+            filled |= news | {"snapshot_date": values["snapshot_date"], "record_source": values["record_source"]}
+    return filled
+
+
 def _update_trial(
-    session: Session, actor: Actor, draft: TrialDraft, context: _TrialContext, existing: Trial, targets: list[str]
+    session: Session, actor: Actor, draft: TrialDraft, context: _TrialContext, existing: Trial, targets: list[str],
+    changes: dict[str, dict] | None = None,
 ) -> Outcome:
-    """Update a trial from a registry record; curated fields are kept and an older record is ignored."""
+    """Update a trial from a registry record; curated fields are kept and an older record is ignored.
+
+    ``changes`` collects, per registry ID, each reported field's value before and after.
+    """
     if draft.last_update and existing.last_update and draft.last_update < existing.last_update:
         return "older"
     values = _trial_values(draft)
     same_version = bool(draft.last_update) and draft.last_update == existing.last_update
     if same_version:
-        # The same registry version seen through another file (two snapshots overlap): it may fill in
-        # what we did not know, never overwrite what we have, so re-importing both is a no-op.
-        values = {k: v for k, v in values.items() if v is not None and getattr(existing, k) in (None, "unknown")}
+        values = _same_version_values(draft, existing, values)
     for field_name in existing.curated_fields or []:
         values.pop(field_name, None)  # a curator's correction survives re-import
     changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
@@ -248,14 +276,19 @@ def _update_trial(
     apply_values(existing, changed)
     _link_trial(session, actor, existing, draft, context)
     session.flush()
-    audit_event(session, actor, "update", "trial", draft.registry_id, before, _trial_state(session, existing))
+    after = _trial_state(session, existing)
+    audit_event(session, actor, "update", "trial", draft.registry_id, before, after)
+    if changes is not None:
+        changes[draft.registry_id] = field_changes(before, after)
     return "updated"
 
 
-def write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> list[RecordOutcome]:
+def write_trials(
+    session: Session, actor: Actor, drafts: list[TrialDraft], changes: dict[str, dict] | None = None
+) -> list[RecordOutcome]:
     """Create or update trials from registry drafts (curated fields kept, older records ignored); one outcome each.
-
-    A unit: runs inside the caller's transaction; not a user action.
+    Links the registrations their secondary IDs name, and (into ``changes``) reports each updated trial's changed
+    fields. A unit: runs inside the caller's transaction; not a user action.
     """
     for draft in drafts:
         _validate_trial(draft)
@@ -280,7 +313,7 @@ def write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> li
     for draft in drafts:
         trial = existing.get(draft.registry_id)
         if trial is not None:
-            outcome = _update_trial(session, actor, draft, context, trial, sorted(targets[trial.id]))
+            outcome = _update_trial(session, actor, draft, context, trial, sorted(targets[trial.id]), changes)
         elif draft.registry_id in new:
             outcome = "unchanged"  # the same trial twice in one batch (e.g. two overlapping snapshots)
         else:
@@ -288,13 +321,25 @@ def write_trials(session: Session, actor: Actor, drafts: list[TrialDraft]) -> li
             outcome = "created"
         outcomes.append(RecordOutcome(draft.registry_id, outcome, line=draft.line, warnings=list(draft.warnings)))
     _insert_trials(session, actor, list(new.values()), context)
+    _link_registrations(session, drafts, created=set(new))
     return outcomes
+
+
+def _link_registrations(session: Session, drafts: list[TrialDraft], created: set[str]) -> None:
+    """Links named by the drafts' secondary IDs, and the studies of new trials that earlier records named."""
+    pairs = [(d.registry_id, other) for d in drafts for other in d.secondary_ids]
+    if pairs:
+        link_from_secondary_ids(session, pairs)
+    if created:
+        restudy(session, {i for link in _links_touching(session, created, linked_only=True)
+                          for i in (link.registry_id, link.other_registry_id)})
 
 
 def import_trials(
     engine: Engine, actor: Actor, file_name: str, content: bytes, *, source: str | None = None
 ) -> FileReport:
-    """Import one registry file (CT.gov JSON or CSV, or a trial-monitor snapshot): all of it or nothing."""
+    """Import one registry file (CT.gov JSON or CSV, a trial-monitor snapshot, a WHO ICTRP export): all of it
+    or nothing. The import is recorded with what it did to each trial (:mod:`catalogue.curation.import_history`)."""
     require(actor, "curator", "import trials")
     from catalogue.curation.products import classification_products
     from catalogue.parse.trials import parse_trial_file
@@ -305,9 +350,48 @@ def import_trials(
             products = classification_products(session)
         drafts = parse_trial_file(content, file_name, source=source, products=products)
         with db.write_session(engine) as session:
-            return FileReport(file_name, records=write_trials(session, actor, drafts))
+            return _write_and_record(session, actor, file_name, drafts, kind="file", source=file_name,
+                                     listing=listing_of(file_name, source), complete=True)
     except InvalidInput as error:
         return FileReport(file_name, error=str(error.located(file=file_name)))
+
+
+def _write_and_record(session: Session, actor: Actor, name: str, drafts: list[TrialDraft], *, kind: str, source: str,
+                      listing: str, complete: bool) -> FileReport:
+    changes: dict[str, dict] = {}
+    records = write_trials(session, actor, drafts, changes)
+    import_id, absent = record_import(session, actor, kind=kind, source=source, listing=listing, complete=complete,
+                                      outcomes=records, fields=changes)
+    records += [RecordOutcome(r, "absent", detail=f"no longer listed by {listing}") for r in absent]
+    return FileReport(name, records=records, import_id=import_id)
+
+
+def import_trial_pages(
+    engine: Engine, actor: Actor, pages: list[tuple[str, bytes]], *, query: str, complete: bool,
+    observed_on: str | None = None,
+) -> FileReport:
+    """Import the pages of one registry search (``fetch trials``) as one import: all of them or nothing.
+
+    ``observed_on`` (the fetch date) is each record's snapshot date: a registry read today is a newer
+    snapshot than any file. Trials the previous run of the same query listed are reported absent only when
+    ``complete`` (every page was read).
+    """
+    require(actor, "curator", "import trials")
+    from catalogue.parse.trials import parse_trial_file
+
+    source = f"ClinicalTrials.gov API v2, query {query!r}"
+    name = f"ClinicalTrials.gov query {query!r}"
+    try:
+        drafts: list[TrialDraft] = []
+        for page_name, content in pages:
+            for draft in parse_trial_file(content, page_name, source=source):
+                draft.snapshot_date = draft.snapshot_date or observed_on
+                drafts.append(draft)
+        with db.write_session(engine) as session:
+            return _write_and_record(session, actor, name, drafts, kind="fetch", source=source,
+                                     listing=f"ClinicalTrials.gov API v2: {query}", complete=complete)
+    except InvalidInput as error:
+        return FileReport(name, error=str(error))
 
 
 EDITABLE_TRIAL_FIELDS = frozenset(

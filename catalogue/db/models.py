@@ -193,6 +193,9 @@ class Trial(SQLModel, table=True):
     snapshot_date: str | None = None
     archived_at: datetime | None = Field(default=None, sa_column=_timestamp())
     version: int | None = Field(default=None, sa_column=_TRIAL_VERSION)
+    secondary_ids: list[str] | None = Field(default=None, sa_column=_json())  # its IDs in other registries
+    url: str | None = None  # the record's own public page, where the source gave one (ICTRP web_address)
+    study_id: int | None = Field(default=None, index=True)  # the registration that stands for its study; NULL: alone
 
     __mapper_args__ = {"version_id_col": _TRIAL_VERSION}
 
@@ -341,6 +344,49 @@ class ProgrammeCandidate(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=_timestamp())
 
     __table_args__ = (UniqueConstraint("programme_id", "trial_id", name="uq_programmecandidate_programme_trial"),)
+
+
+class TrialLink(SQLModel, table=True):
+    """Two registrations of one study (registry IDs, ``registry_id`` < ``other_registry_id``).
+
+    Made from a record's secondary IDs or by a curator; a curator's unlink keeps the row with
+    ``linked`` false, so a re-import that names the other ID again does not link them back. The
+    study a trial belongs to is denormalised into ``Trial.study_id`` by the service layer.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    registry_id: str = Field(max_length=40, index=True)
+    other_registry_id: str = Field(max_length=40, index=True)
+    linked: bool = True
+    origin: str = Field(max_length=20)  # "secondary ID" | "curator"
+
+    __table_args__ = (UniqueConstraint("registry_id", "other_registry_id", name="uq_triallink_pair"),)
+
+
+class TrialImport(SQLModel, table=True):
+    """One import of trial records (a file, or a ``fetch trials`` run): when, by whom, from what, what it did."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, sa_column=_timestamp(nullable=False))
+    actor: str
+    kind: str = Field(max_length=10)  # file | fetch
+    source: str  # the file name or the registry query, as given
+    listing: str = Field(index=True)  # the source across imports (file name without dates, --source, or the query)
+    complete: bool = True  # the source was read whole: trials it no longer lists are "absent"
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    absent: int = 0
+
+
+class TrialChange(SQLModel, table=True):
+    """What one import did to one trial: new, updated (each changed field before and after), unchanged, absent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="trialimport.id", index=True)
+    registry_id: str = Field(max_length=40, index=True)
+    change: str = Field(max_length=10)  # new | updated | unchanged | absent
+    fields: dict | None = Field(default=None, sa_column=_json())  # {"overall_status": {"before": ..., "after": ...}}
 
 
 # Covering indexes for the per-target counts: live records per construct, live constructs by id.

@@ -11,43 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from catalogue import bounds
-from catalogue.errors import InvalidInput
-from catalogue.vocabulary import PHASE_CODES
 
 # ---------------------------------------------------------------------------
 # Registry identifiers
 # ---------------------------------------------------------------------------
-
-_NCT_RE = re.compile(r"NCT\d{8}")
-_CHICTR_RE = re.compile(r"ChiCTR(?:-[A-Z]{2,5}-)?\d{8,10}", re.IGNORECASE)
-
-
-def registry_of(registry_id: str) -> str | None:
-    """The registry an identifier belongs to ("ClinicalTrials.gov", "ChiCTR"), or None."""
-    if _NCT_RE.fullmatch(registry_id):
-        return "ClinicalTrials.gov"
-    if _CHICTR_RE.fullmatch(registry_id):
-        return "ChiCTR"
-    return None
-
-
-def checked_registry_id(raw: Any, where: dict[str, Any]) -> tuple[str, str]:
-    registry_id = str(raw).strip() if raw is not None else ""
-    if not registry_id:
-        raise InvalidInput("the trial has no registry ID", **where)
-    if registry_id[:3].upper() == "NCT":
-        registry_id = "NCT" + registry_id[3:]
-    elif registry_id[:6].lower() == "chictr":
-        registry_id = "ChiCTR" + registry_id[6:]
-    registry = registry_of(registry_id)
-    if registry is None:
-        raise InvalidInput(
-            f"{registry_id!r} is not a registry ID this catalogue knows "
-            "(NCT followed by 8 digits, or ChiCTR followed by digits)",
-            **where,
-        )
-    return registry, registry_id
-
+# One table of registries, patterns and URLs for the whole catalogue: catalogue/parse/registry_ids.py.
+from catalogue.parse.registry_ids import checked_registry_id, registry_of  # noqa: E402,F401  (re-exported)
+from catalogue.vocabulary import PHASE_CODES
 
 # ---------------------------------------------------------------------------
 # Normalisation of single fields

@@ -7,7 +7,9 @@ objects; it never touches the database. It recognises three shapes by their cont
   ``{"studies": [...], "nextPageToken": ...}`` (field paths under ``protocolSection``);
 * the ClinicalTrials.gov CSV download (header ``NCT Number,Study Title,Study URL,...``);
 * the CAR-T Trials Monitor snapshot CSV (header ``NCTId,BriefTitle,...``), oncology
-  (no ``EnrollmentType`` column: enrollment type "unknown") or rheumatology.
+  (no ``EnrollmentType`` column: enrollment type "unknown") or rheumatology;
+* the WHO ICTRP export, XML (``<Trials_downloaded_from_ICTRP>``) or CSV (``TrialID,...``): ChiCTR, EU CTR,
+  CTIS, jRCT, ISRCTN, ANZCTR, CTRI and the other registries (:mod:`catalogue.parse.ictrp`).
 
 Targets, modality, cell source and products always come from the raw text (title,
 interventions, conditions, summary) through :mod:`catalogue.parse.trial_classification`;
@@ -33,6 +35,8 @@ from typing import Any
 from catalogue.drafts import TrialDraft
 from catalogue.errors import InvalidInput
 from catalogue.parse.csv_errors import csv_problem
+from catalogue.parse.ictrp import is_ictrp_header, parse_ictrp_csv, parse_ictrp_xml
+from catalogue.parse.registry_ids import registry_ids_in
 from catalogue.parse.trial_classification import classify_trial
 from catalogue.parse.trial_fields import (
     checked_registry_id,
@@ -108,6 +112,8 @@ def _parse_trial_file(content: bytes, file_name: str, source: str | None) -> lis
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         drafts = _parse_v2_json(text, file_name, record_source)
+    elif stripped[:1] == "<":
+        drafts = parse_ictrp_xml(text, file_name, record_source)
     else:
         drafts = _parse_csv(text, file_name, record_source)
     return _merge_duplicates(drafts, file_name)
@@ -133,6 +139,7 @@ def _draft(
     record_source: str,
     snapshot_date: str | None,
     line: int | None,
+    secondary_ids: list[str] | None = None,
 ) -> TrialDraft:
     registry, registry_id = checked_registry_id(registry_id_raw, where)
     where = {**where, "record": registry_id}
@@ -185,6 +192,7 @@ def _draft(
         record_source=record_source,
         snapshot_date=snap,
         line=line,
+        secondary_ids=[i for i in secondary_ids or [] if i != registry_id],
     )
 
 
@@ -222,6 +230,8 @@ def _parse_csv(text: str, file_name: str, record_source: str) -> list[TrialDraft
     except csv.Error as exc:
         raise InvalidInput(f"malformed CSV header: {csv_problem(exc)}", file=file_name, line=1) from None
     header = [h.strip() for h in header]
+    if is_ictrp_header(header):
+        return parse_ictrp_csv(text, file_name, record_source)
     if "NCTId" in header or "BriefTitle" in header:
         required, row_to_draft = _SNAPSHOT_REQUIRED, _snapshot_row
     elif "NCT Number" in header or "Study Title" in header:
@@ -229,7 +239,8 @@ def _parse_csv(text: str, file_name: str, record_source: str) -> list[TrialDraft
     else:
         raise InvalidInput(
             "unrecognised file: neither ClinicalTrials.gov v2 JSON, the ClinicalTrials.gov CSV download "
-            "(header 'NCT Number,Study Title,...') nor a CAR-T Trials Monitor snapshot (header 'NCTId,BriefTitle,...')",
+            "(header 'NCT Number,Study Title,...'), a CAR-T Trials Monitor snapshot (header 'NCTId,BriefTitle,...') "
+            "nor a WHO ICTRP export (XML, or CSV with 'TrialID,Public title,...')",
             file=file_name,
             line=1,
         )
@@ -314,6 +325,7 @@ def _ctgov_row(row: dict[str, str], file_name: str, record_source: str, line: in
         record_source=record_source,
         snapshot_date=None,
         line=line,
+        secondary_ids=[i for _, i in registry_ids_in(row.get("Other IDs"))],
     )
 
 
@@ -393,6 +405,7 @@ def _v2_study(protocol: dict[str, Any], index: int, file_name: str, record_sourc
     if not isinstance(interventions, list) or not isinstance(locations, list):
         raise TypeError("interventions and locations must be lists")
     enrollment = _get(protocol, "designModule", "enrollmentInfo") or {}
+    secondary = _get(protocol, "identificationModule", "secondaryIdInfos") or []
     return _draft(
         registry_id_raw=_text(protocol, "identificationModule", "nctId"),
         where={"file": file_name, "record": f"study #{index}"},
@@ -412,6 +425,8 @@ def _v2_study(protocol: dict[str, Any], index: int, file_name: str, record_sourc
         record_source=record_source,
         snapshot_date=None,
         line=index,
+        secondary_ids=[i for s in (secondary if isinstance(secondary, list) else []) if isinstance(s, dict)
+                       for _, i in registry_ids_in(str(s.get("id") or ""))],
     )
 
 

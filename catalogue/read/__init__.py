@@ -9,6 +9,7 @@ browse tables are described once in :mod:`catalogue.read.facets`. Words (phase a
 from catalogue.read.accounts import account_by_email, accounts, has_accounts
 from catalogue.read.audit import archived_records, audit_events, audit_kinds, row_counts
 from catalogue.read.cache import CACHE_SIZE, catalogue_revision, clear_cache
+from catalogue.read.changes import CHANGE_KINDS, change_table, trial_changes, trial_imports
 from catalogue.read.compare import compare_constructs
 from catalogue.read.constructs import (
     chain_domains,
@@ -93,4 +94,8 @@ __all__ = [
     "search_sequence",
     "search_store_size",
     "compare_constructs",
+    "CHANGE_KINDS",
+    "change_table",
+    "trial_changes",
+    "trial_imports",
 ]

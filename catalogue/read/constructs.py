@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 
 from catalogue.db.models import (
     Construct,
@@ -22,7 +23,7 @@ from catalogue.db.models import (
 )
 from catalogue.read.cache import revision_cached
 from catalogue.read.facets import CONSTRUCT_FACETS
-from catalogue.read.sql import TablePage, _live_construct, _live_record, _live_trial
+from catalogue.read.sql import TablePage, _live_construct, _live_record, _live_study, _live_trial
 
 # --- constructs -------------------------------------------------------------------------
 
@@ -59,15 +60,19 @@ def construct_detail(engine: Engine, name: str) -> dict[str, Any] | None:
                 select(Programme.name).where(Programme.id == construct["programme_id"])
             ).scalar_one()
         detail.pop("programme_id", None)
-        detail["trials"] = [
-            dict(row._mapping)
-            for row in connection.execute(
-                select(Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status, TrialConstruct.curated)
-                .join(TrialConstruct, TrialConstruct.trial_id == Trial.id)
-                .where(TrialConstruct.construct_id == construct_id, _live_trial)
-                .order_by(Trial.registry_id)
-            )
-        ]
+        linked = aliased(Trial)  # a registration linked to the construct; listed as its study's registration
+        studies: dict[str, dict[str, Any]] = {}
+        for row in connection.execute(
+            select(Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status, TrialConstruct.curated)
+            .select_from(TrialConstruct)
+            .join(linked, linked.id == TrialConstruct.trial_id)
+            .join(Trial, Trial.id == func.coalesce(linked.study_id, linked.id))
+            .where(TrialConstruct.construct_id == construct_id, _live_study)
+            .order_by(Trial.registry_id)
+        ):
+            entry = studies.setdefault(row.registry_id, dict(row._mapping))
+            entry["curated"] = entry["curated"] or row.curated
+        detail["trials"] = list(studies.values())
         records = []
         for record in connection.execute(
             select(
@@ -201,8 +206,8 @@ def _construct_rows(connection, construct_ids: list[int]) -> pd.DataFrame:
     )
     trials = dict(
         connection.execute(
-            select(TrialConstruct.construct_id, func.count(TrialConstruct.trial_id))
-            .join(Trial, and_(Trial.id == TrialConstruct.trial_id, _live_trial))
+            select(TrialConstruct.construct_id, func.count(func.distinct(func.coalesce(Trial.study_id, Trial.id))))
+            .join(Trial, and_(Trial.id == TrialConstruct.trial_id, _live_trial))  # a study counts once
             .where(TrialConstruct.construct_id.in_(construct_ids))
             .group_by(TrialConstruct.construct_id)
         ).all()

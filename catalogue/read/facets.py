@@ -18,7 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import and_, func, or_, select
 
 from catalogue.db.models import Construct, ConstructTarget, Target, Trial, TrialTarget
-from catalogue.read.sql import _json_list_contains, _json_text, _json_value, _live_construct, _live_trial
+from catalogue.read.sql import _json_list_contains, _json_text, _json_value, _live_construct, _live_study
 from catalogue.vocabulary import PHASE_ORDER, phase_codes, phase_label, status_label
 
 FacetKind = Literal["target", "value", "list", "phase", "status", "from", "until"]
@@ -118,7 +118,7 @@ CONSTRUCT_FACETS = FacetedTable(Construct, _live_construct, (
     Facet("status", "Status", "value", Construct.status),
 ))
 
-TRIAL_FACETS = FacetedTable(Trial, _live_trial, (
+TRIAL_FACETS = FacetedTable(Trial, _live_study, (  # a study registered twice is one row
     Facet("target", "Target", "target", TrialTarget.trial_id),
     Facet("phase", "Phase", "phase", Trial.phases),
     Facet("status", "Status", "status", Trial.overall_status),

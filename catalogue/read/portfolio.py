@@ -33,7 +33,7 @@ from catalogue.read.enrollment import (
     enrollment_values,
     no_enrollment,
 )
-from catalogue.read.sql import _json_text, _json_value, _live_construct, _live_record, _live_trial
+from catalogue.read.sql import _json_text, _json_value, _live_construct, _live_record, _live_study
 from catalogue.vocabulary import NOT_RECORDED, phase_label, status_label
 
 STAT_KEYS = (
@@ -90,7 +90,7 @@ def stats(engine: Engine) -> dict[str, Any]:
         trial_rows = connection.execute(
             select(Target.symbol, func.count(Trial.id), func.sum(Trial.patients_treated), *enrollment)
             .join(TrialTarget, TrialTarget.target_id == Target.id)
-            .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_trial))
+            .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_study))
             .group_by(Target.symbol)
         )
         for symbol, count, patients, *kinds in trial_rows:
@@ -99,7 +99,7 @@ def stats(engine: Engine) -> dict[str, Any]:
             row["patients_treated"] = _add_patients(row["patients_treated"], patients)
 
         trial_total = connection.execute(
-            select(func.count(Trial.id), func.sum(Trial.patients_treated), *enrollment).where(_live_trial)
+            select(func.count(Trial.id), func.sum(Trial.patients_treated), *enrollment).where(_live_study)
         ).one()
         construct_total = connection.execute(
             select(func.count(Construct.id), func.sum(Construct.patients_treated)).where(_live_construct)
@@ -157,17 +157,17 @@ def _scope(connection, programme: str | None, status: str | None = None):
     trials a curator has accepted for it; its constructs are those recorded under it.
     """
     if programme is None and status is None:
-        return _live_trial, _live_construct, None
+        return _live_study, _live_construct, None
     if programme is None:
         constructs = Construct.status == status
         linked = select(TrialConstruct.trial_id).join(Construct, Construct.id == TrialConstruct.construct_id).where(
             constructs, _live_construct)
-        return and_(_live_trial, Trial.id.in_(linked)), and_(_live_construct, constructs), None
+        return and_(_live_study, Trial.id.in_(linked)), and_(_live_construct, constructs), None
     row = connection.execute(
         select(Programme.id, Programme.sponsor).where(Programme.name == programme)
     ).first()
     if row is None:
-        return and_(_live_trial, false()), and_(_live_construct, false()), None
+        return and_(_live_study, false()), and_(_live_construct, false()), None
     programme_id, sponsor = row
     linked = (
         select(TrialConstruct.trial_id)
@@ -180,7 +180,7 @@ def _scope(connection, programme: str | None, status: str | None = None):
     clauses = [Trial.id.in_(linked), Trial.id.in_(accepted)]
     if sponsor:
         clauses.append(Trial.lead_sponsor == sponsor)
-    return and_(_live_trial, or_(*clauses)), and_(_live_construct, Construct.programme_id == programme_id), programme_id
+    return and_(_live_study, or_(*clauses)), and_(_live_construct, Construct.programme_id == programme_id), programme_id
 
 
 PER_TARGET_COLUMNS = ["target", "constructs", "trials", "patients_treated", "published_results", *ENROLLMENT_KEYS]
@@ -282,7 +282,7 @@ def _candidates(connection, programme_id: int | None) -> pd.DataFrame:
         select(Trial.registry_id, Trial.title, Trial.lead_sponsor, Trial.overall_status, ProgrammeCandidate.reason,
                ProgrammeCandidate.source, ProgrammeCandidate.decision, ProgrammeCandidate.decided_by)
         .join(Trial, Trial.id == ProgrammeCandidate.trial_id)
-        .where(ProgrammeCandidate.programme_id == programme_id, _live_trial)
+        .where(ProgrammeCandidate.programme_id == programme_id, _live_study)
         .order_by(ProgrammeCandidate.decision, Trial.registry_id)
     )
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
@@ -442,7 +442,7 @@ def default_programme(engine: Engine) -> str | None:
         best = None
         for name, sponsor, constructs in rows:
             led = connection.execute(
-                select(func.count(Trial.id)).where(_live_trial, Trial.lead_sponsor == sponsor)
+                select(func.count(Trial.id)).where(_live_study, Trial.lead_sponsor == sponsor)
             ).scalar_one() if sponsor else 0
             rank = (constructs + led, name)
             if best is None or rank[0] > best[0] or (rank[0] == best[0] and name < best[1]):

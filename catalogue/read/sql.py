@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import String, cast
+from sqlalchemy import String, and_, cast, or_
 
 from catalogue.db.models import (
     Construct,
@@ -16,6 +16,10 @@ from catalogue.db.models import (
 
 _live_construct = Construct.archived_at.is_(None)
 _live_trial = Trial.archived_at.is_(None)
+# One registration per study: registrations of one study (linked by secondary IDs or a curator) share a
+# study_id, the id of the registration that stands for the study (kept by catalogue.curation.studies).
+_one_registration_per_study = or_(Trial.study_id.is_(None), Trial.study_id == Trial.id)
+_live_study = and_(_live_trial, _one_registration_per_study)  # what every count and list of trials counts
 _live_record = SequenceRecord.archived_at.is_(None)
 
 

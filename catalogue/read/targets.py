@@ -13,7 +13,7 @@ from catalogue.read.cache import revision_cached
 from catalogue.read.constructs import _construct_rows
 from catalogue.read.enrollment import ENROLLMENT_KEYS
 from catalogue.read.portfolio import stats_frame
-from catalogue.read.sql import _live_construct, _live_trial
+from catalogue.read.sql import _live_construct, _live_study
 from catalogue.read.trials import _trial_rows
 from catalogue.vocabulary import NOT_RECORDED
 
@@ -60,7 +60,7 @@ def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> dict[str,
         target["trial_count"], trial_ids = _counted(
             connection,
             select(Trial.id).join(TrialTarget, TrialTarget.trial_id == Trial.id)
-            .where(TrialTarget.target_id == target_id, _live_trial),
+            .where(TrialTarget.target_id == target_id, _live_study),
             (Trial.start_year.desc().nulls_last(), Trial.registry_id), limit,
         )
         target["trials"] = _trial_rows(connection, trial_ids)
@@ -69,7 +69,7 @@ def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> dict[str,
             for indication, category, count in connection.execute(
                 select(Trial.indication, Trial.indication_category, func.count(Trial.id))
                 .join(TrialTarget, TrialTarget.trial_id == Trial.id)
-                .where(TrialTarget.target_id == target_id, _live_trial)
+                .where(TrialTarget.target_id == target_id, _live_study)
                 .group_by(Trial.indication, Trial.indication_category)
                 .order_by(func.count(Trial.id).desc(), Trial.indication)
             )

@@ -31,6 +31,7 @@ def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
         trial = dict(row._mapping)
         trial_id = trial.pop("id")
         trial["registry"] = trial.pop("registry_name")
+        trial["registrations"], trial["study"] = _registrations(connection, trial_id, trial.pop("study_id"))
         trial["targets"] = sorted(
             connection.execute(
                 select(Target.symbol)
@@ -50,11 +51,30 @@ def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
     return trial
 
 
+def _registrations(connection, trial_id: int, study_id: int | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Every registration of the trial's study (itself first) with its registry and public page, and the
+    registry ID of the one that stands for the study (counted once)."""
+    clause = Trial.study_id == study_id if study_id is not None else Trial.id == trial_id
+    rows = list(connection.execute(
+        select(Trial.id, Trial.registry_name, Trial.registry_id, Trial.url, Trial.archived_at).where(clause)
+        .order_by(Trial.registry_id)
+    ))
+    rows.sort(key=lambda r: r.id != trial_id)
+    registrations = [
+        {"registry": r.registry_name, "registry_id": r.registry_id,
+         "url": r.url or registry_url(r.registry_name, r.registry_id), "archived": r.archived_at is not None}
+        for r in rows
+    ]
+    study = next((r.registry_id for r in rows if r.id == (study_id or trial_id)), None)
+    return registrations, study
+
+
 # --- trials: the filterable, paginated table ---------------------------------------------------
 
 _TRIAL_COLUMNS = (
     "registry_id", "registry_url", "title", "targets", "phase", "status", "indication", "lead_sponsor", "countries",
     "start_date", "enrollment_count", "enrollment_type", "patients_treated", "constructs", "modality",
+    "also_registered_as",
 )  # fmt: skip
 
 
@@ -67,7 +87,7 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
             select(
                 Trial.id, Trial.registry_name, Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status,
                 Trial.indication, Trial.lead_sponsor, Trial.countries, Trial.start_date, Trial.enrollment_count,
-                Trial.enrollment_type, Trial.patients_treated, Trial.modality,
+                Trial.enrollment_type, Trial.patients_treated, Trial.modality, Trial.url, Trial.study_id,
             ).where(Trial.id.in_(trial_ids))
         )
     }
@@ -87,12 +107,20 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
         .order_by(Construct.name)
     ):
         constructs[trial_id].append(construct)
+    others: dict[int, list[str]] = {}  # the other registrations of each study
+    study_ids = sorted({r["study_id"] for r in rows.values() if r["study_id"] is not None})
+    if study_ids:
+        for study_id, other in connection.execute(
+            select(Trial.study_id, Trial.registry_id).where(Trial.study_id.in_(study_ids), Trial.id != Trial.study_id)
+            .order_by(Trial.registry_id)
+        ):
+            others.setdefault(study_id, []).append(other)
     out = []
     for trial_id in trial_ids:
         row = rows[trial_id]
         out.append({
             "registry_id": row["registry_id"],
-            "registry_url": registry_url(row["registry_name"], row["registry_id"]),
+            "registry_url": row["url"] or registry_url(row["registry_name"], row["registry_id"]),
             "title": row["title"],
             "targets": ", ".join(targets[trial_id]) or None,
             "phase": phase_label(row["phases"]),
@@ -106,6 +134,7 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
             "patients_treated": row["patients_treated"],
             "constructs": ", ".join(constructs[trial_id]) or None,
             "modality": row["modality"],
+            "also_registered_as": ", ".join(others.get(row["study_id"], [])) or None,
         })
     frame = pd.DataFrame(out, columns=list(_TRIAL_COLUMNS))
     for column in ("enrollment_count", "patients_treated"):
@@ -149,7 +178,7 @@ def trial_record(engine: Engine, registry_id: str) -> dict[str, Any] | None:
         return None
     trial["phase"] = phase_label(trial["phases"])
     trial["status"] = status_label(trial["overall_status"])
-    trial["registry_url"] = registry_url(trial["registry"], registry_id)
+    trial["registry_url"] = trial["url"] or registry_url(trial["registry"], registry_id)
     trial["evidence_rows"] = evidence_rows(trial["target_evidence"])
     return trial
 

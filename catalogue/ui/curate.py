@@ -55,6 +55,16 @@ with trials_tab:
     curate_trials.import_files(visitor)
     for report in st.session_state.get("trial_reports", []):
         curate_sequences.show_report(report)
+    st.divider()
+    st.subheader("Add a trial by hand")
+    st.caption("A trial of any registry (ChiCTR, EU CTR, CTIS, jRCT, ISRCTN, CTRI, ANZCTR, DRKS...). Its ID is "
+               "checked for its registry; targets are classified from the titles and interventions.")
+    curate_trials.add_trial(visitor)
+    st.divider()
+    st.subheader("Registrations of one study")
+    st.caption("A study registered in two registries counts once. Records that name each other's IDs are linked "
+               "on import; link or unlink two records here (kept on re-import).")
+    curate_trials.link_registrations(visitor)
 
 with products_tab:
     st.subheader("Named products")

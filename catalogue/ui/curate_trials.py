@@ -22,10 +22,11 @@ from catalogue.vocabulary import (
     PHASE_CODES,
     TRIAL_STATUSES,
     phase_label,
+    registry_names,
     status_label,
 )
 
-TRIAL_TYPES = ["csv", "json"]
+TRIAL_TYPES = ["csv", "json", "xml"]
 LINE_LIST_FIELDS = ("conditions", "countries")  # one value a line: values may contain commas ("Korea, Republic of")
 TEXT_FIELDS = ("title", "indication", "indication_category", "lead_sponsor", "start_date")
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -33,8 +34,10 @@ _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 def import_files(visitor: identity.Visitor) -> None:
     """Upload ClinicalTrials.gov or trial-monitor files and import them whole or not at all."""
-    st.caption("ClinicalTrials.gov JSON or CSV exports, or a trial-monitor snapshot CSV. Each file is imported "
-               "whole or not at all; corrected fields, target overrides and curated links survive re-import.")
+    st.caption("ClinicalTrials.gov JSON or CSV exports, a trial-monitor snapshot CSV, or a WHO ICTRP export (XML or "
+               "CSV: ChiCTR, EU CTR, CTIS, jRCT, ISRCTN, ANZCTR, CTRI...). Each file is imported whole or not at all "
+               "and recorded on the What changed page; corrected fields, target overrides and curated links survive "
+               "re-import.")
     trial_files = st.file_uploader("Trial files", type=TRIAL_TYPES, accept_multiple_files=True, key="trial_files")
     record_source = st.text_input("Where the files come from (optional)", key="trial_source")
     if trial_files and st.button("Import trials", type="primary", key="import_trials"):
@@ -232,3 +235,77 @@ def correct_trial(visitor: identity.Visitor) -> None:
         _override_targets(visitor, registry_id, detail)
     with right.container(border=True):
         _link_construct(visitor, registry_id, detail)
+
+
+def _lines_of(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def add_trial(visitor: identity.Visitor) -> None:
+    """A trial of any registry entered by hand; its ID is checked for its registry."""
+    registries = registry_names()
+    with st.form("add_trial_form", clear_on_submit=False, border=False):
+        left, middle, right = st.columns(3)
+        registry = left.selectbox("Registry", registries, index=None, placeholder="from the ID's form",
+                                  key="add_trial_registry")
+        registry_id = middle.text_input("Registry ID", key="add_trial_id", placeholder="e.g. ChiCTR2600122319")
+        url = right.text_input("Its public page (optional)", key="add_trial_url", placeholder="https://…")
+        title = st.text_input("Public title", key="add_trial_title")
+        scientific = st.text_input("Scientific title (optional)", key="add_trial_scientific")
+        left, middle, right = st.columns(3)
+        phases = left.multiselect("Phases", PHASE_CODES, format_func=lambda code: phase_label([code]),
+                                  key="add_trial_phases")
+        status = middle.text_input("Recruitment status", key="add_trial_status", placeholder="as the registry words it")
+        start = right.text_input("Start date", key="add_trial_start", placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
+        sponsor = left.text_input("Primary sponsor", key="add_trial_sponsor")
+        enrollment = middle.number_input("Enrollment", min_value=0, step=1, value=None, placeholder=NOT_RECORDED,
+                                         key="add_trial_enrollment")
+        kind = right.selectbox("Enrollment type", ENROLLMENT_TYPES, index=2, key="add_trial_enrollment_type")
+        lists = st.columns(4)
+        conditions = lists[0].text_area("Conditions (one a line)", key="add_trial_conditions")
+        interventions = lists[1].text_area("Interventions (one a line)", key="add_trial_interventions")
+        countries = lists[2].text_area("Countries (one a line)", key="add_trial_countries")
+        secondary = lists[3].text_area("Its IDs in other registries (one a line)", key="add_trial_secondary")
+        submitted = st.form_submit_button("Create trial", type="primary", key="add_trial_save")
+    saves.show("trial_added")
+    if not submitted:
+        return
+    try:
+        created = curation.create_trial(
+            store.engine(), visitor.actor, registry_id, registry=registry, title=title, scientific_title=scientific,
+            phases=phases, overall_status=status or None, start_date=start or None, lead_sponsor=sponsor or None,
+            enrollment_count=int(enrollment) if enrollment is not None else None, enrollment_type=kind,
+            conditions=_lines_of(conditions), interventions=_lines_of(interventions), countries=_lines_of(countries),
+            secondary_ids=_lines_of(secondary), url=url or None)
+    except Exception as error:
+        saves.failure(error)
+        return
+    saves.saved("trial_added", f"Created {widgets.escaped(created['registry_id'])} under "
+                f"{widgets.escaped(created['registry'])}.",
+                [("targets", created["targets"] or None), ("indication", created["indication"])])
+    st.rerun()
+
+
+def link_registrations(visitor: identity.Visitor) -> None:
+    """Record two trials as registrations of one study (counted once), or as separate studies."""
+    choices = widgets.trial_options("link_registrations")
+    left, right = st.columns(2)
+    first = left.selectbox("Trial", list(choices), index=None, placeholder="a registration", key="link_first")
+    second = right.selectbox("Other registration", [c for c in choices if c != first], index=None,
+                             placeholder="the same study in another registry", key="link_second")
+    saves.show("trial_registrations")
+    buttons = st.columns(2)
+    for column, linked in zip(buttons, (True, False)):
+        label = "Link as one study" if linked else "Unlink (separate studies)"
+        if column.button(label, key=f"registrations_{'link' if linked else 'unlink'}",
+                         disabled=first is None or second is None):
+            action = curation.link_registrations if linked else curation.unlink_registrations
+            try:
+                result = action(store.engine(), visitor.actor, first, second)
+            except Exception as error:
+                saves.failure(error)
+                return
+            saves.saved("trial_registrations", f"{widgets.escaped(first)} and {widgets.escaped(second)}: "
+                        f"{'linked' if linked else 'unlinked'} ({result['outcome']}); kept on re-import.",
+                        [("registrations of the study", result["registrations"])])
+            st.rerun()

@@ -42,6 +42,8 @@ TRIAL_COLUMNS = {
     "enrollment_type": st.column_config.TextColumn("Enrollment type"),
     "patients_treated": st.column_config.NumberColumn("Patients treated", help="Curated; empty = not recorded"),
     "constructs": st.column_config.TextColumn("Constructs"),
+    "also_registered_as": st.column_config.TextColumn("Also registered as",
+                                                      help="Other registrations of the same study (counted once)"),
 }
 
 

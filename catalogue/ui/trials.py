@@ -22,6 +22,13 @@ def _trial_page(registry_id: str) -> None:
     st.text(trial["title"] or "Title not recorded")
     if trial["registry_url"]:
         st.link_button(f"Open in {widgets.escaped(trial['registry'])}", trial["registry_url"], icon=":material/open_in_new:")
+    if len(trial["registrations"]) > 1:
+        st.markdown("**Registrations of this study** (counted once, as "
+                    f"{widgets.escaped(trial['study'])})")
+        st.dataframe(trial["registrations"], hide_index=True, width="stretch", key="trial_registrations",
+                     column_order=["registry", "registry_id", "url"],
+                     column_config={"registry": "Registry", "registry_id": "Registry ID",
+                                    "url": st.column_config.LinkColumn("Public page", display_text="open ↗")})
     left, right = st.columns(2)
     with left:
         widgets.facts([
@@ -43,6 +50,7 @@ def _trial_page(registry_id: str) -> None:
             ("Countries", trial["countries"]),
             ("Start", trial["start_date"]),
             ("Last update", trial["last_update"]),
+            ("Secondary IDs", trial["secondary_ids"]),
             ("Enrollment (registry)", None if enrollment is None else f"{enrollment} ({trial['enrollment_type']})"),
             ("Patients treated (curated)", trial["patients_treated"]),
             ("Patients treated: source", trial["patients_treated_source"]),
