@@ -129,21 +129,6 @@ def kind_label(kind: str) -> str:
 # --- links to public records ------------------------------------------------------------------
 
 
-def registry_url(registry: str | None, registry_id: str) -> str | None:
-    """The public page of a trial in its registry (or its WHO ICTRP record where the registry has no page
-    addressed by the ID); the registries and their URLs are in ``catalogue/reference/registries.toml``."""
-    from catalogue.parse.registry_ids import registry_url as url_of
-
-    return url_of(registry, registry_id)
-
-
-def registry_names() -> list[str]:
-    """The registries the catalogue knows (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS, jRCT, ...), in table order."""
-    from catalogue.parse.registry_ids import registries
-
-    return [registry.name for registry in registries()]
-
-
 def uniprot_url(accession: str | None) -> str | None:
     return f"https://www.uniprot.org/uniprotkb/{accession}/entry" if accession else None
 

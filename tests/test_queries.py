@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from catalogue import curation, read
 from catalogue.db.models import Construct, ConstructTarget, Programme, Target, Trial, TrialConstruct, TrialTarget
-from catalogue.vocabulary import NOT_RECORDED, phase_label, registry_url, status_label, uniprot_url
+from catalogue.parse.registry_ids import registry_url
+from catalogue.vocabulary import NOT_RECORDED, phase_label, status_label, uniprot_url
 
 UNION = "Union Hospital CAR-T/TCR-T programme"
 

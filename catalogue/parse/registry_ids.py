@@ -216,3 +216,8 @@ def registry_url(registry: str | None, registry_id: str) -> str | None:
     elif entry.url:
         return entry.url.format(id=registry_id)
     return _table()[1].format(ictrp_id=urllib.parse.quote(ictrp_trial_id(entry.name, registry_id), safe="-"))
+
+
+def registry_names() -> list[str]:
+    """The registries the catalogue knows (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS, jRCT, ...), in table order."""
+    return [registry.name for registry in registries()]

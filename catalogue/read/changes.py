@@ -14,8 +14,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 
 from catalogue.db.models import Target, Trial, TrialChange, TrialImport, TrialTarget
+from catalogue.parse.registry_ids import registry_url
 from catalogue.read.cache import revision_cached
-from catalogue.vocabulary import registry_url
 
 IMPORT_KEYS = ("id", "at", "source", "created", "updated", "unchanged")
 STATUS_FIELDS = ("overall_status",)

@@ -16,10 +16,11 @@ from catalogue.db.models import (
     TrialConstruct,
     TrialTarget,
 )
+from catalogue.parse.registry_ids import registry_url
 from catalogue.read.cache import revision_cached
 from catalogue.read.facets import TRIAL_FACETS
 from catalogue.read.sql import TablePage, _live_construct, _live_trial
-from catalogue.vocabulary import phase_label, registry_url, status_label
+from catalogue.vocabulary import phase_label, status_label
 
 
 @revision_cached

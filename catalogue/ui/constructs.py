@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from catalogue import charts, read
+from catalogue.parse.registry_ids import registry_url
 from catalogue.ui import sequence_search, store, tables, widgets
-from catalogue.vocabulary import NOT_RECORDED, phase_label, registry_url, status_label
+from catalogue.vocabulary import NOT_RECORDED, phase_label, status_label
 
 name = st.query_params.get("name")
 

@@ -13,6 +13,7 @@ import streamlit as st
 
 from catalogue import bounds, curation, read
 from catalogue.errors import EditConflict
+from catalogue.parse.registry_ids import registry_names
 from catalogue.ui import identity, saves, store, widgets
 from catalogue.vocabulary import (
     CELL_SOURCES,
@@ -22,7 +23,6 @@ from catalogue.vocabulary import (
     PHASE_CODES,
     TRIAL_STATUSES,
     phase_label,
-    registry_names,
     status_label,
 )
 
