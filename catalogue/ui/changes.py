@@ -59,7 +59,7 @@ kinds = {
 }
 tiles = st.columns(len(kinds))
 for column, (kind, (label, help_text)) in zip(tiles, kinds.items()):
-    widgets.tile(column, label, int(table.loc[table["kind"] == kind, "registry_id"].nunique()), help_text)
+    widgets.tile(column, widgets.escaped(label), int(table.loc[table["kind"] == kind, "registry_id"].nunique()), widgets.escaped(help_text))
 
 if table.empty:
     widgets.empty_state("Nothing changed in this window" + (" for this selection" if target or programme else "")
@@ -80,8 +80,8 @@ for kind, (label, help_text) in kinds.items():
     rows = table[table["kind"] == kind]
     if rows.empty:
         continue
-    st.subheader(f"{label} ({rows['registry_id'].nunique()})")
-    st.caption(help_text)
+    st.subheader(f"{widgets.escaped(label)} ({widgets.escaped(rows['registry_id'].nunique())})")
+    st.caption(widgets.escaped(help_text))
     shown = [c for c in columns if not (kind in ("new trial", "no longer listed") and c in ("field", "before", "after"))]
     st.dataframe(rows, hide_index=True, width="stretch", key=f"changes_{kind.replace(' ', '_')}",
                  column_config=columns, column_order=shown)

@@ -24,7 +24,7 @@ if len(names) < 2:
 try:
     result = read.compare_constructs(store.engine(), names)
 except CatalogueError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(widgets.escaped(str(error)), icon=":material/error:")
     st.stop()
 
 st.subheader("Architecture")

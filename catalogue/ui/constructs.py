@@ -38,7 +38,7 @@ def _downloads(record: dict) -> None:
 def _tcr_section(detail: dict) -> None:
     """What a TCR-T construct recognises (epitope, HLA restriction) and its chains' genes and CDR3s."""
     if detail["proposed_modality"]:
-        st.info(f"Detection found TCR chains: modality {detail['proposed_modality']} is proposed. "
+        st.info(f"Detection found TCR chains: modality {widgets.escaped(detail['proposed_modality'])} is proposed. "
                 "A curator accepts it on the Curate page (accept the detected architecture).")
     left, right = st.columns(2)
     with left:

@@ -27,7 +27,7 @@ def archive(visitor: identity.Visitor) -> None:
         format_key = lambda key: f"{key} · {(titles.get(key) or 'title not recorded')[:90]}"
     key = st.selectbox(widgets.escaped(kind.capitalize()), options, index=None, placeholder=f"Choose a {kind}", key="archive_choice",
                        format_func=format_key)
-    if st.button(f"Archive this {kind}", key="archive_save", disabled=key is None, icon=":material/archive:"):
+    if st.button(f"Archive this {widgets.escaped(kind)}", key="archive_save", disabled=key is None, icon=":material/archive:"):
         _set_archived(visitor, kind, key, True, slot="archive", choice="archive_choice")
 
 
@@ -61,5 +61,5 @@ def _set_archived(visitor: identity.Visitor, kind: str, key: str, archived: bool
         return
     st.session_state.pop(choice, None)
     done = "archived" if archived else "restored"
-    saves.saved(slot, f"{kind.capitalize()} {widgets.escaped(key)} {done} ({outcome}).")
+    saves.saved(slot, f"{widgets.escaped(kind.capitalize())} {widgets.escaped(key)} {widgets.escaped(done)} ({widgets.escaped(outcome)}).")
     st.rerun()

@@ -163,7 +163,7 @@ def _tcr_facts(visitor: identity.Visitor, name: str) -> None:
             except Exception as error:  # noqa: BLE001 (shown as a message; nothing was written)
                 saves.failure(error)
             else:
-                saves.saved("tcr_facts", f"{widgets.escaped(name)}: epitope {outcome}.")
+                saves.saved("tcr_facts", f"{widgets.escaped(name)}: epitope {widgets.escaped(outcome)}.")
                 st.rerun()
     with right.form(f"chains_{name}", clear_on_submit=False):
         st.caption("State the TCR chains (replaces the curated chains; detected ones stay beside them).")
@@ -184,5 +184,5 @@ def _tcr_facts(visitor: identity.Visitor, name: str) -> None:
             except Exception as error:  # noqa: BLE001
                 saves.failure(error)
             else:
-                saves.saved("tcr_facts", f"{widgets.escaped(name)}: {len(chains)} curated chain(s), {outcome}.")
+                saves.saved("tcr_facts", f"{widgets.escaped(name)}: {len(chains)} curated chain(s), {widgets.escaped(outcome)}.")
                 st.rerun()

@@ -65,7 +65,7 @@ def _form(shown: dict[str, Any] | None, key: str) -> tuple[dict[str, Any], str, 
 
 def _report(change: curation.ProductChange) -> None:
     product = change.product
-    st.success(f"Product {widgets.escaped(product['name'])}: {change.outcome}. {change.trials_named} trial(s) name it; "
+    st.success(f"Product {widgets.escaped(product['name'])}: {widgets.escaped(change.outcome)}. {widgets.escaped(change.trials_named)} trial(s) name it; "
                f"{len(change.trials_changed)} changed classification.")
     if change.trials_changed:
         st.dataframe(
@@ -74,7 +74,7 @@ def _report(change: curation.ProductChange) -> None:
              for t in change.trials_changed],
             hide_index=True, width="stretch", key="product_changed_trials")
     for trial in change.trials_not_classified:
-        st.warning(f"{trial.registry_id}: {trial.note}")
+        st.warning(f"{widgets.escaped(trial.registry_id)}: {widgets.escaped(trial.note)}")
 
 
 def products(visitor: identity.Visitor) -> None:

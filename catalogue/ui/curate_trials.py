@@ -297,7 +297,7 @@ def link_registrations(visitor: identity.Visitor) -> None:
     buttons = st.columns(2)
     for column, linked in zip(buttons, (True, False)):
         label = "Link as one study" if linked else "Unlink (separate studies)"
-        if column.button(label, key=f"registrations_{'link' if linked else 'unlink'}",
+        if column.button(widgets.escaped(label), key=f"registrations_{'link' if linked else 'unlink'}",
                          disabled=first is None or second is None):
             action = curation.link_registrations if linked else curation.unlink_registrations
             try:
@@ -306,6 +306,6 @@ def link_registrations(visitor: identity.Visitor) -> None:
                 saves.failure(error)
                 return
             saves.saved("trial_registrations", f"{widgets.escaped(first)} and {widgets.escaped(second)}: "
-                        f"{'linked' if linked else 'unlinked'} ({result['outcome']}); kept on re-import.",
+                        f"{widgets.escaped('linked' if linked else 'unlinked')} ({widgets.escaped(result['outcome'])}); kept on re-import.",
                         [("registrations of the study", result["registrations"])])
             st.rerun()

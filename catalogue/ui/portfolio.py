@@ -93,7 +93,7 @@ widgets.chart(
     caption=("Published results of patients who received a product (infused or treated), the latest of each "
              "trial and construct; one segment per publication, its source in the hover and the table below. "
              "Targets of the selection without a published result show \"not recorded\". A result on a construct "
-             "with several targets counts under each. " + portfolio_sections.attribution_note(data)),
+             "with several targets counts under each. " + widgets.escaped(portfolio_sections.attribution_note(data))),
 )
 portfolio_sections.results_table(data["patients_results"])
 
@@ -131,7 +131,7 @@ with left:
     without = tiles["trials_without_country"]
     widgets.chart(figures["by_country"], data["by_country"], "trials_per_country",
                   caption="Countries of each trial's sites as the registry lists them; a multinational trial counts "
-                  "in each of its countries." + (f" {without} trial{'s' if without != 1 else ''} list no country."
+                  "in each of its countries." + (f" {widgets.escaped(without)} trial{'s' if without != 1 else ''} list no country."
                                                   if without else ""))
 with right:
     widgets.chart(figures["by_category"], data["by_category"], "trials_by_disease",
@@ -152,7 +152,7 @@ if len(data["candidates"]):
         registry_id, choice = decision
         try:
             outcome = curation.decide_candidate(store.engine(), visitor.actor, scope, registry_id, choice)
-            st.success(f"{widgets.escaped(registry_id)}: {choice} ({outcome}).")
+            st.success(f"{widgets.escaped(registry_id)}: {widgets.escaped(choice)} ({widgets.escaped(outcome)}).")
             st.rerun()
         except Exception as error:
             saves.failure(error)

@@ -50,13 +50,13 @@ def search_section() -> None:
             result = read.search_sequence(store.engine(), content, min_identity=float(min_identity), limit=int(limit),
                                 name=name)
         except CatalogueError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(widgets.escaped(str(error)), icon=":material/error:")
             return
         query = result["query"]
         unit = "aa" if query["molecule"] == "protein" else "nt"
-        st.caption(f"Query {widgets.escaped(query['record'])}: {query['length']:,} {unit} {query['molecule']}; "
-                   "domains: " + (widgets.escaped(", ".join(d["label"] for d in query["domains"]))
-                                  or "none detected"))
+        st.caption(f"Query {widgets.escaped(query['record'])}: {widgets.escaped(format(query['length'], ','))} "
+                   f"{widgets.escaped(unit)} {widgets.escaped(query['molecule'])}; domains: "
+                   + widgets.escaped(", ".join(d["label"] for d in query["domains"]) or "none detected"))
         hits = result["hits"]
         if not hits:
             widgets.empty_state("No construct matches this sequence.")
@@ -67,7 +67,7 @@ def search_section() -> None:
                              column_order=list(HIT_COLUMNS), on_select="rerun", selection_mode="single-row")
         rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
         hit = hits[rows[0]] if rows else hits[0]
-        st.markdown(f"**Alignment with {widgets.escaped(hit['construct'])}** ({hit['match']} match; select a row "
+        st.markdown(f"**Alignment with {widgets.escaped(hit['construct'])}** ({widgets.escaped(hit['match'])} match; select a row "
                     "to see another)")
         for alignment in hit["alignments"]:
             st.caption(f"{widgets.escaped(alignment['query_label'])} → {widgets.escaped(alignment['subject_label'])}: "

@@ -25,13 +25,13 @@ if symbol:
         widgets.tile(figures[0], "Patients treated (published)", counts["patients_treated"],
                      "Published results on the target's trials and constructs (the latest of each).")
         widgets.tile(figures[1], "Enrollment, actual", counts["enrollment_actual"],
-                     f"Registry, actual: {counts['trials_enrollment_actual']} trials state it.")
+                     f"Registry, actual: {widgets.escaped(counts['trials_enrollment_actual'])} trials state it.")
         widgets.tile(figures[2], "Enrollment, estimated", counts["enrollment_estimated"],
-                     f"Registry, planned: {counts['trials_enrollment_estimated']} trials state it.")
+                     f"Registry, planned: {widgets.escaped(counts['trials_enrollment_estimated'])} trials state it.")
         inferred = counts["enrollment_unknown_inferred_actual"]
         widgets.tile(figures[3], "Enrollment, type not given", counts["enrollment_unknown"],
-                     f"Registry count whose type the source does not give ({counts['trials_enrollment_unknown']} "
-                     "trials)" + (f"; {inferred} of it inferred actual (completed, terminated or withdrawn "
+                     f"Registry count whose type the source does not give ({widgets.escaped(counts['trials_enrollment_unknown'])} "
+                     "trials)" + (f"; {widgets.escaped(inferred)} of it inferred actual (completed, terminated or withdrawn "
                                   "ClinicalTrials.gov studies)" if inferred is not None else "") + ".")
     left, right = st.columns([2, 3])
     with left:
@@ -64,14 +64,14 @@ if symbol:
          "No trial of the catalogue targets this antigen. Import registry records on Curate."),
     ):
         rows = target[noun]
-        st.subheader(f"{noun.capitalize()} ({count})")
+        st.subheader(f"{widgets.escaped(noun.capitalize())} ({widgets.escaped(count)})")
         if not len(rows):
-            widgets.empty_state(empty)
+            widgets.empty_state(widgets.escaped(empty))
             continue
         table(rows, key=f"target_{noun}")
         if count > len(rows):
             st.page_link(f"catalogue/ui/{noun}.py", query_params={"target": target["symbol"]},
-                         label=f"All {count} {noun} of this target, with filters", icon=":material/arrow_forward:")
+                         label=f"All {widgets.escaped(count)} {widgets.escaped(noun)} of this target, with filters", icon=":material/arrow_forward:")
     st.stop()
 
 st.title("Targets")

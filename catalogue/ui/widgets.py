@@ -93,7 +93,7 @@ def facet_filters(facets: Sequence[Any], values: dict[str, Any], *, per_row: int
     for first in range(0, len(facets), per_row):
         for column, facet in zip(st.columns(per_row), facets[first:first + per_row]):
             options = values[facet.key]
-            filters[facet.key] = url_select(facet.label, list(options), facet.key, container=column,
+            filters[facet.key] = url_select(escaped(facet.label), list(options), facet.key, container=column,
                                             format_func=options.get if isinstance(options, dict) else str)
     if any(before[key] != (str(value) if value is not None else None) for key, value in filters.items()):
         reset_page()
