@@ -179,7 +179,7 @@ def test_adding_a_product_classifies_the_trials_that_name_it_again(engine, share
 def test_a_change_without_a_source_or_by_a_viewer_changes_nothing(engine, shared_data):
     actor = curation.local_operator()
     curation.import_trials(engine, actor, "im21.csv", _snapshot_rows(shared_data, IM21_TRIALS))
-    curation.add_account(engine, actor, "vera", "viewer", password="pw-vera")
+    curation.add_account(engine, actor, "vera", "viewer", password="pw-vera-viewer")
     before = read.row_counts(engine)
     with pytest.raises(InvalidInput, match="needs its source"):
         curation.add_product(engine, actor, "IM21", {"targets": ["BCMA"]})

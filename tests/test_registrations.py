@@ -73,8 +73,8 @@ def test_a_study_registered_twice_counts_once_everywhere(engine, database_url, s
         return {
             "stats_bcma": stats["targets"]["BCMA"]["trials"],
             "stats_total": stats["totals"]["trials"],
-            "enrollment": stats["totals"]["enrollment_unknown"] + stats["totals"]["enrollment_estimated"]
-            + stats["totals"]["enrollment_actual"],
+            "enrollment": (stats["totals"]["enrollment_unknown"] or 0) + (stats["totals"]["enrollment_estimated"] or 0)
+            + (stats["totals"]["enrollment_actual"] or 0),
             "portfolio": read.portfolio(engine)["tiles"]["trials"],
             "per_target": int(read.portfolio(engine)["per_target"].set_index("target").loc["BCMA", "trials"]),
             "overview": int(read.targets_overview(engine).set_index("target").loc["BCMA", "trials"]),
