@@ -127,6 +127,11 @@ def _get(url: str, timeout_s: float) -> bytes:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             cap = config.max_upload_bytes()
             body = response.read(cap + 1)  # an answer over the cap is not read further (nor kept in memory)
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and len(body) < int(declared) and len(body) <= cap:
+                # a read of at most cap + 1 bytes returns what came before the connection closed, without
+                # raising IncompleteRead as a whole read would: compare with the length the server declared
+                raise http.client.IncompleteRead(body, int(declared) - len(body))
     except urllib.error.HTTPError as exc:
         detail = exc.read(300).decode("utf-8", "replace").strip() if exc.fp else ""
         if exc.code == 429:
