@@ -118,12 +118,19 @@ def target_colour(symbol: str) -> str:
     return OTHER_TARGET_COLOURS[zlib.crc32(symbol.encode("utf-8")) % len(OTHER_TARGET_COLOURS)]
 
 
+#: Where Plotly's maps fetch their geography (``world_110m.json``): the app's own copy in ``static/``, served by
+#: Streamlit at ``app/static/`` (relative to the page), not Plotly's CDN, which the map would wait for on every
+#: first view and which an app without internet access cannot reach (the map then raises and stays empty).
+TOPOJSON_URL = "app/static/"
+
+
 def plotly_config(file_name: str) -> dict[str, Any]:
     """Plotly's toolbar settings: a PNG download named after the chart, no Plotly logo."""
     return {
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": file_name, "scale": 2},
         "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+        "topojsonURL": TOPOJSON_URL,
     }
 
 
@@ -490,7 +497,8 @@ def trials_by_country(by_country: pd.DataFrame) -> go.Figure:
     layout["margin"] = dict(l=0, r=0, t=50, b=20)
     figure.update_layout(title=title, height=420, **layout)
     figure.update_geos(showframe=False, showcoastlines=False, projection_type="natural earth",
-                       showcountries=True, countrycolor="#d9d9d9")
+                       showcountries=True, countrycolor="#d9d9d9", projection_rotation_lon=0,
+                       lonaxis_range=[-180, 180])
     return figure
 
 

@@ -55,7 +55,8 @@ frame = pd.DataFrame([
 ])
 st.caption(f"Newest first; {len(frame)} events" + (f" (the latest {LIMIT})" if len(frame) == LIMIT else "")
            + (". Account changes are shown to admins only." if hidden else "."))
-st.dataframe(frame, hide_index=True, width="stretch", key="audit_table", column_config={
+limit, offset = widgets.pager(len(frame), sizes=(100, 250, 500))  # a page of rows goes to the browser, not all
+st.dataframe(frame.iloc[offset:offset + limit], hide_index=True, width="stretch", key="audit_table", column_config={
     "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "actor": "Who", "action": "Action", "kind": "Kind", "entity": "Entity", "origin": "From",
     "before": st.column_config.TextColumn("Before", width="large"),

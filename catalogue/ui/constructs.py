@@ -133,8 +133,11 @@ def _construct_page(name: str) -> None:
             with st.expander(f"Import warnings ({len(record['warnings'])})"):
                 for warning in record["warnings"]:
                     st.text(warning)
-        with st.expander("Sequence with domains marked", expanded=False):
-            st.code(charts.domain_track(record["sequence"], record["domains"]), language=None)
+        # Built only once opened: a closed expander sends nothing, and the code block's highlighter
+        # (a large script) is not loaded for the first view of the page.
+        with st.expander("Sequence with domains marked", key="track_open", on_change="rerun") as track:
+            if track.open:
+                st.code(charts.domain_track(record["sequence"], record["domains"]), language=None)
         with st.expander("Domains as a table"):
             st.dataframe(record["domains"], hide_index=True, width="stretch", key="domain_table", placeholder=NOT_RECORDED,
                          column_order=["kind", "label", "start", "end", "source", "identity", "reference",
