@@ -44,6 +44,7 @@ HELPER_SINKS = {
     "empty_state": ((0,), ("message",)),
     "saved": ((1,), ("message",)),
     "tile": ((1, 3), ("label", "help_text")),
+    "_enrollment_tile": ((1, 4), ("label", "help_text")),
     "chart": ((), ("caption",)),
     "url_select": ((0,), ("label", "help_text")),
     "_search_box": ((0,), ("noun",)),

@@ -14,7 +14,7 @@ from catalogue.ui import widgets
 
 
 def _enrollment_tile(column, label: str, value: Any, trials: int, help_text: str, extra: str = "") -> None:
-    column.metric(widgets.escaped(label), widgets.shown(value), help=widgets.escaped(help_text), border=True)
+    widgets.tile(column, label, value, help_text)
     words = f"{trials} trial{'s' if trials != 1 else ''} state{'s' if trials == 1 else ''} this kind" if trials else \
         "no trial of the selection states this kind"
     column.caption(widgets.escaped(words + extra))
