@@ -27,6 +27,7 @@ from catalogue.curation.audit import (
     check_version,
     row_values,
 )
+from catalogue.curation.lookups import find_target, live_construct
 from catalogue.curation.values import as_of, check_widths, participants
 from catalogue.db.models import (
     Construct,
@@ -40,21 +41,6 @@ from catalogue.errors import EditConflict, InvalidInput, NotFound
 from catalogue.vocabulary import MODALITIES, TARGET_KINDS
 
 # --- targets and programmes -------------------------------------------------------
-
-
-def find_target(session: Session, symbol: str) -> Target | None:
-    """The target named ``symbol``, or whose aliases include it (SLAMF7 → CS1, TNFRSF17 → BCMA)."""
-    target = session.exec(select(Target).where(Target.symbol == symbol)).scalars().first()
-    if target is not None:
-        return target
-    wanted = symbol.casefold()
-    for candidate in session.exec(select(Target).where(Target.aliases.is_not(None))).scalars():
-        if (
-            wanted in {alias.casefold() for alias in candidate.aliases or []}
-            or wanted == (candidate.gene_symbol or "").casefold()
-        ):
-            return candidate
-    return None
 
 
 def _canonical_symbols(session: Session, symbols: Iterable[str]) -> list[str]:
@@ -327,14 +313,6 @@ def _programme_name(session: Session, programme_id: int | None) -> str | None:
     if programme_id is None:
         return None
     return session.get(Programme, programme_id).name
-
-
-def live_construct(session: Session, name: str) -> Construct:
-    """The construct (not archived) of this name, or NotFound. A unit."""
-    construct = session.exec(select(Construct).where(Construct.name == name)).scalars().first()
-    if construct is None or construct.archived_at is not None:
-        raise NotFound(f"no construct named {name!r}")
-    return construct
 
 
 def set_archived(

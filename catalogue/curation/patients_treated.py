@@ -22,7 +22,7 @@ from sqlmodel import Session
 from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import Outcome, apply_values, audit_event, row_values
-from catalogue.curation.constructs import live_construct
+from catalogue.curation.lookups import live_construct
 from catalogue.db.models import Construct, PatientsTreatedResult, Programme, Trial
 from catalogue.errors import InvalidInput, NotFound
 

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import Outcome, audit_event
+from catalogue.curation.lookups import _COLUMNS, curated_products
 from catalogue.curation.trials import TrialReclassification, reclassify_trials
 from catalogue.db.models import CuratedProduct, Trial
 from catalogue.errors import InvalidInput
@@ -33,7 +34,7 @@ from catalogue.reference.products import (
 )
 
 __all__ = [
-    "EDITABLE_PRODUCT_FIELDS", "ProductChange", "add_product", "classification_products", "curated_products",
+    "EDITABLE_PRODUCT_FIELDS", "ProductChange", "add_product",
     "set_product",
 ]  # fmt: skip
 
@@ -42,7 +43,6 @@ EDITABLE_PRODUCT_FIELDS = (
     "aliases", "patterns", "targets", "modality", "binder", "developer", "status", "notes", "source",
     *(f"{fact}_source" for fact in FACTS),
 )  # fmt: skip
-_COLUMNS = ("name", "aliases", "patterns", "targets", "notes", *FACTS, *(f"{fact}_source" for fact in FACTS))
 
 
 @dataclass(frozen=True)
@@ -65,24 +65,6 @@ class ProductChange:
                 {"registry_id": t.registry_id, "reason": t.note} for t in self.trials_not_classified
             ],
         }
-
-
-def _product_of_row(row: CuratedProduct) -> Product:
-    values = {c: getattr(row, c) for c in _COLUMNS}
-    return product_from_values({k: v for k, v in values.items() if v not in (None, [])}, origin="curated")
-
-
-def curated_products(session: Session) -> tuple[Product, ...]:
-    """The curators' products, as stored."""
-    rows = session.exec(select(CuratedProduct).order_by(CuratedProduct.name)).scalars()
-    return tuple(_product_of_row(row) for row in rows)
-
-
-def classification_products(session: Session) -> tuple[Product, ...] | None:
-    """What trials are classified with: the shipped products with the curated ones on top
-    (None when there are no curated ones, meaning the shipped file alone)."""
-    curated = curated_products(session)
-    return merged_products(curated) if curated else None
 
 
 def _find(products: tuple[Product, ...], name: str) -> Product | None:

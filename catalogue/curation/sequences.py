@@ -29,7 +29,8 @@ from catalogue.curation.audit import (
     plain_value,
     row_values,
 )
-from catalogue.curation.constructs import construct_state, live_construct
+from catalogue.curation.constructs import construct_state
+from catalogue.curation.lookups import live_construct
 from catalogue.curation.tcr import detected_chain_rows
 from catalogue.curation.values import check_widths
 from catalogue.db.models import Construct, Domain, ReferenceBinder, SequenceRecord, TcrChain

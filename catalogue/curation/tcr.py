@@ -17,7 +17,7 @@ from sqlmodel import Session
 from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import Outcome, audit_event
-from catalogue.curation.constructs import find_target, live_construct
+from catalogue.curation.lookups import find_target, live_construct
 from catalogue.db.models import Construct, ConstructTarget, Epitope, Target, TcrChain
 from catalogue.drafts import EpitopeDraft, TcrChainDraft
 from catalogue.errors import InvalidInput

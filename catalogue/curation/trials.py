@@ -30,8 +30,9 @@ from catalogue.curation.audit import (
     plain_value,
     row_values,
 )
-from catalogue.curation.constructs import find_target, live_construct, target_row
+from catalogue.curation.constructs import target_row
 from catalogue.curation.import_history import field_changes, listing_of, record_import
+from catalogue.curation.lookups import classification_products, find_target, live_construct
 from catalogue.curation.studies import _links_touching, link_from_secondary_ids, restudy
 from catalogue.curation.values import as_of as as_of_date
 from catalogue.curation.values import check_widths, participants, registry_date
@@ -341,7 +342,6 @@ def import_trials(
     """Import one registry file (CT.gov JSON or CSV, a trial-monitor snapshot, a WHO ICTRP export): all of it
     or nothing. The import is recorded with what it did to each trial (:mod:`catalogue.curation.import_history`)."""
     require(actor, "curator", "import trials")
-    from catalogue.curation.products import classification_products
     from catalogue.parse.trials import parse_trial_file
 
     try:
