@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from catalogue import curation, read
 from catalogue.cli.apps import user_app
-from catalogue.cli.context import JsonOption, act, context_of, emit_json
+from catalogue.cli.context import JsonOption, act, context_of, show
 from catalogue.errors import InvalidInput
 
 Role = Annotated[str, typer.Option(help="viewer, curator or admin")]
@@ -66,9 +66,9 @@ def _set_archived(ctx: typer.Context, name: str, archived: bool) -> None:
 
 @user_app.command("list")
 def user_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    rows = read.accounts(context_of(ctx).engine)
-    if as_json:
-        emit_json(rows)
-        return
+    show(as_json, read.accounts(context_of(ctx).engine), _print_accounts)
+
+
+def _print_accounts(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         typer.echo(f"{row['name']:<24} {row['role']:<8} {row['email'] or ''}")

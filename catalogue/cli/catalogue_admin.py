@@ -3,13 +3,13 @@ archiving a construct or trial (``archive``, ``restore``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from catalogue import bounds, curation, db, read
 from catalogue.cli.apps import app, db_app
-from catalogue.cli.context import JsonOption, act, cell, check_choice, check_since, context_of, emit_json
+from catalogue.cli.context import JsonOption, act, cell, check_choice, check_since, context_of, show
 
 # --- schema -------------------------------------------------------------------------
 
@@ -51,10 +51,10 @@ def db_current(ctx: typer.Context) -> None:
 @app.command()
 def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Per target: constructs, sequence records, trials, enrollment by type, patients treated."""
-    result = read.stats(context_of(ctx).engine)
-    if as_json:
-        emit_json(result)
-        return
+    show(as_json, read.stats(context_of(ctx).engine), _print_stats)
+
+
+def _print_stats(result: dict[str, Any]) -> None:
     columns = ("constructs", "sequence_records", "trials", "enrollment_actual", "enrollment_estimated",
                "enrollment_unknown", "patients_treated")
     header = f"{'target':<12}" + "".join(f"{c:>22}" for c in columns)
@@ -84,11 +84,11 @@ def audit(
     """Who changed what and when, with before and after values (newest first)."""
     kind, key = (entity.split(":", 1) + [None])[:2] if entity else (None, None)
     check_since(since)
-    events = read.audit_events(context_of(ctx).engine, entity_kind=kind, entity_key=key, since=since,
-                               limit=limit or None)
-    if as_json:
-        emit_json(events)
-        return
+    show(as_json, read.audit_events(context_of(ctx).engine, entity_kind=kind, entity_key=key, since=since,
+                                    limit=limit or None), _print_events)
+
+
+def _print_events(events: list[dict[str, Any]]) -> None:
     for event in events:
         typer.echo(f"{event['at']:%Y-%m-%d %H:%M:%S} {event['actor']:<16} {event['action']:<22} "
                    f"{event['entity_kind']}:{event['entity_key']}  {event['summary'] or ''}")

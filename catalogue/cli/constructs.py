@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from catalogue import curation, read
 from catalogue.cli.apps import app, show_app
-from catalogue.cli.context import JsonOption, act, context_of, emit_json, fail, print_mapping, say
+from catalogue.cli.context import JsonOption, act, context_of, emit_json, existing, fail, print_mapping, say, show
 from catalogue.drafts import EpitopeDraft, TcrChainDraft
 from catalogue.errors import InvalidInput
 
@@ -24,12 +24,11 @@ TCR_CHAIN_FIELDS = ("chain", "v_gene", "j_gene", "cdr3", "constant", "start", "e
 @show_app.command("construct")
 def show_construct(ctx: typer.Context, name: str, as_json: JsonOption = False) -> None:
     """Everything known about a construct, with its domains in chain order."""
-    detail = read.construct_detail(context_of(ctx).engine, name)
-    if detail is None:
-        fail(f"no construct named {name!r}", 1)
-    if as_json:
-        emit_json(detail)
-        return
+    detail = existing(read.construct_detail(context_of(ctx).engine, name), f"no construct named {name!r}")
+    show(as_json, detail, _print_construct)
+
+
+def _print_construct(detail: dict[str, Any]) -> None:
     print_mapping(detail, skip=("trials", "sequence_records", "domains", "epitopes", "tcr_chains"))
     typer.echo("trials: " + (", ".join(t["registry_id"] for t in detail["trials"]) or "none linked"))
     for epitope in detail["epitopes"]:
@@ -127,10 +126,10 @@ def compare(
     as_json: JsonOption = False,
 ) -> None:
     """Constructs side by side: architecture (differences marked *), binder identity, targets and trials."""
-    result = read.compare_constructs(context_of(ctx).engine, names)
-    if as_json:
-        emit_json(result)
-        return
+    show(as_json, read.compare_constructs(context_of(ctx).engine, names), _print_comparison)
+
+
+def _print_comparison(result: dict[str, Any]) -> None:
     shown = result["constructs"]
     rows = [(row, ["not recorded" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else str(v)
                    for v in row["values"].values()]) for row in result["fields"]]

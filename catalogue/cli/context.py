@@ -88,7 +88,7 @@ def show(as_json: bool, result: Outcome, print_text: Callable[[Outcome], None]) 
         print_text(result)
 
 
-def found(detail: Outcome | None, missing: str) -> Outcome:
+def existing(detail: Outcome | None, missing: str) -> Outcome:
     """The one record a command names, or exit 1 saying what is missing."""
     if detail is None:
         fail(missing, 1)

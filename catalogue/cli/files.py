@@ -55,7 +55,9 @@ def file_contents(paths: list[Path]) -> Iterator[tuple[str, bytes | InvalidInput
             yield str(path), error
 
 
-def import_each(paths: list[Path], import_one: Callable[[str, bytes], curation.FileReport]) -> list[curation.FileReport]:
+def import_each(
+    paths: list[Path], import_one: Callable[[str, bytes], curation.FileReport]
+) -> list[curation.FileReport]:
     """Import files one by one (each all or nothing); an unreadable file is reported, the others go on."""
     return [curation.FileReport(name, error=str(content)) if isinstance(content, InvalidInput)
             else import_one(name, content) for name, content in file_contents(paths)]

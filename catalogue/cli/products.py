@@ -9,7 +9,7 @@ import typer
 
 from catalogue import curation, read
 from catalogue.cli.apps import product_app
-from catalogue.cli.context import JsonOption, act, context_of, emit_json, fail, print_mapping
+from catalogue.cli.context import JsonOption, act, context_of, emit_json, existing, print_mapping, show
 from catalogue.errors import InvalidInput
 
 _ListOption = Optional[list[str]]
@@ -65,24 +65,19 @@ _Clear = Annotated[_ListOption, typer.Option("--clear", help="Empty a field (ali
 @product_app.command("list")
 def product_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every named product the classifier knows (shipped and curated)."""
-    found = read.products(context_of(ctx).engine)
-    if as_json:
-        emit_json(found)
-        return
-    for product in found:
+    show(as_json, read.products(context_of(ctx).engine), _print_products)
+
+
+def _print_products(products: list[dict[str, Any]]) -> None:
+    for product in products:
         typer.echo(f"{product['name']:<28} {', '.join(product['targets']) or 'target not recorded':<28} {product['origin']}")
 
 
 @product_app.command("show")
 def product_show(ctx: typer.Context, name: str, as_json: JsonOption = False) -> None:
     """One product's names and facts, each with its source."""
-    detail = read.product_detail(context_of(ctx).engine, name)
-    if detail is None:
-        fail(f"no product named {name!r}", 1)
-    if as_json:
-        emit_json(detail)
-        return
-    print_mapping(detail)
+    detail = existing(read.product_detail(context_of(ctx).engine, name), f"no product named {name!r}")
+    show(as_json, detail, print_mapping)
 
 
 @product_app.command("add")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from catalogue import curation, read
 from catalogue.cli.apps import app, import_app, search_app
-from catalogue.cli.context import JsonOption, act, context_of, emit_json, fail
+from catalogue.cli.context import JsonOption, act, context_of, emit_json, fail, show
 from catalogue.cli.files import file_contents, read_file, report_files
 
 
@@ -80,11 +80,11 @@ def search_sequence(
     except OSError:
         is_file = False
     content: str | bytes = read_file(path) if is_file else query
-    result = read.search_sequence(context_of(ctx).engine, content, min_identity=min_identity, limit=limit,
-                                  name=path.name if is_file else "query")
-    if as_json:
-        emit_json(result)
-        return
+    show(as_json, read.search_sequence(context_of(ctx).engine, content, min_identity=min_identity, limit=limit,
+                                       name=path.name if is_file else "query"), _print_hits)
+
+
+def _print_hits(result: dict[str, Any]) -> None:
     summary = result["query"]
     typer.echo(f"query {summary['record']}: {summary['length']} {'aa' if summary['molecule'] == 'protein' else 'nt'}"
                f" {summary['molecule']}; domains: "

@@ -12,19 +12,30 @@ import typer
 
 from catalogue import curation, read
 from catalogue.cli.apps import add_app, app, fetch_app, import_app, show_app
-from catalogue.cli.context import JsonOption, act, cell, check_since, context_of, emit_json, fail, print_mapping, say
+from catalogue.cli.context import (
+    JsonOption,
+    act,
+    cell,
+    check_since,
+    context_of,
+    emit_json,
+    existing,
+    fail,
+    print_mapping,
+    say,
+    show,
+)
 from catalogue.cli.files import import_each, report_files
 
 
 @show_app.command("trial")
 def show_trial(ctx: typer.Context, registry_id: str, as_json: JsonOption = False) -> None:
     """Everything known about a trial, with its targets and linked constructs."""
-    detail = read.trial_detail(context_of(ctx).engine, registry_id)
-    if detail is None:
-        fail(f"no trial {registry_id!r}", 1)
-    if as_json:
-        emit_json(detail)
-        return
+    detail = existing(read.trial_detail(context_of(ctx).engine, registry_id), f"no trial {registry_id!r}")
+    show(as_json, detail, _print_trial)
+
+
+def _print_trial(detail: dict[str, Any]) -> None:
     print_mapping(detail, skip=("constructs", "summary", "target_evidence", "registrations"))
     typer.echo("constructs: " + (", ".join(c["name"] for c in detail["constructs"]) or "none linked"))
     for registration in detail["registrations"]:
@@ -148,9 +159,10 @@ def changes(
     no longer lists."""
     check_since(since)
     result = read.trial_changes(context_of(ctx).engine, since=since, import_id=import_id)
-    if as_json:
-        emit_json(result)
-        return
+    show(as_json, result, lambda changes: _print_changes(changes, import_id))
+
+
+def _print_changes(result: dict[str, Any], import_id: int | None) -> None:
     if import_id is not None and not result["imports"]:
         fail(f"no import {import_id}", 1)
     by_import: dict[int, list[dict[str, Any]]] = {}
