@@ -15,13 +15,16 @@ here. Parsing and detection happen before an action, in :mod:`catalogue.prepare`
 - ``actors``: roles and who is acting;
 - ``audit``: the audit trail, the catalogue revision and import reports;
 - ``constructs``: targets, programmes, constructs;
-- ``trials``: registry imports, corrections, links, patients treated;
+- ``trials``: registry imports (a file or a fetched search), upsert by registry ID;
+- ``trial_corrections``: curators' corrections of trials, target overrides, curated links to constructs;
+- ``trial_reclassification``: stored trials classified again when the known products change;
+- ``trial_links``: a trial's links to targets and constructs (units the trial modules share);
 - ``import_history``: every trial import recorded, with what it did to each trial;
 - ``studies``: registrations of one study linked (secondary IDs, curators), counted once;
 - ``trial_entry``: a trial of any registry entered by hand;
 - ``sequences``: sequence records, domains, accepted architectures, reference binders;
 - ``accounts``: accounts, roles and sign-in;
-- ``patients_treated``: published results of patients treated, programme totals;
+- ``patients_treated``: patients-treated figures: published results, programme totals;
 - ``programme_candidates``: trials that may belong to a programme, for a curator to accept;
 - ``products``: named products curators add or correct (trials naming them are classified again);
 - ``demo_catalogue``: the shipped demo.
@@ -53,6 +56,7 @@ from catalogue.curation.patients_treated import (
     PublishedResult,
     record_published_result,
     remove_published_results,
+    set_patients_treated,
 )
 from catalogue.curation.products import EDITABLE_PRODUCT_FIELDS, ProductChange, add_product, set_product
 from catalogue.curation.programme_candidates import CandidateTrial, decide_candidate, propose_candidates
@@ -67,16 +71,13 @@ from catalogue.curation.sequences import (
 from catalogue.curation.studies import link_registrations, unlink_registrations
 from catalogue.curation.tcr import add_epitope, set_epitopes, set_tcr_chains
 from catalogue.curation.trial_entry import ENTRY_FIELDS, create_trial
-from catalogue.curation.trials import (
+from catalogue.curation.trial_corrections import (
     EDITABLE_TRIAL_FIELDS,
-    NEWEST_SNAPSHOT_FIELDS,
-    import_trial_pages,
-    import_trials,
     link_trial_construct,
-    set_patients_treated,
     set_trial_targets,
     update_trial,
 )
+from catalogue.curation.trials import NEWEST_SNAPSHOT_FIELDS, import_trial_pages, import_trials
 from catalogue.errors import EditConflict, InvalidInput, NotFound, PermissionDenied
 from catalogue.prepare.files import PreparedSequences, prepare_sequences
 from catalogue.prepare.pipeline import parsing_processes

@@ -10,7 +10,8 @@ from catalogue.curation.constructs import upsert_construct, upsert_programme, up
 from catalogue.curation.patients_treated import record_result
 from catalogue.curation.programme_candidates import propose_candidate
 from catalogue.curation.sequences import write_sequences
-from catalogue.curation.trials import link_curated, write_trials
+from catalogue.curation.trial_corrections import link_curated
+from catalogue.curation.trials import write_trials
 from catalogue.prepare.files import prepare_sequences
 
 

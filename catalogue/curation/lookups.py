@@ -1,16 +1,20 @@
-"""Rows the service layer's units look up inside a caller's transaction: a live construct, a target by any of
+"""Rows the service layer's units look up inside a caller's transaction: a live construct or trial, a target by any of
 its names, the products trial classification uses. Reads only; imported by the modules that write, never the
 other way round, so the service layer has no import cycle.
 """
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from sqlalchemy import select
 from sqlmodel import Session
 
-from catalogue.db.models import Construct, CuratedProduct, Target
+from catalogue.db.models import Construct, CuratedProduct, Target, Trial
 from catalogue.errors import NotFound
 from catalogue.reference.products import FACTS, Product, merged_products, product_from_values
+
+Row = TypeVar("Row", Construct, Trial)
 
 _COLUMNS = ("name", "aliases", "patterns", "targets", "notes", *FACTS, *(f"{fact}_source" for fact in FACTS))
 
@@ -32,10 +36,19 @@ def find_target(session: Session, symbol: str) -> Target | None:
 
 def live_construct(session: Session, name: str) -> Construct:
     """The construct (not archived) of this name, or NotFound. A unit."""
-    construct = session.exec(select(Construct).where(Construct.name == name)).scalars().first()
-    if construct is None or construct.archived_at is not None:
-        raise NotFound(f"no construct named {name!r}")
-    return construct
+    return _live(session, Construct, Construct.name, name, f"no construct named {name!r}")
+
+
+def live_trial(session: Session, registry_id: str) -> Trial:
+    """The trial (not archived) with this registry ID, or NotFound. A unit."""
+    return _live(session, Trial, Trial.registry_id, registry_id, f"no trial {registry_id!r}")
+
+
+def _live(session: Session, model: type[Row], column: Any, key: str, missing: str) -> Row:
+    row = session.exec(select(model).where(column == key)).scalars().first()
+    if row is None or row.archived_at is not None:
+        raise NotFound(missing)
+    return row
 
 
 def _product_of_row(row: CuratedProduct) -> Product:

@@ -22,7 +22,9 @@ from sqlmodel import Session
 from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import Outcome, apply_values, audit_event, row_values
-from catalogue.curation.lookups import live_construct
+from catalogue.curation.lookups import live_construct, live_trial
+from catalogue.curation.values import as_of as as_of_date
+from catalogue.curation.values import participants
 from catalogue.db.models import Construct, PatientsTreatedResult, Programme, Trial
 from catalogue.errors import InvalidInput, NotFound
 
@@ -87,12 +89,7 @@ def validate_result(result: PublishedResult) -> PublishedResult:
 
 
 def _subject_row(session: Session, kind: Subject, key: str) -> Trial | Construct:
-    if kind == "construct":
-        return live_construct(session, key)
-    trial = session.exec(select(Trial).where(Trial.registry_id == key)).scalars().first()
-    if trial is None or trial.archived_at is not None:
-        raise NotFound(f"no trial {key!r}")
-    return trial
+    return live_construct(session, key) if kind == "construct" else live_trial(session, key)
 
 
 def _results_of(session: Session, kind: Subject, row_id: int) -> list[PatientsTreatedResult]:
@@ -226,3 +223,26 @@ def write_patients_treated(session, actor, kind, key, patients, source, as_of) -
     session.flush()
     audit_event(session, actor, "set patients treated", kind, key, before, row_values(row))
     return "updated"
+
+
+def set_patients_treated(
+    engine: Engine,
+    actor: Actor,
+    kind: Literal["trial", "construct", "programme"],
+    key: str,
+    patients: int | None,
+    *,
+    source: str | None,
+    as_of: str | None,
+) -> Outcome:
+    """Record how many patients were treated (a curated figure, kept apart from enrollment)."""
+    require(actor, "curator", "record patients treated")
+    where = f"{kind} {key!r}"
+    if patients is not None:
+        participants(patients, "patients treated", where)
+        if not source or not source.strip():
+            raise InvalidInput("a patients-treated figure needs its source (publication, news item, registry results)")
+        as_of = as_of_date(as_of, where)
+    with db.write_session(engine) as session:
+        return write_patients_treated(session, actor, kind, key, patients, source, as_of)
+

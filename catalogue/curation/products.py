@@ -22,7 +22,7 @@ from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import Outcome, audit_event
 from catalogue.curation.lookups import _COLUMNS, curated_products
-from catalogue.curation.trials import TrialReclassification, reclassify_trials
+from catalogue.curation.trial_reclassification import TrialReclassification, reclassify_trials
 from catalogue.db.models import CuratedProduct, Trial
 from catalogue.errors import InvalidInput
 from catalogue.reference.products import (

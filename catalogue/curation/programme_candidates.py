@@ -19,6 +19,7 @@ from sqlmodel import Session
 from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import Outcome, apply_values, audit_event, row_values
+from catalogue.curation.lookups import live_trial
 from catalogue.db.models import Programme, ProgrammeCandidate, Trial
 from catalogue.errors import InvalidInput, NotFound
 
@@ -43,13 +44,6 @@ def _programme(session: Session, name: str) -> Programme:
     return programme
 
 
-def _trial(session: Session, registry_id: str) -> Trial:
-    trial = session.exec(select(Trial).where(Trial.registry_id == registry_id)).scalars().first()
-    if trial is None or trial.archived_at is not None:
-        raise NotFound(f"no trial {registry_id!r}")
-    return trial
-
-
 def _candidate(session: Session, programme: Programme, trial: Trial) -> ProgrammeCandidate | None:
     return session.exec(
         select(ProgrammeCandidate).where(
@@ -66,7 +60,7 @@ def propose_candidate(session: Session, actor: Actor, proposal: CandidateTrial) 
     reason = " ".join((proposal.reason or "").split())
     if not reason:
         raise InvalidInput(f"candidate {proposal.registry_id} for {proposal.programme!r}: a proposal needs its reason")
-    programme, trial = _programme(session, proposal.programme), _trial(session, proposal.registry_id)
+    programme, trial = _programme(session, proposal.programme), live_trial(session, proposal.registry_id)
     key = f"{proposal.programme}: {proposal.registry_id}"
     candidate = _candidate(session, programme, trial)
     if candidate is None:
@@ -97,7 +91,7 @@ def decide_candidate(engine: Engine, actor: Actor, programme: str, registry_id: 
     if decision not in DECISIONS:
         raise InvalidInput(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
     with db.write_session(engine) as session:
-        candidate = _candidate(session, _programme(session, programme), _trial(session, registry_id))
+        candidate = _candidate(session, _programme(session, programme), live_trial(session, registry_id))
         if candidate is None:
             raise NotFound(f"trial {registry_id} is not a candidate of {programme!r}")
         if candidate.decision == decision:

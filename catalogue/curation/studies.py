@@ -20,8 +20,9 @@ from sqlmodel import Session
 from catalogue import db
 from catalogue.curation.actors import Actor, require
 from catalogue.curation.audit import Outcome, audit_event, note_change
+from catalogue.curation.lookups import live_trial
 from catalogue.db.models import Trial, TrialLink
-from catalogue.errors import InvalidInput, NotFound
+from catalogue.errors import InvalidInput
 
 PREFERRED_REGISTRY = "ClinicalTrials.gov"  # stands for its study when live: the most structured record
 
@@ -100,20 +101,13 @@ def restudy(session: Session, registry_ids: Iterable[str]) -> None:
                 note_change(session)
 
 
-def _live(session: Session, registry_id: str) -> Trial:
-    trial = session.exec(select(Trial).where(Trial.registry_id == registry_id)).scalars().first()
-    if trial is None or trial.archived_at is not None:
-        raise NotFound(f"no trial {registry_id!r}")
-    return trial
-
-
 def _set_link(engine: Engine, actor: Actor, a: str, b: str, linked: bool) -> dict[str, Any]:
     require(actor, "curator", "link registrations" if linked else "unlink registrations")
     a, b = a.strip(), b.strip()
     if a == b:
         raise InvalidInput(f"a trial cannot be {'linked' if linked else 'unlinked'} with itself ({a})")
     with db.write_session(engine) as session:
-        _live(session, a), _live(session, b)
+        live_trial(session, a), live_trial(session, b)
         first, second = _pair(a, b)
         link = session.exec(
             select(TrialLink).where(and_(TrialLink.registry_id == first, TrialLink.other_registry_id == second))

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 
 from catalogue import db
 from catalogue.curation.actors import Actor, require
-from catalogue.curation.trials import _trial_state, _TrialContext, write_trials
+from catalogue.curation.trial_links import TrialContext, trial_state
+from catalogue.curation.trials import write_trials
 from catalogue.db.models import Trial, TrialTarget
 from catalogue.drafts import TrialDraft
 from catalogue.errors import InvalidInput
@@ -97,10 +98,10 @@ def create_trial(engine: Engine, actor: Actor, registry_id: str, *, registry: st
         trial = session.exec(select(Trial).where(Trial.registry_id == canonical)).scalars().one()
         chosen = sorted({str(t).strip() for t in targets or [] if str(t).strip()})
         if chosen:  # the curator named the targets: an override, as on Curate › Trials
-            context = _TrialContext.load(session)
+            context = TrialContext.load(session)
             session.execute(delete(TrialTarget).where(TrialTarget.trial_id == trial.id))
             for symbol in chosen:
                 session.add(TrialTarget(trial_id=trial.id, target_id=context.target(session, actor, symbol, canonical).id))
             trial.targets_curated = True
             session.flush()
-        return _trial_state(session, trial) | {"registry_id": canonical, "registry": registry_name}
+        return trial_state(session, trial) | {"registry_id": canonical, "registry": registry_name}

@@ -1,20 +1,18 @@
-"""Trials: registry imports (upsert by registry ID), curators' corrections, links and patients treated.
+"""Trials from registries: a registry file or a fetched search imported (upsert by registry ID), each import
+recorded with what it did to each trial. Curators' corrections are in ``trial_corrections``; classifying stored
+trials again in ``trial_reclassification``; a trial's links to targets and constructs in ``trial_links``.
 
-Functions taking an engine are user actions. ``write_trials``, ``link_curated``, ``write_patients_treated`` and
-``live_trial`` are units: they run inside a caller's transaction and check no role (not user actions).
+Functions taking an engine are user actions. ``write_trials`` is a unit: it runs inside a caller's transaction and
+checks no role (not a user action).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from catalogue import bounds, db
@@ -26,27 +24,16 @@ from catalogue.curation.audit import (
     apply_values,
     audit_event,
     audit_rows,
-    check_version,
     plain_value,
-    row_values,
 )
-from catalogue.curation.constructs import target_row
 from catalogue.curation.import_history import field_changes, listing_of, record_import
-from catalogue.curation.lookups import classification_products, find_target, live_construct
+from catalogue.curation.lookups import classification_products
 from catalogue.curation.studies import _links_touching, link_from_secondary_ids, restudy
-from catalogue.curation.values import as_of as as_of_date
-from catalogue.curation.values import check_widths, participants, registry_date
-from catalogue.db.models import (
-    Construct,
-    Target,
-    Trial,
-    TrialConstruct,
-    TrialTarget,
-)
-from catalogue.drafts import (
-    TrialDraft,
-)
-from catalogue.errors import EditConflict, InvalidInput, NotFound
+from catalogue.curation.trial_links import TrialContext, link_trial, trial_state
+from catalogue.curation.values import check_widths
+from catalogue.db.models import Target, Trial, TrialConstruct, TrialTarget
+from catalogue.drafts import TrialDraft
+from catalogue.errors import InvalidInput
 from catalogue.parse.trial_fields import normalise_date
 from catalogue.vocabulary import ENROLLMENT_TYPES
 
@@ -120,74 +107,7 @@ def _validate_trial(draft: TrialDraft) -> None:
     except InvalidInput as error:
         raise InvalidInput(error.message, line=draft.line) from None
 
-
-@dataclass
-class _TrialContext:
-    """What a batch of trial upserts looks up once: targets and construct names by product."""
-
-    targets: dict[str, Target]
-    constructs_by_product: dict[str, int]
-
-    @classmethod
-    def load(cls, session: Session) -> "_TrialContext":
-        targets = {t.symbol: t for t in session.exec(select(Target)).scalars()}
-        by_product: dict[str, int] = {}
-        for construct in session.exec(select(Construct).where(Construct.archived_at.is_(None))).scalars():
-            for name in [construct.name, *(construct.aliases or [])]:
-                by_product[name.casefold()] = construct.id
-        return cls(targets, by_product)
-
-    def target(self, session: Session, actor: Actor, symbol: str, registry_id: str) -> Target:
-        if symbol not in self.targets:
-            self.targets[symbol] = target_row(session, symbol, actor, origin=f"classified from trial {registry_id}")
-        return self.targets[symbol]  # keyed by the name asked for, which may be an alias
-
-    def resolve(self, session: Session, symbol: str) -> str:
-        """The catalogue's own symbol for ``symbol`` (an alias resolves; an unknown one stays as it is)."""
-        if symbol in self.targets:
-            return self.targets[symbol].symbol
-        found = find_target(session, symbol)
-        return found.symbol if found is not None else symbol
-
-    def construct_ids(self, products: Iterable[str]) -> set[int]:
-        return {
-            self.constructs_by_product[p.casefold()] for p in products if p.casefold() in self.constructs_by_product
-        }
-
-
-def _trial_targets(session: Session, trial_id: int) -> list[str]:
-    return sorted(
-        session.exec(
-            select(Target.symbol)
-            .join(TrialTarget, TrialTarget.target_id == Target.id)
-            .where(TrialTarget.trial_id == trial_id)
-        ).scalars()
-    )
-
-
-def _trial_state(session: Session, trial: Trial) -> dict[str, Any]:
-    state = row_values(trial, exclude=("id", "version"))
-    state["targets"] = _trial_targets(session, trial.id)
-    return state
-
-
-def _link_trial(session: Session, actor: Actor, trial: Trial, draft: TrialDraft, context: _TrialContext) -> None:
-    if not trial.targets_curated:
-        session.execute(delete(TrialTarget).where(TrialTarget.trial_id == trial.id))
-        for symbol in sorted(set(draft.targets)):
-            target = context.target(session, actor, symbol, draft.registry_id)
-            session.add(TrialTarget(trial_id=trial.id, target_id=target.id))
-    session.execute(
-        delete(TrialConstruct).where(TrialConstruct.trial_id == trial.id, TrialConstruct.curated.is_(False))
-    )
-    curated = set(
-        session.exec(select(TrialConstruct.construct_id).where(TrialConstruct.trial_id == trial.id)).scalars()
-    )
-    for construct_id in sorted(context.construct_ids(draft.products) - curated):
-        session.add(TrialConstruct(trial_id=trial.id, construct_id=construct_id))
-
-
-def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], context: _TrialContext) -> None:
+def _insert_trials(session: Session, actor: Actor, drafts: list[TrialDraft], context: TrialContext) -> None:
     """Insert new trials, their target and construct links and their audit events, in bulk."""
     if not drafts:
         return
@@ -253,7 +173,7 @@ def _same_version_values(draft: TrialDraft, existing: Trial, values: dict[str, A
 
 
 def _update_trial(
-    session: Session, actor: Actor, draft: TrialDraft, context: _TrialContext, existing: Trial, targets: list[str],
+    session: Session, actor: Actor, draft: TrialDraft, context: TrialContext, existing: Trial, targets: list[str],
     changes: dict[str, dict] | None = None,
 ) -> Outcome:
     """Update a trial from a registry record; curated fields are kept and an older record is ignored.
@@ -273,11 +193,11 @@ def _update_trial(
     targets_differ = not existing.targets_curated and targets != wanted and not (same_version and targets)
     if not changed and not targets_differ:
         return "unchanged"
-    before = _trial_state(session, existing)
+    before = trial_state(session, existing)
     apply_values(existing, changed)
-    _link_trial(session, actor, existing, draft, context)
+    link_trial(session, actor, existing, draft, context)
     session.flush()
-    after = _trial_state(session, existing)
+    after = trial_state(session, existing)
     audit_event(session, actor, "update", "trial", draft.registry_id, before, after)
     if changes is not None:
         changes[draft.registry_id] = field_changes(before, after)
@@ -293,7 +213,7 @@ def write_trials(
     """
     for draft in drafts:
         _validate_trial(draft)
-    context = _TrialContext.load(session)
+    context = TrialContext.load(session)
     ids = [d.registry_id for d in drafts]
     existing: dict[str, Trial] = {}
     targets: dict[int, list[str]] = {}
@@ -392,222 +312,3 @@ def import_trial_pages(
                                      listing=f"ClinicalTrials.gov API v2: {query}", complete=complete)
     except InvalidInput as error:
         return FileReport(name, error=str(error))
-
-
-EDITABLE_TRIAL_FIELDS = frozenset(
-    {
-        "title",
-        "phases",
-        "overall_status",
-        "conditions",
-        "indication",
-        "indication_category",
-        "lead_sponsor",
-        "countries",
-        "start_date",
-        "enrollment_count",
-        "enrollment_type",
-        "modality",
-        "cell_source",
-    }
-)
-
-
-def update_trial(
-    engine: Engine, actor: Actor, registry_id: str, changes: dict[str, Any], *, expected_version: int
-) -> dict[str, Any]:
-    """A curator's correction of trial fields; corrected fields are kept on re-import.
-
-    Refused with :class:`EditConflict` (and the newer values) when the trial
-    changed since the editor read ``expected_version``.
-    """
-    require(actor, "curator", "edit trials")
-    unknown = set(changes) - EDITABLE_TRIAL_FIELDS
-    if unknown:
-        raise InvalidInput(f"trial {registry_id!r}: field(s) {', '.join(sorted(unknown))} cannot be edited")
-    where = f"trial {registry_id!r}"
-    if changes.get("enrollment_type", "unknown") not in ENROLLMENT_TYPES:
-        raise InvalidInput(f"{where}: enrollment type must be actual, estimated or unknown")
-    changes = dict(changes)
-    start_date = changes.get("start_date")
-    if start_date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(start_date), re.ASCII):
-        raise InvalidInput(f"{where}: start date {start_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
-    if "start_date" in changes:
-        changes["start_date"] = registry_date(start_date, "start date", where)
-    if "enrollment_count" in changes:
-        changes["enrollment_count"] = participants(changes["enrollment_count"], "enrollment", where)
-    check_widths(Trial, {k: v for k, v in changes.items() if isinstance(v, str)}, where)
-    try:
-        with db.write_session(engine) as session:
-            trial = live_trial(session, registry_id)
-            check_version("trial", registry_id, trial.version, expected_version, lambda: _trial_state(session, trial))
-            before = _trial_state(session, trial)
-            values = dict(changes)
-            if "start_date" in values:
-                values["start_year"] = int(values["start_date"][:4]) if values["start_date"] else None
-            if not apply_values(trial, values):
-                return {}
-            trial.curated_fields = sorted(set(trial.curated_fields or []) | set(changes))
-            session.flush()
-            after = _trial_state(session, trial)
-            audit_event(session, actor, "update", "trial", registry_id, before, after)
-            return after | {"version": trial.version}
-    except StaleDataError as error:
-        with db.read_session(engine) as session:
-            current = _trial_state(session, live_trial(session, registry_id))
-        raise EditConflict(
-            f"trial {registry_id!r} was changed by someone else while you saved; reload", current=current
-        ) from error
-
-
-def set_trial_targets(engine: Engine, actor: Actor, registry_id: str, symbols: list[str]) -> Outcome:
-    """A curator's override of a trial's targets; it survives re-import."""
-    require(actor, "curator", "override trial targets")
-    with db.write_session(engine) as session:
-        trial = live_trial(session, registry_id)
-        before = _trial_state(session, trial) | {"targets_curated": trial.targets_curated}
-        if before["targets"] == sorted(set(symbols)) and trial.targets_curated:
-            return "unchanged"
-        session.execute(delete(TrialTarget).where(TrialTarget.trial_id == trial.id))
-        context = _TrialContext.load(session)
-        for symbol in sorted(set(symbols)):
-            session.add(
-                TrialTarget(trial_id=trial.id, target_id=context.target(session, actor, symbol, registry_id).id)
-            )
-        trial.targets_curated = True
-        session.flush()
-        audit_event(session, actor, "override targets", "trial", registry_id, before, _trial_state(session, trial))
-        return "updated"
-
-
-@dataclass(frozen=True)
-class TrialReclassification:
-    """What classifying a stored trial again changed (or why it was not classified again)."""
-
-    registry_id: str
-    targets_before: list[str]
-    targets_after: list[str]
-    products_before: list[str]
-    products_after: list[str]
-    modality_before: str | None
-    modality_after: str | None
-    target_evidence: dict[str, list[str]]
-    note: str | None = None  # e.g. "targets kept: a curator's override"
-
-    @property
-    def changed(self) -> bool:
-        return (self.targets_before, self.products_before, self.modality_before) != (
-            self.targets_after, self.products_after, self.modality_after
-        )
-
-
-def reclassify_trials(
-    session: Session, actor: Actor, trials: Iterable[Trial], products: tuple, reason: str
-) -> list[TrialReclassification]:
-    """Classify stored trials again from their stored text with ``products``; write what changed.
-
-    A curator's target override and corrected modality are kept. A trial whose targets came
-    from its summary, stored before summaries were kept, is not classified again (it would lose
-    them): it is reported, to be re-imported. Each changed trial gets one audit event.
-    """
-    from catalogue.parse.trial_classification import classify_trial
-
-    context = _TrialContext.load(session)
-    results: list[TrialReclassification] = []
-    for trial in trials:
-        before = _trial_state(session, trial)
-        old_evidence = trial.target_evidence or {}
-        if trial.summary is None and any(w.startswith("summary:") for ws in old_evidence.values() for w in ws):
-            results.append(TrialReclassification(
-                trial.registry_id, before["targets"], before["targets"], list(trial.products or []),
-                list(trial.products or []), trial.modality, trial.modality, old_evidence,
-                note="not classified again: its targets came from a summary this catalogue did not store; re-import the record",
-            ))
-            continue
-        found = classify_trial(trial.title, trial.interventions or [], trial.conditions or [], trial.summary, products)
-        values = {"products": found.products or None, "target_evidence": found.evidence or None}
-        if "modality" not in (trial.curated_fields or []):
-            values["modality"] = found.modality
-        changed = {k: v for k, v in values.items() if getattr(trial, k) != v}
-        wanted = sorted({context.resolve(session, s) for s in found.targets})
-        targets_differ = not trial.targets_curated and before["targets"] != wanted
-        note = "targets kept: a curator's override" if trial.targets_curated and before["targets"] != wanted else None
-        if changed or targets_differ:
-            apply_values(trial, changed)
-            draft = TrialDraft(registry=trial.registry_name, registry_id=trial.registry_id, targets=found.targets,
-                               products=found.products)
-            _link_trial(session, actor, trial, draft, context)
-            session.flush()
-            after = _trial_state(session, trial)
-            audit_event(session, actor, "reclassify", "trial", trial.registry_id, before, after, summary=reason)
-        else:
-            after = before
-        results.append(TrialReclassification(
-            trial.registry_id, before["targets"], after["targets"], list(before["products"] or []),
-            list(after["products"] or []), before["modality"], after["modality"], dict(after["target_evidence"] or {}),
-            note=note,
-        ))
-    return results
-
-
-def live_trial(session: Session, registry_id: str) -> Trial:
-    """The trial (not archived) with this registry ID, or NotFound. A unit."""
-    trial = session.exec(select(Trial).where(Trial.registry_id == registry_id)).scalars().first()
-    if trial is None or trial.archived_at is not None:
-        raise NotFound(f"no trial {registry_id!r}")
-    return trial
-
-
-def link_trial_construct(engine: Engine, actor: Actor, registry_id: str, construct_name: str) -> Outcome:
-    """A curator's link between a trial and a construct; it survives re-import."""
-    require(actor, "curator", "link trials to constructs")
-    with db.write_session(engine) as session:
-        return link_curated(session, actor, registry_id, construct_name)
-
-
-def link_curated(session: Session, actor: Actor, registry_id: str, construct_name: str) -> Outcome:
-    """A curated trial-construct link, audited. A unit: runs inside the caller's transaction."""
-    trial = live_trial(session, registry_id)
-    construct = live_construct(session, construct_name)
-    link = session.get(TrialConstruct, (trial.id, construct.id))
-    if link is not None and link.curated:
-        return "unchanged"
-    if link is None:
-        session.add(TrialConstruct(trial_id=trial.id, construct_id=construct.id, curated=True))
-    else:
-        link.curated = True
-    session.flush()
-    audit_event(session, actor, "link", "trial", registry_id, None, {"construct": construct_name})
-    return "created"
-
-
-def set_patients_treated(
-    engine: Engine,
-    actor: Actor,
-    kind: Literal["trial", "construct", "programme"],
-    key: str,
-    patients: int | None,
-    *,
-    source: str | None,
-    as_of: str | None,
-) -> Outcome:
-    """Record how many patients were treated (a curated figure, kept apart from enrollment)."""
-    require(actor, "curator", "record patients treated")
-    where = f"{kind} {key!r}"
-    if patients is not None:
-        participants(patients, "patients treated", where)
-        if not source or not source.strip():
-            raise InvalidInput("a patients-treated figure needs its source (publication, news item, registry results)")
-        as_of = as_of_date(as_of, where)
-    with db.write_session(engine) as session:
-        return write_patients_treated(session, actor, kind, key, patients, source, as_of)
-
-
-def write_patients_treated(session: Session, actor: Actor, kind: str, key: str, patients: int | None,
-                           source: str | None, as_of: str | None) -> Outcome:
-    """Set a trial's, construct's or programme's patients-treated figure, audited. A unit: runs inside the
-    caller's transaction (the action :func:`set_patients_treated` validates first). On a trial or construct
-    the figure is a published result (:mod:`catalogue.curation.patients_treated`)."""
-    from catalogue.curation.patients_treated import write_patients_treated as write_figure
-
-    return write_figure(session, actor, kind, key, patients, source, as_of)
