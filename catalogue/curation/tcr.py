@@ -7,8 +7,9 @@ value refuses the whole action and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
@@ -24,18 +25,22 @@ from catalogue.errors import InvalidInput
 from catalogue.parse.tcr_facts import validate_epitope, validate_tcr_chain
 
 HLA_PRESENTED = "HLA-presented"
+Draft = TypeVar("Draft", EpitopeDraft, TcrChainDraft)
 _EPITOPE_FIELDS = ("antigen", "peptide", "hla", "uniprot", "peptide_start", "peptide_end", "source")
 _CHAIN_FIELDS = ("chain", "v_gene", "v_allele", "j_gene", "j_allele", "cdr3", "constant", "start", "end", "species",
                  "note")
 
 
-def _validated_epitopes(construct_name: str, drafts: list[EpitopeDraft]) -> list[EpitopeDraft]:
+def _validated(
+    construct_name: str, what: str, drafts: list[Draft], validate: Callable[[Draft], Draft]
+) -> list[Draft]:
+    """Each draft validated, or the first that is not, numbered (``construct 'x', epitope 2: ...``)."""
     valid = []
     for number, draft in enumerate(drafts, start=1):
         try:
-            valid.append(validate_epitope(draft))
+            valid.append(validate(draft))
         except InvalidInput as error:
-            raise InvalidInput(f"construct {construct_name!r}, epitope {number}: {error}") from None
+            raise InvalidInput(f"construct {construct_name!r}, {what} {number}: {error}") from None
     return valid
 
 
@@ -82,7 +87,7 @@ def _write_epitopes(session: Session, actor: Actor, construct: Construct, drafts
 def set_epitopes(engine: Engine, actor: Actor, construct_name: str, epitopes: list[EpitopeDraft]) -> Outcome:
     """Replace what a construct recognises (its epitopes); each antigen becomes one of its targets."""
     require(actor, "curator", "edit epitopes")
-    valid = _validated_epitopes(construct_name, epitopes)
+    valid = _validated(construct_name, "epitope", epitopes, validate_epitope)
     with db.write_session(engine) as session:
         return _write_epitopes(session, actor, live_construct(session, construct_name), valid)
 
@@ -90,7 +95,7 @@ def set_epitopes(engine: Engine, actor: Actor, construct_name: str, epitopes: li
 def add_epitope(engine: Engine, actor: Actor, construct_name: str, epitope: EpitopeDraft) -> Outcome:
     """Add one epitope to a construct (an identical one already there changes nothing)."""
     require(actor, "curator", "edit epitopes")
-    (valid,) = _validated_epitopes(construct_name, [epitope])
+    (valid,) = _validated(construct_name, "epitope", [epitope], validate_epitope)
     with db.write_session(engine) as session:
         construct = live_construct(session, construct_name)
         current = [EpitopeDraft(**state) for state in _epitope_state(session, construct)]
@@ -115,12 +120,7 @@ def set_tcr_chains(engine: Engine, actor: Actor, construct_name: str, chains: li
     chain type, V and J genes, CDR3, constant region. An empty list removes the curated chains.
     """
     require(actor, "curator", "edit TCR chains")
-    valid = []
-    for number, draft in enumerate(chains, start=1):
-        try:
-            valid.append(validate_tcr_chain(draft))
-        except InvalidInput as error:
-            raise InvalidInput(f"construct {construct_name!r}, chain {number}: {error}") from None
+    valid = _validated(construct_name, "chain", chains, validate_tcr_chain)
     with db.write_session(engine) as session:
         construct = live_construct(session, construct_name)
         before = _chain_state(session, construct, "curated")

@@ -73,9 +73,7 @@ def _draft(registry: str, registry_id: str, fields: dict[str, Any], actor: Actor
         lead_sponsor=(fields.get("lead_sponsor") or "").strip() or None, countries=texts("countries"),
         start_date=start, enrollment_count=count,
         enrollment_type=enrollment_type_of(fields.get("enrollment_type")) if count is not None else "unknown",
-        targets=classification.targets, target_evidence=classification.evidence, modality=classification.modality,
-        cell_source=classification.cell_source, products=classification.products,
-        record_source=f"entered by {actor.name}", secondary_ids=secondary, url=url,
+        **classification.draft_fields(), record_source=f"entered by {actor.name}", secondary_ids=secondary, url=url,
     )
 
 

@@ -44,6 +44,7 @@ import defusedxml.ElementTree as SafeElementTree
 
 from catalogue.drafts import TrialDraft
 from catalogue.errors import InvalidInput
+from catalogue.parse.csv_errors import csv_rows
 from catalogue.parse.registry_ids import normalise_registry_id, registry_ids_in, registry_named
 from catalogue.parse.trial_classification import classify_trial
 from catalogue.parse.trial_fields import (
@@ -190,19 +191,7 @@ def parse_ictrp_csv(text: str, file_name: str, record_source: str) -> list[Trial
         raise InvalidInput(f"malformed CSV header: {exc}", file=file_name, line=1) from None
     keys = [_key(h) for h in header]
     drafts = []
-    row_start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InvalidInput(f"malformed CSV: {exc}", file=file_name, line=row_start) from None
-        line, row_start = row_start, reader.line_num + 1
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) != len(keys):
-            raise InvalidInput(f"the row has {len(row)} fields, the header has {len(keys)}", file=file_name, line=line)
+    for line, row in csv_rows(reader, file_name, len(keys)):
         fields: dict[str, list[str]] = {}
         for key, cell in zip(keys, row):
             _add(fields, key, [cell.strip()] if cell.strip() else [])
@@ -362,11 +351,7 @@ def _draft(fields: dict[str, list[str]], where: dict[str, Any], record_source: s
         last_update=refreshed,
         enrollment_count=count,
         enrollment_type=enrollment_type_of(kind) if count is not None else "unknown",
-        targets=classification.targets,
-        target_evidence=classification.evidence,
-        modality=classification.modality,
-        cell_source=classification.cell_source,
-        products=classification.products,
+        **classification.draft_fields(),
         record_source=record_source,
         snapshot_date=exported,
         line=line,

@@ -34,13 +34,24 @@ def normalise_peptide(peptide: str) -> str:
     text = (peptide or "").strip().upper()
     if not text:
         raise InvalidInput("an epitope needs a peptide")
+    named = f"peptide {peptide!r}"
+    _check_amino_acids(text, named)
+    _check_length(text, named, PEPTIDE_LENGTH, "an epitope")
+    return text
+
+
+def _check_amino_acids(text: str, named: str) -> None:
+    """Refuse ``text`` (called ``named`` in the message) unless it is only standard amino acids."""
     wrong = sorted(set(text) - AMINO_ACIDS)
     if wrong:
-        raise InvalidInput(f"peptide {peptide!r} has letters that are not amino acids: {''.join(wrong)}")
-    low, high = PEPTIDE_LENGTH
+        raise InvalidInput(f"{named} has letters that are not amino acids: {''.join(wrong)}")
+
+
+def _check_length(text: str, named: str, length: tuple[int, int], holder: str) -> None:
+    """Refuse ``text`` unless its length is within ``length``, the residues ``holder`` has."""
+    low, high = length
     if not low <= len(text) <= high:
-        raise InvalidInput(f"peptide {peptide!r} has {len(text)} residues; an epitope has {low} to {high}")
-    return text
+        raise InvalidInput(f"{named} has {len(text)} residues; {holder} has {low} to {high}")
 
 
 def normalise_hla(allele: str) -> str:
@@ -82,17 +93,13 @@ def normalise_cdr3(cdr3: str | None) -> str | None:
     """A CDR3 junction as TCR databases write it: Cys ... Phe/Trp, 5-30 amino acids; None stays None."""
     if cdr3 is None or not cdr3.strip():
         return None
-    text = cdr3.strip().upper()
-    wrong = sorted(set(text) - AMINO_ACIDS)
-    if wrong:
-        raise InvalidInput(f"CDR3 {cdr3!r} has letters that are not amino acids: {''.join(wrong)}")
+    text, named = cdr3.strip().upper(), f"CDR3 {cdr3!r}"
+    _check_amino_acids(text, named)
     if not text.startswith("C"):
         raise InvalidInput(f"CDR3 {cdr3!r} does not start with the conserved Cys (write the junction C...F/W)")
     if text[-1] not in "FW":
         raise InvalidInput(f"CDR3 {cdr3!r} does not end with the J-motif Phe or Trp (write the junction C...F/W)")
-    low, high = CDR3_LENGTH
-    if not low <= len(text) <= high:
-        raise InvalidInput(f"CDR3 {cdr3!r} has {len(text)} residues; a CDR3 junction has {low} to {high}")
+    _check_length(text, named, CDR3_LENGTH, "a CDR3 junction")
     return text
 
 

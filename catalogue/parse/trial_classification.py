@@ -53,6 +53,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from catalogue.parse.tcr_products import tcr_product_pattern, tcr_products
 from catalogue.reference.products import Product, reference_products
@@ -255,6 +256,11 @@ class TrialClassification:
     modality: str | None = None
     cell_source: str | None = None
     products: list[str] = field(default_factory=list)
+
+    def draft_fields(self) -> dict[str, Any]:
+        """The classification as the fields of a ``TrialDraft`` (every registry reader fills them alike)."""
+        return {"targets": self.targets, "target_evidence": self.evidence, "modality": self.modality,
+                "cell_source": self.cell_source, "products": self.products}
 
 
 @dataclass

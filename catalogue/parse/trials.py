@@ -34,7 +34,7 @@ from typing import Any
 
 from catalogue.drafts import TrialDraft
 from catalogue.errors import InvalidInput
-from catalogue.parse.csv_errors import csv_problem
+from catalogue.parse.csv_errors import csv_problem, csv_rows
 from catalogue.parse.ictrp import is_ictrp_header, parse_ictrp_csv, parse_ictrp_xml
 from catalogue.parse.registry_ids import registry_ids_in
 from catalogue.parse.trial_classification import classify_trial
@@ -184,11 +184,7 @@ def _draft(
         last_update=updated,
         enrollment_count=count,
         enrollment_type=enrollment_type_of(enrollment_type) if count is not None or enrollment_type else "unknown",
-        targets=classification.targets,
-        target_evidence=classification.evidence,
-        modality=classification.modality,
-        cell_source=classification.cell_source,
-        products=classification.products,
+        **classification.draft_fields(),
         record_source=record_source,
         snapshot_date=snap,
         line=line,
@@ -250,24 +246,8 @@ def _parse_csv(text: str, file_name: str, record_source: str) -> list[TrialDraft
     duplicated = sorted({h for h in header if header.count(h) > 1 and h})
     if duplicated:
         raise InvalidInput(f"duplicated column(s): {', '.join(duplicated)}", file=file_name, line=1)
-    width = len(header)
     drafts: list[TrialDraft] = []
-    row_start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise InvalidInput(f"malformed CSV: {csv_problem(exc)}", file=file_name, line=row_start) from None
-        line = row_start
-        row_start = reader.line_num + 1
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) != width:
-            raise InvalidInput(
-                f"the row has {len(row)} fields, the header has {width}", file=file_name, line=line
-            )
+    for line, row in csv_rows(reader, file_name, len(header)):
         record = dict(zip(header, row))
         drafts.append(row_to_draft(record, file_name, record_source, line))
     if not drafts:
