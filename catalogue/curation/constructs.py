@@ -253,9 +253,9 @@ def _write_draft_epitopes(session: Session, actor: Actor, construct: Construct, 
     """A draft's epitopes (the demo's TCR-T facts) written; a draft without epitopes leaves them as they are."""
     if not draft.epitopes:
         return None
-    from catalogue.curation.tcr import _validated_epitopes, _write_epitopes
+    from catalogue.curation.tcr import validated_epitopes, write_epitopes
 
-    return _write_epitopes(session, actor, construct, _validated_epitopes(draft.name, draft.epitopes))
+    return write_epitopes(session, actor, construct, validated_epitopes(draft.name, draft.epitopes))
 
 
 def save_construct(engine: Engine, actor: Actor, draft: ConstructDraft) -> Outcome:

@@ -31,7 +31,7 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def _links_touching(session: Session, registry_ids: Iterable[str], *, linked_only: bool) -> list[TrialLink]:
+def links_touching(session: Session, registry_ids: Iterable[str], *, linked_only: bool) -> list[TrialLink]:
     ids = sorted(set(registry_ids))
     rows: dict[int, TrialLink] = {}
     for start in range(0, len(ids), 500):
@@ -52,7 +52,7 @@ def link_from_secondary_ids(session: Session, pairs: Iterable[tuple[str, str]]) 
     if not wanted:
         return
     ids = {i for pair in wanted for i in pair}
-    known = {(link.registry_id, link.other_registry_id) for link in _links_touching(session, ids, linked_only=False)}
+    known = {(link.registry_id, link.other_registry_id) for link in links_touching(session, ids, linked_only=False)}
     new = sorted(wanted - known)
     if new:
         db.insert_rows(session, TrialLink.__table__, [
@@ -73,7 +73,7 @@ def restudy(session: Session, registry_ids: Iterable[str]) -> None:
         seen, frontier = {seed}, {seed}
         while frontier:
             reached = set()
-            for link in _links_touching(session, frontier, linked_only=True):
+            for link in links_touching(session, frontier, linked_only=True):
                 reached.update((link.registry_id, link.other_registry_id))
             frontier = reached - seen
             seen |= frontier

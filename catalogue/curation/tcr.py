@@ -31,6 +31,11 @@ _CHAIN_FIELDS = ("chain", "v_gene", "v_allele", "j_gene", "j_allele", "cdr3", "c
                  "note")
 
 
+def validated_epitopes(construct_name: str, drafts: list[EpitopeDraft]) -> list[EpitopeDraft]:
+    """A construct's epitopes normalised, or the first that is not valid, numbered. A unit's check."""
+    return _validated(construct_name, "epitope", drafts, validate_epitope)
+
+
 def _validated(
     construct_name: str, what: str, drafts: list[Draft], validate: Callable[[Draft], Draft]
 ) -> list[Draft]:
@@ -69,7 +74,7 @@ def _link_antigen_target(session: Session, actor: Actor, construct: Construct, a
         session.add(ConstructTarget(construct_id=construct.id, target_id=target.id, position=position))
 
 
-def _write_epitopes(session: Session, actor: Actor, construct: Construct, drafts: list[EpitopeDraft]) -> Outcome:
+def write_epitopes(session: Session, actor: Actor, construct: Construct, drafts: list[EpitopeDraft]) -> Outcome:
     """Replace a construct's epitopes with ``drafts`` (already validated); audit the change."""
     before = _epitope_state(session, construct)
     after = [{key: getattr(d, key) for key in _EPITOPE_FIELDS} for d in drafts]
@@ -87,21 +92,21 @@ def _write_epitopes(session: Session, actor: Actor, construct: Construct, drafts
 def set_epitopes(engine: Engine, actor: Actor, construct_name: str, epitopes: list[EpitopeDraft]) -> Outcome:
     """Replace what a construct recognises (its epitopes); each antigen becomes one of its targets."""
     require(actor, "curator", "edit epitopes")
-    valid = _validated(construct_name, "epitope", epitopes, validate_epitope)
+    valid = validated_epitopes(construct_name, epitopes)
     with db.write_session(engine) as session:
-        return _write_epitopes(session, actor, live_construct(session, construct_name), valid)
+        return write_epitopes(session, actor, live_construct(session, construct_name), valid)
 
 
 def add_epitope(engine: Engine, actor: Actor, construct_name: str, epitope: EpitopeDraft) -> Outcome:
     """Add one epitope to a construct (an identical one already there changes nothing)."""
     require(actor, "curator", "edit epitopes")
-    (valid,) = _validated(construct_name, "epitope", [epitope], validate_epitope)
+    (valid,) = validated_epitopes(construct_name, [epitope])
     with db.write_session(engine) as session:
         construct = live_construct(session, construct_name)
         current = [EpitopeDraft(**state) for state in _epitope_state(session, construct)]
         if valid in current:
             return "unchanged"
-        _write_epitopes(session, actor, construct, current + [valid])
+        write_epitopes(session, actor, construct, current + [valid])
         return "created"
 
 

@@ -28,7 +28,7 @@ from catalogue.curation.audit import (
 )
 from catalogue.curation.import_history import field_changes, listing_of, record_import
 from catalogue.curation.lookups import classification_products
-from catalogue.curation.studies import _links_touching, link_from_secondary_ids, restudy
+from catalogue.curation.studies import link_from_secondary_ids, links_touching, restudy
 from catalogue.curation.trial_links import TrialContext, link_trial, trial_state
 from catalogue.curation.values import check_widths
 from catalogue.db.models import Target, Trial, TrialConstruct, TrialTarget
@@ -252,7 +252,7 @@ def _link_registrations(session: Session, drafts: list[TrialDraft], created: set
     if pairs:
         link_from_secondary_ids(session, pairs)
     if created:
-        restudy(session, {i for link in _links_touching(session, created, linked_only=True)
+        restudy(session, {i for link in links_touching(session, created, linked_only=True)
                           for i in (link.registry_id, link.other_registry_id)})
 
 
