@@ -15,7 +15,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -111,16 +111,9 @@ def main_options(
     ctx.obj = Context(database, user)
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def emit_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=_json_default))
+    """``value`` (a read model or plain values) as the ``--json`` output, through the one serializer."""
+    typer.echo(json.dumps(read.to_json(value), indent=2, ensure_ascii=False))
 
 
 def fail(message: str, code: int) -> None:
@@ -194,7 +187,10 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
                        f"(programme total; {programme['patients_treated_source']})")
 
 
-def _print_mapping(mapping: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
+def _print_mapping(mapping: dict[str, Any] | read.ReadModel, skip: tuple[str, ...] = ()) -> None:
+    """A read model's fields (or a mapping's items), one a line, lists joined."""
+    if isinstance(mapping, read.ReadModel):
+        mapping = {name: getattr(mapping, name) for name in mapping.field_names()}
     for key, value in mapping.items():
         if key in skip:
             continue

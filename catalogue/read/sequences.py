@@ -10,11 +10,28 @@ from sqlalchemy.engine import Engine
 
 from catalogue.db.models import Construct, Domain, SequenceRecord
 from catalogue.read.cache import revision_cached
+from catalogue.read.models import SequenceRecordDetail
 from catalogue.read.sql import _live_construct, _live_record
 
 
+_DOMAIN_COLUMNS = (
+    Domain.kind, Domain.label, Domain.start, Domain.end, Domain.strand, Domain.source, Domain.protein_start,
+    Domain.protein_end, Domain.frame, Domain.identity, Domain.score, Domain.reference, Domain.binder_checksum,
+)
+
+
+def stored_domains(connection, record_id: int, *, with_note: bool = False) -> list[dict[str, Any]]:
+    """A sequence record's stored domains in order along it (curated, detected and annotated alike), as rows;
+    ``with_note`` adds each domain's note (the sequence view shows it; ``show construct --json`` does not)."""
+    columns = (*_DOMAIN_COLUMNS, Domain.note) if with_note else _DOMAIN_COLUMNS
+    rows = connection.execute(
+        select(*columns).where(Domain.sequence_record_id == record_id).order_by(Domain.position)
+    )
+    return [dict(row._mapping) for row in rows]
+
+
 @revision_cached
-def sequence_record(engine: Engine, record_id: int) -> dict[str, Any] | None:
+def sequence_record(engine: Engine, record_id: int) -> SequenceRecordDetail | None:
     """One sequence record with its sequence and domains (for the sequence view and the domain map)."""
     with engine.connect() as connection:
         row = connection.execute(
@@ -30,45 +47,35 @@ def sequence_record(engine: Engine, record_id: int) -> dict[str, Any] | None:
         ).first()
         if row is None:
             return None
-        record = dict(row._mapping)
-        record["domains"] = [
-            dict(d._mapping)
-            for d in connection.execute(
-                select(
-                    Domain.kind, Domain.label, Domain.start, Domain.end, Domain.strand, Domain.source,
-                    Domain.protein_start, Domain.protein_end, Domain.frame, Domain.identity, Domain.score,
-                    Domain.reference, Domain.binder_checksum, Domain.note,
-                )
-                .where(Domain.sequence_record_id == record_id)
-                .order_by(Domain.position)
-            )
-        ]
-    return record
+        return SequenceRecordDetail.from_values(
+            row._mapping, domains=stored_domains(connection, record_id, with_note=True)
+        )
 
 
-def _stored_draft(record: dict[str, Any], domains: list[dict[str, Any]]):
-    """A stored record and its domains as a :class:`~catalogue.drafts.SequenceDraft` (what the exporters write)."""
+def _stored_draft(record, domains: list[dict[str, Any]]):
+    """A stored record (its columns as attributes) and its domains as a :class:`~catalogue.drafts.SequenceDraft`
+    (what the exporters write)."""
     from catalogue.drafts import DomainDraft, SequenceDraft
 
     domain_fields = set(DomainDraft.__dataclass_fields__)
     return SequenceDraft(
-        file_name=record["file_name"],
-        record_id=record["record_id"],
-        format=record["format"],
-        molecule=record["molecule"],
-        sequence=record["sequence"],
-        topology=record["topology"],
-        description=record["description"],
-        checksum=record["checksum"],
+        file_name=record.file_name,
+        record_id=record.record_id,
+        format=record.format,
+        molecule=record.molecule,
+        sequence=record.sequence,
+        topology=record.topology,
+        description=record.description,
+        checksum=record.checksum,
         domains=[DomainDraft(**{k: v for k, v in d.items() if k in domain_fields}) for d in domains],
-        warnings=list(record["warnings"] or []),
+        warnings=list(record.warnings or []),
     )
 
 
 def sequence_record_draft(engine: Engine, record_id: int):
     """One stored record as a SequenceDraft."""
     record = sequence_record(engine, record_id)
-    return None if record is None else _stored_draft(record, record["domains"])
+    return None if record is None else _stored_draft(record, record.domains)
 
 
 def stored_drafts(engine: Engine) -> list[tuple[str, int, Any]]:
@@ -84,7 +91,7 @@ def stored_drafts(engine: Engine) -> list[tuple[str, int, Any]]:
         for row in connection.execute(select(Domain).order_by(Domain.sequence_record_id, Domain.position)):
             domains.setdefault(row.sequence_record_id, []).append(dict(row._mapping))
     return [
-        (row.construct_name, row.id, _stored_draft(row._mapping, domains.get(row.id, [])))
+        (row.construct_name, row.id, _stored_draft(row, domains.get(row.id, [])))
         for row in records
     ]
 

@@ -46,7 +46,7 @@ def _json_value(text: str | None) -> Any:
     return json.loads(text)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class TablePage:
     """One page of a filtered table: its rows, and how many rows match in all."""
 

@@ -130,7 +130,7 @@ def _correct_fields(visitor: identity.Visitor, registry_id: str) -> None:
     version_key = f"trial_version::{registry_id}"
     if version_key not in st.session_state:
         detail = read.trial_detail(store.engine(), registry_id)
-        st.session_state[version_key] = (detail["version"], detail)
+        st.session_state[version_key] = (detail.version, detail)
     version, shown = st.session_state[version_key]
     corrected = ", ".join(shown["curated_fields"] or []) or "none yet"
     st.caption(f"Editing version {version:d}. Corrected fields are kept when the registry record is re-imported "
@@ -172,10 +172,10 @@ def _save_corrections(visitor: identity.Visitor, registry_id: str, shown: dict[s
 
 def _override_targets(visitor: identity.Visitor, registry_id: str, detail: dict[str, Any]) -> None:
     st.markdown("**Targets**")
-    note = ("a curator's override" if detail["targets_curated"] else "inferred from the registry text")
-    st.caption(f"Now {widgets.escaped(widgets.shown(detail['targets']))} ({widgets.escaped(note)}). Saving replaces them; the "
+    note = ("a curator's override" if detail.targets_curated else "inferred from the registry text")
+    st.caption(f"Now {widgets.escaped(widgets.shown(detail.targets))} ({widgets.escaped(note)}). Saving replaces them; the "
                "override survives re-import.")
-    chosen = st.multiselect("Targets", read.target_symbols(store.engine()), default=detail["targets"],
+    chosen = st.multiselect("Targets", read.target_symbols(store.engine()), default=detail.targets,
                             key=f"trial_targets_{registry_id}", label_visibility="collapsed",
                             placeholder="Choose targets")
     if st.button("Save targets", key="save_trial_targets"):
@@ -192,9 +192,9 @@ def _override_targets(visitor: identity.Visitor, registry_id: str, detail: dict[
 
 def _link_construct(visitor: identity.Visitor, registry_id: str, detail: dict[str, Any]) -> None:
     st.markdown("**Linked constructs**")
-    linked = [f"{c['name']} ({'curated' if c['curated'] else 'by product name'})" for c in detail["constructs"]]
+    linked = [f"{c.name} ({'curated' if c.curated else 'by product name'})" for c in detail.constructs]
     st.caption(f"Now {widgets.escaped(', '.join(linked) or 'none')}. A curated link survives re-import.")
-    linked_names = {c["name"] for c in detail["constructs"] if c["curated"]}
+    linked_names = {c.name for c in detail.constructs if c.curated}
     names = [n for n in widgets.construct_options("link_construct") if n not in linked_names]
     name = st.selectbox("Construct", names, index=None, placeholder="Choose a construct", key="link_construct",
                         label_visibility="collapsed")
