@@ -25,7 +25,7 @@ from catalogue.read.cache import revision_cached
 from catalogue.read.facets import CONSTRUCT_FACETS
 from catalogue.read.models import ChainDomain, ConstructDetail, EpitopeDetail, LinkedTrial, TcrChainDetail
 from catalogue.read.sequences import stored_domains
-from catalogue.read.sql import TablePage, _live_construct, _live_record, _live_study, _live_trial
+from catalogue.read.sql import TablePage, _live_construct, _live_record, _live_study, _live_trial, columns_of
 
 # --- constructs -------------------------------------------------------------------------
 
@@ -74,12 +74,8 @@ def construct_detail(engine: Engine, name: str) -> ConstructDetail | None:
             studies[row.registry_id] = LinkedTrial.from_values(dict(row._mapping) | {"curated": curated})
         records = []
         for record in connection.execute(
-            select(
-                SequenceRecord.id, SequenceRecord.file_name, SequenceRecord.record_id, SequenceRecord.description,
-                SequenceRecord.format, SequenceRecord.molecule, SequenceRecord.topology, SequenceRecord.length,
-                SequenceRecord.checksum, SequenceRecord.warnings, SequenceRecord.imported_at,
-                SequenceRecord.imported_by, SequenceRecord.version,
-            )
+            select(*columns_of(SequenceRecord, "id file_name record_id description format molecule topology length "
+                                               "checksum warnings imported_at imported_by version"))
             .where(SequenceRecord.construct_id == construct_id, _live_record)
             .order_by(SequenceRecord.imported_at, SequenceRecord.id)
         ):

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from catalogue.db.models import Construct, Domain, SequenceRecord
 from catalogue.read.cache import revision_cached
 from catalogue.read.models import SequenceRecordDetail
-from catalogue.read.sql import _live_construct, _live_record
+from catalogue.read.sql import _live_construct, _live_record, columns_of
 
 
 _DOMAIN_COLUMNS = (
@@ -36,10 +36,8 @@ def sequence_record(engine: Engine, record_id: int) -> SequenceRecordDetail | No
     with engine.connect() as connection:
         row = connection.execute(
             select(
-                SequenceRecord.id, SequenceRecord.file_name, SequenceRecord.record_id, SequenceRecord.description,
-                SequenceRecord.format, SequenceRecord.molecule, SequenceRecord.topology, SequenceRecord.length,
-                SequenceRecord.sequence, SequenceRecord.checksum, SequenceRecord.warnings,
-                SequenceRecord.imported_at, SequenceRecord.imported_by, SequenceRecord.archived_at,
+                *columns_of(SequenceRecord, "id file_name record_id description format molecule topology length "
+                                            "sequence checksum warnings imported_at imported_by archived_at"),
                 Construct.name.label("construct"),
             )
             .join(Construct, Construct.id == SequenceRecord.construct_id)
@@ -106,22 +104,18 @@ def original_file(engine: Engine, record_id: int) -> tuple[str, bytes] | None:
     return (row[0], bytes(row[1])) if row else None
 
 
+#: The columns of :func:`sequence_history`.
+HISTORY_COLUMNS = "id file_name record_id format molecule length checksum imported_at imported_by archived_at version"
+
+
 @revision_cached
 def sequence_history(engine: Engine, name: str) -> pd.DataFrame:
     """Every sequence record a construct has had, archived ones included, oldest first."""
     with engine.connect() as connection:
         rows = connection.execute(
-            select(
-                SequenceRecord.id, SequenceRecord.file_name, SequenceRecord.record_id, SequenceRecord.format,
-                SequenceRecord.molecule, SequenceRecord.length, SequenceRecord.checksum, SequenceRecord.imported_at,
-                SequenceRecord.imported_by, SequenceRecord.archived_at, SequenceRecord.version,
-            )
+            select(*columns_of(SequenceRecord, HISTORY_COLUMNS))
             .join(Construct, Construct.id == SequenceRecord.construct_id)
             .where(Construct.name == name)
             .order_by(SequenceRecord.imported_at, SequenceRecord.id)
         ).all()
-    return pd.DataFrame(
-        [dict(r._mapping) for r in rows],
-        columns=["id", "file_name", "record_id", "format", "molecule", "length", "checksum", "imported_at",
-                 "imported_by", "archived_at", "version"],
-    )
+    return pd.DataFrame([dict(r._mapping) for r in rows], columns=HISTORY_COLUMNS.split())

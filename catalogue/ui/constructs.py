@@ -70,12 +70,9 @@ def _tcr_section(detail: read.ConstructDetail) -> None:
 
 
 def _construct_page(name: str) -> None:
-    if st.button("All constructs", icon=":material/arrow_back:", type="tertiary"):
-        del st.query_params["name"]
-        st.rerun()
+    widgets.back_button("All constructs", "name")
     detail = read.construct_detail(store.engine(), name)
-    if detail is None or detail.archived_at is not None:
-        st.warning(f"No construct named {widgets.escaped(repr(name))} in the catalogue" + (" (it is archived)." if detail else "."))
+    if not widgets.live(detail, f"No construct named {name!r}"):
         return
     st.title(widgets.escaped(name))
     st.caption(" · ".join(widgets.escaped(v) for v in (
@@ -192,19 +189,9 @@ sequence_search.search_section()
 st.page_link("catalogue/ui/compare.py", label="Compare constructs side by side", icon=":material/compare:")
 facets = read.CONSTRUCT_FACETS.facets
 filters = widgets.facet_filters(facets, read.construct_facets(store.engine()), per_row=len(facets))
-total = read.construct_page(store.engine(), limit=0, **filters).total
-limit, offset = widgets.pager(total)
-page = read.construct_page(store.engine(), limit=limit, offset=offset, **filters)
-if page.total == 0:
-    widgets.empty_state(
-        "No construct matches these filters: set a filter back to Any."
-        if any(filters.values()) else
-        "No constructs yet. Load the demo (`catalogue init --demo`) or upload sequence files on the Curate page."
-    )
-    st.stop()
-st.caption("Select a row to open the construct. Empty cells are not recorded.")
-event = tables.constructs(page.rows, key="constructs_table", selectable=True)
-row = tables.selected_row(event)
-if row is not None:
-    st.query_params["name"] = page.rows.iloc[row]["name"]
-    st.rerun()
+tables.browse(
+    read.construct_page, filters, show=tables.constructs, key="constructs_table", param="name", column="name",
+    caption="Select a row to open the construct. Empty cells are not recorded.",
+    empty="No construct matches these filters: set a filter back to Any." if any(filters.values()) else
+    "No constructs yet. Load the demo (`catalogue init --demo`) or upload sequence files on the Curate page.",
+)

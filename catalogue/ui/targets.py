@@ -63,7 +63,7 @@ if symbol:
         ("trials", target.trial_count, tables.trials,
          "No trial of the catalogue targets this antigen. Import registry records on Curate."),
     ):
-        rows = target[noun]
+        rows = getattr(target, noun)
         st.subheader(f"{widgets.escaped(noun.capitalize())} ({widgets.escaped(count)})")
         if not len(rows):
             widgets.empty_state(widgets.escaped(empty))

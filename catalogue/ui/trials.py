@@ -11,12 +11,9 @@ registry_id = st.query_params.get("id")
 
 
 def _trial_page(registry_id: str) -> None:
-    if st.button("All trials", icon=":material/arrow_back:", type="tertiary"):
-        del st.query_params["id"]
-        st.rerun()
+    widgets.back_button("All trials", "id")
     trial = read.trial_record(store.engine(), registry_id)
-    if trial is None or trial.archived_at is not None:
-        st.warning(f"No trial {widgets.escaped(repr(registry_id))} in the catalogue" + (" (it is archived)." if trial else "."))
+    if not widgets.live(trial, f"No trial {registry_id!r}"):
         return
     st.title(widgets.escaped(registry_id))
     st.text(trial.title or "Title not recorded")
@@ -91,20 +88,10 @@ if registry_id:
 
 st.title("Trials")
 filters = widgets.facet_filters(read.TRIAL_FACETS.facets, read.trial_facets(store.engine()), per_row=4)
-total = read.trial_page(store.engine(), limit=0, **filters).total
-limit, offset = widgets.pager(total)
-page = read.trial_page(store.engine(), limit=limit, offset=offset, **filters)
-if page.total == 0:
-    widgets.empty_state(
-        "No trial matches these filters: set a filter back to Any."
-        if any(v is not None for v in filters.values()) else
-        "No trials yet. Load the demo (`catalogue init --demo`) or import registry files on the Curate page."
-    )
-    st.stop()
-st.caption("Newest start first. Select a row to open the trial; the registry link opens its public page. "
-           "Enrollment is the registry's figure (actual or estimated); patients treated are curated.")
-event = tables.trials(page.rows, key="trials_table", selectable=True)
-row = tables.selected_row(event)
-if row is not None:
-    st.query_params["id"] = page.rows.iloc[row]["registry_id"]
-    st.rerun()
+tables.browse(
+    read.trial_page, filters, show=tables.trials, key="trials_table", param="id", column="registry_id",
+    caption="Newest start first. Select a row to open the trial; the registry link opens its public page. "
+            "Enrollment is the registry's figure (actual or estimated); patients treated are curated.",
+    empty="No trial matches these filters: set a filter back to Any." if any(v is not None for v in filters.values())
+    else "No trials yet. Load the demo (`catalogue init --demo`) or import registry files on the Curate page.",
+)
