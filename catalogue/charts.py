@@ -532,7 +532,7 @@ def disease_hierarchy(by_category: pd.DataFrame) -> go.Figure:
 def domain_maps_compared(maps: dict[str, dict[str, Any]], *, title: str = "Domain maps") -> go.Figure:
     """Several constructs' domain maps on one residue axis, one row per construct (top to bottom in order).
 
-    ``maps`` is ``{construct: {"length", "domains": [{"kind", "label", "start", "end"}]}}`` in protein
+    ``maps`` is ``{construct: {"length", "domains": [ChainDomain]}}`` (kind, label, start, end) in protein
     coordinates of each construct's CAR/TCR chain (:func:`catalogue.read.compare_constructs`).
     """
     names = list(maps)
@@ -542,14 +542,14 @@ def domain_maps_compared(maps: dict[str, dict[str, Any]], *, title: str = "Domai
     shown_kinds: set[str] = set()
     for name in names:
         for domain in maps[name]["domains"]:
-            kind = domain["kind"]
-            start, end = int(domain["start"]), int(domain["end"])
+            kind = domain.kind
+            start, end = int(domain.start), int(domain.end)
             figure.add_bar(
                 name=kind.upper() if kind in ("vh", "vl", "vhh") else kind.replace("_", " "), legendgroup=kind,
                 showlegend=kind not in shown_kinds, orientation="h", y=[plain(name)], x=[end - start + 1], base=[start - 1], width=0.6,
                 marker=dict(color=DOMAIN_COLOURS.get(kind, DOMAIN_COLOURS["other"]), line=dict(color="#ffffff", width=1)),
-                text=[plain(domain["label"])], textposition="inside", insidetextanchor="middle",
-                customdata=[[plain(domain["label"]), kind.replace("_", " "), f"{start}–{end} aa"]],
+                text=[plain(domain.label)], textposition="inside", insidetextanchor="middle",
+                customdata=[[plain(domain.label), kind.replace("_", " "), f"{start}–{end} aa"]],
                 hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>",
             )
             shown_kinds.add(kind)

@@ -168,7 +168,7 @@ def test_curated_domains_are_validated_versioned_and_audited(engine, accounts, s
     detail = read.construct_detail(engine, "axi-cel")
     stored = detail["sequence_records"][0]["domains"]
     assert [d["label"] for d in stored if d["source"] == "curated"] == ["CD28 hinge (curated)"]
-    assert detail["domains"] == [{"kind": "hinge", "label": "CD28 hinge (curated)", "start": 271, "end": 309}]
+    assert read.to_json(detail["domains"]) == [{"kind": "hinge", "label": "CD28 hinge (curated)", "start": 271, "end": 309}]
     with pytest.raises(EditConflict):
         curation.set_curated_domains(engine, curator, record["id"], [], expected_version=record["version"])
     with pytest.raises(InvalidInput, match="outside"):

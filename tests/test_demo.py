@@ -101,7 +101,7 @@ def test_show_construct_json_lists_domains_in_chain_order(demo_engine):
     catalogue = demo.read_demo_catalogue()
     designed = [f.construct for f in catalogue.sequence_files]
     assert designed, "the demo ships reference designs with sequences"
-    detail = read.construct_detail(demo_engine, designed[0])
+    detail = read.to_json(read.construct_detail(demo_engine, designed[0]))  # what --json prints
     kinds = [d["kind"] for d in detail["domains"]]
     assert kinds[0] == "signal_peptide" and "signalling" in kinds
     starts = [d["start"] for d in detail["domains"]]

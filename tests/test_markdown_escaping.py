@@ -48,6 +48,8 @@ HELPER_SINKS = {
     "chart": ((), ("caption",)),
     "url_select": ((0,), ("label", "help_text")),
     "_search_box": ((0,), ("noun",)),
+    "browse": ((), ("caption", "empty")),
+    "back_button": ((0,), ("label",)),
 }
 SINKS = {**STREAMLIT_MARKDOWN, **HELPER_SINKS}
 NUMERIC_SPEC = set("dfge%n,")

@@ -28,7 +28,7 @@ def test_an_ictrp_export_imports_under_chictr_and_reimports_as_a_no_op(engine, d
     trial = read.trial_record(engine, "ChiCTR2600120587")
     assert trial["registry"] == "ChiCTR"
     assert trial["registry_url"] == "https://www.chictr.org.cn/showproj.html?proj=292341"
-    assert trial["registrations"] == [{"registry": "ChiCTR", "registry_id": "ChiCTR2600120587",
+    assert read.to_json(trial["registrations"]) == [{"registry": "ChiCTR", "registry_id": "ChiCTR2600120587",
                                        "url": "https://www.chictr.org.cn/showproj.html?proj=292341", "archived": False}]
     assert read.trial_detail(engine, "ChiCTR2600122319")["targets"] == ["CD19"]
     assert read.stats(engine)["targets"]["BCMA"]["trials"] == 1

@@ -59,15 +59,15 @@ def _print_stats(result: dict[str, Any]) -> None:
                "enrollment_unknown", "patients_treated")
     header = f"{'target':<12}" + "".join(f"{c:>22}" for c in columns)
     typer.echo(header)
-    for symbol, row in result["targets"].items():
+    for symbol, row in result.targets.items():
         typer.echo(f"{symbol:<12}" + "".join(f"{cell(row[c]):>22}" for c in columns))
-    typer.echo(f"{'total':<12}" + "".join(f"{cell(result['totals'][c]):>22}" for c in columns))
-    inferred = result["totals"]["enrollment_unknown_inferred_actual"]
+    typer.echo(f"{'total':<12}" + "".join(f"{cell(result.totals[c]):>22}" for c in columns))
+    inferred = result.totals["enrollment_unknown_inferred_actual"]
     if inferred is not None:
         typer.echo(f"of the enrollment of unstated type, {inferred} is inferred actual "
-                   f"({result['totals']['trials_enrollment_inferred_actual']} completed, terminated or withdrawn "
+                   f"({result.totals['trials_enrollment_inferred_actual']} completed, terminated or withdrawn "
                    "ClinicalTrials.gov studies); it is not added to the actual figure")
-    for name, programme in result["programmes"].items():
+    for name, programme in result.programmes.items():
         if programme["patients_treated"] is not None:
             typer.echo(f"programme {name}: {programme['patients_treated']} patients treated "
                        f"(programme total; {programme['patients_treated_source']})")

@@ -30,21 +30,21 @@ def show_construct(ctx: typer.Context, name: str, as_json: JsonOption = False) -
 
 def _print_construct(detail: dict[str, Any]) -> None:
     print_mapping(detail, skip=("trials", "sequence_records", "domains", "epitopes", "tcr_chains"))
-    typer.echo("trials: " + (", ".join(t["registry_id"] for t in detail["trials"]) or "none linked"))
-    for epitope in detail["epitopes"]:
-        typer.echo(f"epitope: {epitope['antigen']} {epitope['peptide']} restricted by {epitope['hla']}"
-                   + (f" ({epitope['source']})" if epitope["source"] else ""))
-    for chain in detail["tcr_chains"]:
-        typer.echo(f"TCR {chain['chain']} ({chain['source']}): V {chain['v_gene'] or 'not recorded'}, "
-                   f"J {chain['j_gene'] or 'not recorded'}, CDR3 {chain['cdr3'] or 'not recorded'}, "
-                   f"constant {chain['constant'] or 'not recorded'}")
-    for record in detail["sequence_records"]:
+    typer.echo("trials: " + (", ".join(t.registry_id for t in detail.trials) or "none linked"))
+    for epitope in detail.epitopes:
+        typer.echo(f"epitope: {epitope.antigen} {epitope.peptide} restricted by {epitope.hla}"
+                   + (f" ({epitope.source})" if epitope.source else ""))
+    for chain in detail.tcr_chains:
+        typer.echo(f"TCR {chain.chain} ({chain.source}): V {chain.v_gene or 'not recorded'}, "
+                   f"J {chain.j_gene or 'not recorded'}, CDR3 {chain.cdr3 or 'not recorded'}, "
+                   f"constant {chain.constant or 'not recorded'}")
+    for record in detail.sequence_records:
         typer.echo(f"sequence record {record['record_id']} ({record['file_name']}): {record['length']} "
                    f"{'aa' if record['molecule'] == 'protein' else 'nt'}, {record['topology']}, {record['checksum']}")
         for warning in record["warnings"] or []:
             typer.echo(f"  warning: {warning}")
-    for domain in detail["domains"]:
-        typer.echo(f"  {domain['start']:>5}-{domain['end']:<5} {domain['kind']:<20} {domain['label']}")
+    for domain in detail.domains:
+        typer.echo(f"  {domain.start:>5}-{domain.end:<5} {domain.kind:<20} {domain.label}")
 
 
 @app.command("accept-architecture")

@@ -9,13 +9,13 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlalchemy.engine import Engine
 
-from catalogue import curation, db
+from catalogue import curation, db, read
 from catalogue.vocabulary import NOT_RECORDED
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (a stable shape scripts may rely on).")]
@@ -95,16 +95,9 @@ def existing(detail: Outcome | None, missing: str) -> Outcome:
     return detail  # type: ignore[return-value]
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def emit_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=_json_default))
+    """``value`` (a read model or plain values) as the ``--json`` output, through the one serializer."""
+    typer.echo(json.dumps(read.to_json(value), indent=2, ensure_ascii=False))
 
 
 def fail(message: str, code: int) -> None:
@@ -131,7 +124,10 @@ def cell(value: Any) -> str:
     return NOT_RECORDED if value is None else str(value)
 
 
-def print_mapping(mapping: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
+def print_mapping(mapping: dict[str, Any] | read.ReadModel, skip: tuple[str, ...] = ()) -> None:
+    """A read model's fields (or a mapping's items), one a line, lists joined."""
+    if isinstance(mapping, read.ReadModel):
+        mapping = {name: getattr(mapping, name) for name in mapping.field_names()}
     for key, value in mapping.items():
         if key in skip:
             continue

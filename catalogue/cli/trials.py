@@ -37,11 +37,11 @@ def show_trial(ctx: typer.Context, registry_id: str, as_json: JsonOption = False
 
 def _print_trial(detail: dict[str, Any]) -> None:
     print_mapping(detail, skip=("constructs", "summary", "target_evidence", "registrations"))
-    typer.echo("constructs: " + (", ".join(c["name"] for c in detail["constructs"]) or "none linked"))
-    for registration in detail["registrations"]:
-        typer.echo(f"registration: {registration['registry_id']} ({registration['registry']}) "
-                   f"{registration['url'] or 'no public page'}")
-    for symbol, words in (detail["target_evidence"] or {}).items():
+    typer.echo("constructs: " + (", ".join(c.name for c in detail.constructs) or "none linked"))
+    for registration in detail.registrations:
+        typer.echo(f"registration: {registration.registry_id} ({registration.registry}) "
+                   f"{registration.url or 'no public page'}")
+    for symbol, words in (detail.target_evidence or {}).items():
         for line in words:
             typer.echo(f"evidence for {symbol}: {line}")
 

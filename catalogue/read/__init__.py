@@ -1,6 +1,8 @@
 """The read side: queries for the CLI, the pages and the charts, one module per page family.
 
-Every function takes an engine and returns plain values, read models or DataFrames; nothing here writes.
+Every function takes an engine and returns plain values, read models (frozen dataclasses,
+:mod:`catalogue.read.models`) or DataFrames; nothing here writes. :func:`to_json` is the one serializer of
+them (the CLI's ``--json``).
 The results pages read are cached per catalogue revision (:mod:`catalogue.read.cache`); the filters of the
 browse tables are described once in :mod:`catalogue.read.facets`. Words (phase and status labels,
 "not recorded", registry links) come from :mod:`catalogue.vocabulary`.
@@ -18,6 +20,24 @@ from catalogue.read.constructs import (
     construct_names,
     construct_page,
     constructs_sharing_binder,
+)
+from catalogue.read.models import (
+    ChainDomain,
+    ConstructDetail,
+    EpitopeDetail,
+    EvidenceRow,
+    LinkedConstruct,
+    LinkedTrial,
+    Portfolio,
+    ProgrammeTotal,
+    ReadModel,
+    Registration,
+    SequenceRecordDetail,
+    Stats,
+    TargetDetail,
+    TcrChainDetail,
+    TrialDetail,
+    TrialRecord,
 )
 from catalogue.read.enrollment import ENROLLMENT_KEYS, INFERRED_ACTUAL_STATUSES
 from catalogue.read.facets import CONSTRUCT_FACETS, TRIAL_FACETS, Facet, FacetedTable
@@ -40,11 +60,29 @@ from catalogue.read.sequences import (
     sequence_record_draft,
     stored_drafts,
 )
+from catalogue.read.serialize import to_json
 from catalogue.read.sql import TablePage
 from catalogue.read.targets import target_detail, target_symbols, targets_overview
 from catalogue.read.trials import trial_choices, trial_detail, trial_facets, trial_page, trial_record
 
 __all__ = [
+    "to_json",
+    "ReadModel",
+    "ConstructDetail",
+    "LinkedTrial",
+    "EpitopeDetail",
+    "TcrChainDetail",
+    "ChainDomain",
+    "SequenceRecordDetail",
+    "TrialDetail",
+    "TrialRecord",
+    "Registration",
+    "LinkedConstruct",
+    "EvidenceRow",
+    "TargetDetail",
+    "Stats",
+    "Portfolio",
+    "ProgrammeTotal",
     "CACHE_SIZE",
     "catalogue_revision",
     "clear_cache",

@@ -13,6 +13,7 @@ from catalogue.detect.segments import BINDER_KINDS
 from catalogue.detect.similarity import binder_identity
 from catalogue.errors import InvalidInput, NotFound
 from catalogue.read.constructs import construct_detail
+from catalogue.read.models import ConstructDetail
 from catalogue.read.sql import _live_record
 
 MIN_CONSTRUCTS, MAX_CONSTRUCTS = 2, 4
@@ -55,13 +56,13 @@ def _binder_domains(engine: Engine, name: str) -> list[tuple[str, str]]:
     return [(row.label, row.protein) for row in rows if row.id == first]
 
 
-def _value(detail: dict[str, Any], key: str) -> Any:
+def _value(detail: ConstructDetail, key: str) -> Any:
     if key == "signal_peptide":
-        labels = [d["label"] for d in detail["domains"] if d["kind"] == "signal_peptide"]
+        labels = [d.label for d in detail.domains if d.kind == "signal_peptide"]
         return labels[0] if labels else None
     if key == "domain_order":
-        return [d["label"] for d in detail["domains"]] or None
-    value = detail.get(key)
+        return [d.label for d in detail.domains] or None
+    value = getattr(detail, key)
     return value if value not in ([], "") else None
 
 
@@ -83,7 +84,7 @@ def compare_constructs(engine: Engine, names: list[str]) -> dict[str, Any]:
     details = {}
     for name in names:
         detail = construct_detail(engine, name)
-        if detail is None or detail["archived_at"] is not None:
+        if detail is None or detail.archived_at is not None:
             raise NotFound(f"no construct named {name!r}" + (" (it is archived)" if detail else ""))
         details[name] = detail
     fields = []
@@ -105,15 +106,15 @@ def compare_constructs(engine: Engine, names: list[str]) -> dict[str, Any]:
         })
     maps = {}
     for name in names:
-        domains = details[name]["domains"]
-        maps[name] = {"length": max((d["end"] for d in domains), default=0), "domains": domains}
+        domains = details[name].domains
+        maps[name] = {"length": max((d.end for d in domains), default=0), "domains": domains}
     return {
         "constructs": names,
         "fields": fields,
         "binder_identity": identities,
         "domain_maps": maps,
-        "targets": {name: details[name]["targets"] for name in names},
-        "trials": {name: [{"registry_id": t["registry_id"], "title": t["title"], "phases": t["phases"],
-                           "overall_status": t["overall_status"]} for t in details[name]["trials"]]
+        "targets": {name: details[name].targets for name in names},
+        "trials": {name: [{"registry_id": t.registry_id, "title": t.title, "phases": t.phases,
+                           "overall_status": t.overall_status} for t in details[name].trials]
                    for name in names},
     }

@@ -23,7 +23,9 @@ from catalogue.db.models import (
 )
 from catalogue.read.cache import revision_cached
 from catalogue.read.facets import CONSTRUCT_FACETS
-from catalogue.read.sql import TablePage, _live_construct, _live_record, _live_study, _live_trial
+from catalogue.read.models import ChainDomain, ConstructDetail, EpitopeDetail, LinkedTrial, TcrChainDetail
+from catalogue.read.sequences import stored_domains
+from catalogue.read.sql import TablePage, _live_construct, _live_record, _live_study, _live_trial, columns_of
 
 # --- constructs -------------------------------------------------------------------------
 
@@ -44,7 +46,7 @@ def _targets_of_constructs(connection, construct_ids: list[int]) -> dict[int, li
 
 
 @revision_cached
-def construct_detail(engine: Engine, name: str) -> dict[str, Any] | None:
+def construct_detail(engine: Engine, name: str) -> ConstructDetail | None:
     """Everything known about one construct: fields, targets, trials, sequence records and domains."""
     with engine.connect() as connection:
         construct = connection.execute(select(Construct).where(Construct.name == name)).first()
@@ -52,16 +54,13 @@ def construct_detail(engine: Engine, name: str) -> dict[str, Any] | None:
             return None
         construct = construct._mapping
         construct_id = construct["id"]
-        detail = {k: v for k, v in construct.items() if k not in ("id",)}
-        detail["targets"] = _targets_of_constructs(connection, [construct_id])[construct_id]
-        detail["programme"] = None
+        programme = None
         if construct["programme_id"] is not None:
-            detail["programme"] = connection.execute(
+            programme = connection.execute(
                 select(Programme.name).where(Programme.id == construct["programme_id"])
             ).scalar_one()
-        detail.pop("programme_id", None)
         linked = aliased(Trial)  # a registration linked to the construct; listed as its study's registration
-        studies: dict[str, dict[str, Any]] = {}
+        studies: dict[str, LinkedTrial] = {}
         for row in connection.execute(
             select(Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status, TrialConstruct.curated)
             .select_from(TrialConstruct)
@@ -70,44 +69,33 @@ def construct_detail(engine: Engine, name: str) -> dict[str, Any] | None:
             .where(TrialConstruct.construct_id == construct_id, _live_study)
             .order_by(Trial.registry_id)
         ):
-            entry = studies.setdefault(row.registry_id, dict(row._mapping))
-            entry["curated"] = entry["curated"] or row.curated
-        detail["trials"] = list(studies.values())
+            seen = studies.get(row.registry_id)
+            curated = bool(seen.curated or row.curated) if seen else row.curated
+            studies[row.registry_id] = LinkedTrial.from_values(dict(row._mapping) | {"curated": curated})
         records = []
         for record in connection.execute(
-            select(
-                SequenceRecord.id, SequenceRecord.file_name, SequenceRecord.record_id, SequenceRecord.description,
-                SequenceRecord.format, SequenceRecord.molecule, SequenceRecord.topology, SequenceRecord.length,
-                SequenceRecord.checksum, SequenceRecord.warnings, SequenceRecord.imported_at,
-                SequenceRecord.imported_by, SequenceRecord.version,
-            )
+            select(*columns_of(SequenceRecord, "id file_name record_id description format molecule topology length "
+                                               "checksum warnings imported_at imported_by version"))
             .where(SequenceRecord.construct_id == construct_id, _live_record)
             .order_by(SequenceRecord.imported_at, SequenceRecord.id)
         ):
-            entry = dict(record._mapping)
-            entry["domains"] = [
-                dict(d._mapping)
-                for d in connection.execute(
-                    select(
-                        Domain.kind, Domain.label, Domain.start, Domain.end, Domain.strand, Domain.source,
-                        Domain.protein_start, Domain.protein_end, Domain.frame, Domain.identity, Domain.score,
-                        Domain.reference, Domain.binder_checksum,
-                    )
-                    .where(Domain.sequence_record_id == entry["id"])
-                    .order_by(Domain.position)
-                )
-            ]
-            records.append(entry)
-        detail["sequence_records"] = records
-        detail["domains"] = chain_domains(records)
-        detail["epitopes"] = construct_epitopes(connection, construct_id)
-        detail["tcr_chains"] = construct_tcr_chains(connection, construct_id)
-        detected_tcr = any(c["source"] == "detected" for c in detail["tcr_chains"])
-        detail["proposed_modality"] = "TCR-T" if detected_tcr and construct["modality"] != "TCR-T" else None
-    return detail
+            records.append(dict(record._mapping) | {"domains": stored_domains(connection, record.id)})
+        tcr_chains = construct_tcr_chains(connection, construct_id)
+        detected_tcr = any(c.source == "detected" for c in tcr_chains)
+        return ConstructDetail.from_values(
+            construct,
+            targets=_targets_of_constructs(connection, [construct_id])[construct_id],
+            programme=programme,
+            trials=list(studies.values()),
+            sequence_records=records,
+            domains=chain_domains(records),
+            epitopes=construct_epitopes(connection, construct_id),
+            tcr_chains=tcr_chains,
+            proposed_modality="TCR-T" if detected_tcr and construct["modality"] != "TCR-T" else None,
+        )
 
 
-def construct_epitopes(connection, construct_id: int) -> list[dict[str, Any]]:
+def construct_epitopes(connection, construct_id: int) -> list[EpitopeDetail]:
     """What a TCR-T construct recognises, in order: antigen, peptide, HLA restriction, position, source."""
     rows = connection.execute(
         select(Epitope.antigen, Epitope.peptide, Epitope.hla, Epitope.uniprot, Epitope.peptide_start,
@@ -115,10 +103,10 @@ def construct_epitopes(connection, construct_id: int) -> list[dict[str, Any]]:
         .where(Epitope.construct_id == construct_id)
         .order_by(Epitope.position)
     )
-    return [dict(row._mapping) for row in rows]
+    return [EpitopeDetail.from_values(row._mapping) for row in rows]
 
 
-def construct_tcr_chains(connection, construct_id: int) -> list[dict[str, Any]]:
+def construct_tcr_chains(connection, construct_id: int) -> list[TcrChainDetail]:
     """A construct's TCR chains in ORF order: the curated ones when a curator stated any, else those
     detected on its newest live sequence record that has TCR chains."""
     columns = (TcrChain.chain, TcrChain.v_gene, TcrChain.j_gene, TcrChain.cdr3, TcrChain.constant, TcrChain.start,
@@ -129,7 +117,7 @@ def construct_tcr_chains(connection, construct_id: int) -> list[dict[str, Any]]:
         .order_by(TcrChain.position)
     ).all()
     if curated:
-        return [dict(row._mapping) for row in curated]
+        return [TcrChainDetail.from_values(row._mapping) for row in curated]
     newest = connection.execute(
         select(SequenceRecord.id)
         .join(TcrChain, TcrChain.sequence_record_id == SequenceRecord.id)
@@ -142,10 +130,10 @@ def construct_tcr_chains(connection, construct_id: int) -> list[dict[str, Any]]:
     rows = connection.execute(
         select(*columns).where(TcrChain.sequence_record_id == newest).order_by(TcrChain.position)
     ).all()
-    return [dict(row._mapping) for row in rows]
+    return [TcrChainDetail.from_values(row._mapping) for row in rows]
 
 
-def chain_domains(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def chain_domains(records: list[dict[str, Any]]) -> list[ChainDomain]:
     """The construct's domains in order, in protein coordinates of its CAR/TCR chain.
 
     Taken from the first record with curated domains (a curator's correction
@@ -165,7 +153,7 @@ def chain_domains(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     start, end = d["protein_start"], d["protein_end"]
                 if start is None:
                     continue
-                out.append({"kind": d["kind"], "label": d["label"], "start": start, "end": end})
+                out.append(ChainDomain(kind=d["kind"], label=d["label"], start=start, end=end))
             if out:
                 return out
     return []

@@ -33,6 +33,7 @@ from catalogue.read.enrollment import (
     enrollment_values,
     no_enrollment,
 )
+from catalogue.read.models import Portfolio, ProgrammeTotal, Stats
 from catalogue.read.sql import _json_text, _json_value, _live_construct, _live_record, _live_study
 from catalogue.vocabulary import NOT_RECORDED, phase_label, status_label
 
@@ -56,7 +57,7 @@ def _add_patients(a: int | None, b: int | None) -> int | None:
 
 
 @revision_cached
-def stats(engine: Engine) -> dict[str, Any]:
+def stats(engine: Engine) -> Stats:
     """Per target and in total: constructs, sequence records, trials, enrollment by type, patients treated.
 
     A trial or construct with several targets counts once under each of its
@@ -124,12 +125,12 @@ def stats(engine: Engine) -> dict[str, Any]:
         **enrollment_values(trial_total[2:]),
         "patients_treated": _add_patients(trial_total[1], construct_total[1]),
     }
-    return {"targets": per_target, "totals": totals, "programmes": programmes}
+    return Stats(targets=per_target, totals=totals, programmes=programmes)
 
 
 def stats_frame(engine: Engine) -> pd.DataFrame:
     """:func:`stats` per target as a DataFrame (one row per target)."""
-    per_target = stats(engine)["targets"]
+    per_target = stats(engine).targets
     frame = pd.DataFrame.from_dict(per_target, orient="index")
     frame.index.name = "target"
     return frame.reset_index()
@@ -304,7 +305,7 @@ def _results_frame(results: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 @revision_cached
-def portfolio(engine: Engine, programme: str | None = None, status: str | None = None) -> dict[str, Any]:
+def portfolio(engine: Engine, programme: str | None = None, status: str | None = None) -> Portfolio:
     """What the Portfolio page shows, for one programme, the constructs of one development status (``status=
     "approved"``: the approved reference products) or, with neither, the whole catalogue.
 
@@ -376,25 +377,23 @@ def portfolio(engine: Engine, programme: str | None = None, status: str | None =
         "trials_without_country": without_country,
     }
     published_in_scope = sum(r["patients_treated"] for r in results) if results else None
-    return {
-        "scope": programme if programme is not None else status,
-        "tiles": tiles,
-        "programme_totals": [
-            {k: p[k] for k in ("name", "sponsor", "patients_treated", "patients_treated_source", "patients_treated_date")}
-            | {"published_in_scope": published_in_scope}
-            for p in chosen
+    return Portfolio(
+        scope=programme if programme is not None else status,
+        tiles=tiles,
+        programme_totals=[
+            ProgrammeTotal.from_values(p, published_in_scope=published_in_scope) for p in chosen
         ],
-        "per_target": per_target,
-        "patients_results": _results_frame(results),
-        "by_phase": by_phase.sort_values(["target", "phase"], ignore_index=True),
-        "by_status": by_status.sort_values(["target", "status"], ignore_index=True),
-        "by_year": by_year.sort_values(["target", "start_year"], ignore_index=True),
-        "by_indication": by_indication.sort_values(["target", "indication"], ignore_index=True),
-        "by_modality": by_modality,
-        "by_country": by_country,
-        "by_category": by_category,
-        "candidates": candidates,
-    }
+        per_target=per_target,
+        patients_results=_results_frame(results),
+        by_phase=by_phase.sort_values(["target", "phase"], ignore_index=True),
+        by_status=by_status.sort_values(["target", "status"], ignore_index=True),
+        by_year=by_year.sort_values(["target", "start_year"], ignore_index=True),
+        by_indication=by_indication.sort_values(["target", "indication"], ignore_index=True),
+        by_modality=by_modality,
+        by_country=by_country,
+        by_category=by_category,
+        candidates=candidates,
+    )
 
 
 #: The modalities the Portfolio always shows, in this order (others follow when present).

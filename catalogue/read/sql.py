@@ -23,6 +23,12 @@ _live_study = and_(_live_trial, _one_registration_per_study)  # what every count
 _live_record = SequenceRecord.archived_at.is_(None)
 
 
+def columns_of(table, names: str) -> tuple:
+    """The columns of ``table`` named in ``names`` (separated by spaces), in that order: a query's column list
+    written once as words."""
+    return tuple(getattr(table, name) for name in names.split())
+
+
 def _json_list_contains(column, value: str):
     """A JSON list column (read as text) holding ``value``: a LIKE on its JSON spelling.
 
@@ -46,7 +52,7 @@ def _json_value(text: str | None) -> Any:
     return json.loads(text)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class TablePage:
     """One page of a filtered table: its rows, and how many rows match in all."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from catalogue.db.models import Construct, ConstructTarget, Target, Trial, Trial
 from catalogue.read.cache import revision_cached
 from catalogue.read.constructs import _construct_rows
 from catalogue.read.enrollment import ENROLLMENT_KEYS
+from catalogue.read.models import TargetDetail
 from catalogue.read.portfolio import stats_frame
 from catalogue.read.sql import _live_construct, _live_study
 from catalogue.read.trials import _trial_rows
@@ -41,40 +41,43 @@ def targets_overview(engine: Engine) -> pd.DataFrame:
 
 
 @revision_cached
-def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> dict[str, Any] | None:
+def target_detail(engine: Engine, symbol: str, *, limit: int = 200) -> TargetDetail | None:
     """A target's facts, its constructs (architecture) and trials (the first ``limit`` of each, by name and
     newest start; ``construct_count`` and ``trial_count`` give all), and its trials' indications."""
     with engine.connect() as connection:
         row = connection.execute(select(Target).where(Target.symbol == symbol)).first()
         if row is None:
             return None
-        target = dict(row._mapping)
-        target_id = target.pop("id")
-        target["construct_count"], construct_ids = _counted(
+        target_id = row.id
+        construct_count, construct_ids = _counted(
             connection,
             select(Construct.id).join(ConstructTarget, ConstructTarget.construct_id == Construct.id)
             .where(ConstructTarget.target_id == target_id, _live_construct),
             (Construct.name,), limit,
         )
-        target["constructs"] = _construct_rows(connection, construct_ids)
-        target["trial_count"], trial_ids = _counted(
+        trial_count, trial_ids = _counted(
             connection,
             select(Trial.id).join(TrialTarget, TrialTarget.trial_id == Trial.id)
             .where(TrialTarget.target_id == target_id, _live_study),
             (Trial.start_year.desc().nulls_last(), Trial.registry_id), limit,
         )
-        target["trials"] = _trial_rows(connection, trial_ids)
-        target["indications"] = [
-            {"indication": indication or NOT_RECORDED, "category": category or NOT_RECORDED, "trials": count}
-            for indication, category, count in connection.execute(
-                select(Trial.indication, Trial.indication_category, func.count(Trial.id))
-                .join(TrialTarget, TrialTarget.trial_id == Trial.id)
-                .where(TrialTarget.target_id == target_id, _live_study)
-                .group_by(Trial.indication, Trial.indication_category)
-                .order_by(func.count(Trial.id).desc(), Trial.indication)
-            )
-        ]
-    return target
+        return TargetDetail.from_values(
+            row._mapping,
+            construct_count=construct_count,
+            constructs=_construct_rows(connection, construct_ids),
+            trial_count=trial_count,
+            trials=_trial_rows(connection, trial_ids),
+            indications=[
+                {"indication": indication or NOT_RECORDED, "category": category or NOT_RECORDED, "trials": count}
+                for indication, category, count in connection.execute(
+                    select(Trial.indication, Trial.indication_category, func.count(Trial.id))
+                    .join(TrialTarget, TrialTarget.trial_id == Trial.id)
+                    .where(TrialTarget.target_id == target_id, _live_study)
+                    .group_by(Trial.indication, Trial.indication_category)
+                    .order_by(func.count(Trial.id).desc(), Trial.indication)
+                )
+            ],
+        )
 
 
 def _counted(connection, ids, order_by: tuple, limit: int) -> tuple[int, list[int]]:

@@ -19,40 +19,45 @@ from catalogue.db.models import (
 from catalogue.parse.registry_ids import registry_url
 from catalogue.read.cache import revision_cached
 from catalogue.read.facets import TRIAL_FACETS
+from catalogue.read.models import EvidenceRow, LinkedConstruct, Registration, TrialDetail, TrialRecord
 from catalogue.read.sql import TablePage, _live_construct, _live_trial
 from catalogue.vocabulary import phase_label, status_label
 
 
 @revision_cached
-def trial_detail(engine: Engine, registry_id: str) -> dict[str, Any] | None:
+def trial_detail(engine: Engine, registry_id: str) -> TrialDetail | None:
+    """Everything known about one trial: its fields, registrations, targets and linked constructs."""
     with engine.connect() as connection:
         row = connection.execute(select(Trial).where(Trial.registry_id == registry_id)).first()
         if row is None:
             return None
-        trial = dict(row._mapping)
-        trial_id = trial.pop("id")
-        trial["registry"] = trial.pop("registry_name")
-        trial["registrations"], trial["study"] = _registrations(connection, trial_id, trial.pop("study_id"))
-        trial["targets"] = sorted(
-            connection.execute(
-                select(Target.symbol)
-                .join(TrialTarget, TrialTarget.target_id == Target.id)
-                .where(TrialTarget.trial_id == trial_id)
-            ).scalars()
+        trial = row._mapping
+        registrations, study = _registrations(connection, trial["id"], trial["study_id"])
+        return TrialDetail.from_values(
+            trial,
+            registry=trial["registry_name"],
+            registrations=registrations,
+            study=study,
+            targets=sorted(
+                connection.execute(
+                    select(Target.symbol)
+                    .join(TrialTarget, TrialTarget.target_id == Target.id)
+                    .where(TrialTarget.trial_id == trial["id"])
+                ).scalars()
+            ),
+            constructs=[
+                LinkedConstruct.from_values(r._mapping)
+                for r in connection.execute(
+                    select(Construct.name, Construct.modality, TrialConstruct.curated)
+                    .join(TrialConstruct, TrialConstruct.construct_id == Construct.id)
+                    .where(TrialConstruct.trial_id == trial["id"], _live_construct)
+                    .order_by(Construct.name)
+                )
+            ],
         )
-        trial["constructs"] = [
-            dict(r._mapping)
-            for r in connection.execute(
-                select(Construct.name, Construct.modality, TrialConstruct.curated)
-                .join(TrialConstruct, TrialConstruct.construct_id == Construct.id)
-                .where(TrialConstruct.trial_id == trial_id, _live_construct)
-                .order_by(Construct.name)
-            )
-        ]
-    return trial
 
 
-def _registrations(connection, trial_id: int, study_id: int | None) -> tuple[list[dict[str, Any]], str | None]:
+def _registrations(connection, trial_id: int, study_id: int | None) -> tuple[list[Registration], str | None]:
     """Every registration of the trial's study (itself first) with its registry and public page, and the
     registry ID of the one that stands for the study (counted once)."""
     clause = Trial.study_id == study_id if study_id is not None else Trial.id == trial_id
@@ -62,12 +67,17 @@ def _registrations(connection, trial_id: int, study_id: int | None) -> tuple[lis
     ))
     rows.sort(key=lambda r: r.id != trial_id)
     registrations = [
-        {"registry": r.registry_name, "registry_id": r.registry_id,
-         "url": r.url or registry_url(r.registry_name, r.registry_id), "archived": r.archived_at is not None}
+        Registration(registry=r.registry_name, registry_id=r.registry_id, url=_public_page(r),
+                     archived=r.archived_at is not None)
         for r in rows
     ]
     study = next((r.registry_id for r in rows if r.id == (study_id or trial_id)), None)
     return registrations, study
+
+
+def _public_page(trial) -> str | None:
+    """A registration's public page: the one its record gives, else the registry's link for its ID."""
+    return trial.url or registry_url(trial.registry_name, trial.registry_id)
 
 
 # --- trials: the filterable, paginated table ---------------------------------------------------
@@ -83,7 +93,7 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
     if not trial_ids:
         return pd.DataFrame(columns=list(_TRIAL_COLUMNS))
     rows = {
-        r.id: dict(r._mapping)
+        r.id: r
         for r in connection.execute(
             select(
                 Trial.id, Trial.registry_name, Trial.registry_id, Trial.title, Trial.phases, Trial.overall_status,
@@ -109,7 +119,7 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
     ):
         constructs[trial_id].append(construct)
     others: dict[int, list[str]] = {}  # the other registrations of each study
-    study_ids = sorted({r["study_id"] for r in rows.values() if r["study_id"] is not None})
+    study_ids = sorted({r.study_id for r in rows.values() if r.study_id is not None})
     if study_ids:
         for study_id, other in connection.execute(
             select(Trial.study_id, Trial.registry_id).where(Trial.study_id.in_(study_ids), Trial.id != Trial.study_id)
@@ -120,22 +130,22 @@ def _trial_rows(connection, trial_ids: list[int]) -> pd.DataFrame:
     for trial_id in trial_ids:
         row = rows[trial_id]
         out.append({
-            "registry_id": row["registry_id"],
-            "registry_url": row["url"] or registry_url(row["registry_name"], row["registry_id"]),
-            "title": row["title"],
+            "registry_id": row.registry_id,
+            "registry_url": _public_page(row),
+            "title": row.title,
             "targets": ", ".join(targets[trial_id]) or None,
-            "phase": phase_label(row["phases"]),
-            "status": status_label(row["overall_status"]),
-            "indication": row["indication"],
-            "lead_sponsor": row["lead_sponsor"],
-            "countries": ", ".join(row["countries"] or []) or None,
-            "start_date": row["start_date"],
-            "enrollment_count": row["enrollment_count"],
-            "enrollment_type": row["enrollment_type"],
-            "patients_treated": row["patients_treated"],
+            "phase": phase_label(row.phases),
+            "status": status_label(row.overall_status),
+            "indication": row.indication,
+            "lead_sponsor": row.lead_sponsor,
+            "countries": ", ".join(row.countries or []) or None,
+            "start_date": row.start_date,
+            "enrollment_count": row.enrollment_count,
+            "enrollment_type": row.enrollment_type,
+            "patients_treated": row.patients_treated,
             "constructs": ", ".join(constructs[trial_id]) or None,
-            "modality": row["modality"],
-            "also_registered_as": ", ".join(others.get(row["study_id"], [])) or None,
+            "modality": row.modality,
+            "also_registered_as": ", ".join(others.get(row.study_id, [])) or None,
         })
     frame = pd.DataFrame(out, columns=list(_TRIAL_COLUMNS))
     for column in ("enrollment_count", "patients_treated"):
@@ -172,22 +182,24 @@ def trial_facets(engine: Engine) -> dict[str, Any]:
         return TRIAL_FACETS.values(connection)
 
 
-def trial_record(engine: Engine, registry_id: str) -> dict[str, Any] | None:
-    """:func:`trial_detail` plus what the trial page shows: labels, the registry link, linked constructs' targets."""
+def trial_record(engine: Engine, registry_id: str) -> TrialRecord | None:
+    """:func:`trial_detail` plus what the trial page shows: labels, the registry link, the evidence rows."""
     trial = trial_detail(engine, registry_id)
     if trial is None:
         return None
-    trial["phase"] = phase_label(trial["phases"])
-    trial["status"] = status_label(trial["overall_status"])
-    trial["registry_url"] = trial["url"] or registry_url(trial["registry"], registry_id)
-    trial["evidence_rows"] = evidence_rows(trial["target_evidence"])
-    return trial
+    return TrialRecord(
+        **{name: getattr(trial, name) for name in TrialDetail.field_names()},
+        phase=phase_label(trial.phases),
+        status=status_label(trial.overall_status),
+        registry_url=trial.url or registry_url(trial.registry, registry_id),
+        evidence_rows=evidence_rows(trial.target_evidence),
+    )
 
 
 _PRODUCT_EVIDENCE = re.compile(r"^product (?P<name>.+?) \((?P<field>\w+): (?P<written>.*?)\): (?P<source>.*)$", re.DOTALL)
 
 
-def evidence_rows(evidence: dict[str, list[str]] | None) -> list[dict[str, str]]:
+def evidence_rows(evidence: dict[str, list[str]] | None) -> list[EvidenceRow]:
     """What led to each target, one row per piece of evidence: ``target``, ``led_by`` (the words of a
     field, or a named product and where it is named) and ``detail`` (the words, or the product's source)."""
     rows = []
@@ -196,13 +208,13 @@ def evidence_rows(evidence: dict[str, list[str]] | None) -> list[dict[str, str]]
             match = _PRODUCT_EVIDENCE.match(line)
             if match:
                 led_by = f"product {match['name']} (named in the {match['field']} as “{match['written']}”)"
-                rows.append({"target": symbol, "led_by": led_by, "detail": match["source"]})
+                rows.append(EvidenceRow(target=symbol, led_by=led_by, detail=match["source"]))
             elif line.startswith("product "):  # evidence written before products said where they were named
                 name, _, source = line.removeprefix("product ").partition(": ")
-                rows.append({"target": symbol, "led_by": f"product {name}", "detail": source})
+                rows.append(EvidenceRow(target=symbol, led_by=f"product {name}", detail=source))
             else:
                 field, _, words = line.partition(": ")
-                rows.append({"target": symbol, "led_by": f"words in the {field}", "detail": words})
+                rows.append(EvidenceRow(target=symbol, led_by=f"words in the {field}", detail=words))
     return rows
 
 

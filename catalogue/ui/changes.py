@@ -9,7 +9,7 @@ import json
 import streamlit as st
 
 from catalogue import read
-from catalogue.ui import store, widgets
+from catalogue.ui import store, tables, widgets
 
 st.title("What changed")
 imports = read.trial_imports(store.engine())
@@ -66,11 +66,7 @@ if table.empty:
                         + ". Choose an earlier import or date, or set the filters back to Any.")
     st.stop()
 
-columns = {
-    "registry_id": st.column_config.TextColumn("Registry ID", pinned=True),
-    "registry_url": st.column_config.LinkColumn("Registry page", display_text="open ↗"),
-    "title": st.column_config.TextColumn("Title", width="large"),
-    "targets": st.column_config.TextColumn("Targets"),
+columns = {key: tables.TRIAL_COLUMNS[key] for key in ("registry_id", "registry_url", "title", "targets")} | {
     "field": st.column_config.TextColumn("Field"),
     "before": st.column_config.TextColumn("Before"),
     "after": st.column_config.TextColumn("After"),

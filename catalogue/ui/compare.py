@@ -59,7 +59,7 @@ st.caption("Over the V domains of each construct's first sequence record that ha
 
 st.subheader("Domain maps")
 widgets.chart(charts.domain_maps_compared(result["domain_maps"]),
-              pd.DataFrame([{"construct": n, **d} for n, m in result["domain_maps"].items() for d in m["domains"]]),
+              pd.DataFrame([{"construct": n, **read.to_json(d)} for n, m in result["domain_maps"].items() for d in m["domains"]]),
               "compare_domain_maps")
 
 st.subheader("Targets and trials")

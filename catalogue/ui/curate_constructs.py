@@ -22,7 +22,7 @@ def _edit_form(visitor: identity.Visitor, name: str) -> None:
     version_key = f"edit_version::{name}"
     if version_key not in st.session_state:
         detail = read.construct_detail(store.engine(), name)
-        st.session_state[version_key] = (detail["version"], detail)
+        st.session_state[version_key] = (detail.version, detail)
     version, shown_detail = st.session_state[version_key]
     st.caption(f"Editing version {version:d}. If someone saves a newer version first, your save is refused and "
                "the newer values are shown.")
@@ -31,38 +31,38 @@ def _edit_form(visitor: identity.Visitor, name: str) -> None:
         left, right = st.columns(2)
         values["modality"] = left.selectbox(
             "Modality", MODALITIES, placeholder="not recorded",
-            index=MODALITIES.index(shown_detail["modality"]) if shown_detail["modality"] in MODALITIES else None)
+            index=MODALITIES.index(shown_detail.modality) if shown_detail.modality in MODALITIES else None)
         for i, field in enumerate(LIST_FIELDS):
             column = right if i % 2 == 0 else left
             values[field] = column.text_input(f"{widgets.escaped(field.capitalize())} (comma-separated)",
-                                              ", ".join(shown_detail[field] or []))
+                                              ", ".join(getattr(shown_detail, field) or []))
         for i, field in enumerate(TEXT_FIELDS):
             column = left if i % 2 == 0 else right
             values[field] = column.text_input(widgets.escaped(field.replace("_", " ").capitalize()),
-                                              shown_detail[field] or "")
+                                              getattr(shown_detail, field) or "")
         generation = left.number_input("Generation", min_value=1, max_value=5, step=1,
-                                       value=shown_detail["generation"], placeholder=NOT_RECORDED)
+                                       value=shown_detail.generation, placeholder=NOT_RECORDED)
         values["generation"] = int(generation) if generation is not None else None
-        values["notes"] = st.text_area("Notes", shown_detail["notes"] or "")
+        values["notes"] = st.text_area("Notes", shown_detail.notes or "")
         submitted = st.form_submit_button("Save changes", type="primary")
     if submitted:
         _save_changes(visitor, name, shown_detail, version, values)
     saves.reload_button("construct", version_key)
 
 
-def _save_changes(visitor: identity.Visitor, name: str, shown_detail: dict[str, Any], version: int,
+def _save_changes(visitor: identity.Visitor, name: str, shown_detail: read.ConstructDetail, version: int,
                   values: dict[str, Any]) -> None:
     version_key = f"edit_version::{name}"
     changes = {}
     for field, value in values.items():
         if field in LIST_FIELDS:
             value = [v.strip() for v in value.split(",") if v.strip()]
-            old = list(shown_detail[field] or [])
+            old = list(getattr(shown_detail, field) or [])
         elif isinstance(value, str):
             value = value.strip() or None
-            old = shown_detail[field]
+            old = getattr(shown_detail, field)
         else:
-            old = shown_detail[field]
+            old = getattr(shown_detail, field)
         if value != old:
             changes[field] = value
     if not changes:
@@ -86,7 +86,7 @@ def _save_changes(visitor: identity.Visitor, name: str, shown_detail: dict[str, 
 
 def _accept_architecture(visitor: identity.Visitor, name: str) -> None:
     detail = read.construct_detail(store.engine(), name)
-    records = detail["sequence_records"] if detail else []
+    records = detail.sequence_records if detail else []
     if not records:
         st.caption("This construct has no sequence record, so there is no detected architecture to accept. "
                    "Upload its sequence in the Sequences tab.")
@@ -96,7 +96,7 @@ def _accept_architecture(visitor: identity.Visitor, name: str) -> None:
                f"{widgets.escaped(newest['record_id'])}) proposes binder format, hinge, transmembrane, "
                "costimulatory, signalling and generation. Accepting writes them to the construct; fields the "
                "detection does not find are left as they are.")
-    widgets.facts([(field, detail[field]) for field in ARCHITECTURE_FIELDS], key="architecture_now")
+    widgets.facts([(field, getattr(detail, field)) for field in ARCHITECTURE_FIELDS], key="architecture_now")
     if st.button("Accept the detected architecture", key="accept_architecture"):
         try:
             changed = curation.accept_architecture(store.engine(), visitor.actor, name)
@@ -167,8 +167,8 @@ def _tcr_facts(visitor: identity.Visitor, name: str) -> None:
                 st.rerun()
     with right.form(f"chains_{name}", clear_on_submit=False):
         st.caption("State the TCR chains (replaces the curated chains; detected ones stay beside them).")
-        current = [c for c in detail["tcr_chains"] if c["source"] == "curated"] or detail["tcr_chains"]
-        rows = [{key: c.get(key) for key in ("chain", "v_gene", "j_gene", "cdr3", "constant")} for c in current]
+        current = [c for c in detail.tcr_chains if c.source == "curated"] or detail.tcr_chains
+        rows = [{key: getattr(c, key) for key in ("chain", "v_gene", "j_gene", "cdr3", "constant")} for c in current]
         edited = st.data_editor(
             rows or [{"chain": "alpha", "v_gene": None, "j_gene": None, "cdr3": None, "constant": None}],
             num_rows="dynamic", hide_index=True, key=f"chains_editor_{name}",

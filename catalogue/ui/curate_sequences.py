@@ -237,7 +237,7 @@ def curate_domains(visitor: identity.Visitor) -> None:
     if not name:
         return
     detail = read.construct_detail(store.engine(), name)
-    records = detail["sequence_records"] if detail else []
+    records = detail.sequence_records if detail else []
     if not records:
         st.info(f"{widgets.escaped(name)} has no sequence record: upload one above.", icon=":material/info:")
         return

@@ -63,7 +63,7 @@ def _lines(value: str) -> list[str] | None:
     return [line.strip() for line in value.splitlines() if line.strip()] or None
 
 
-def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[str, Any] | None:
+def _trial_form(registry_id: str, shown: read.TrialDetail, version: int) -> dict[str, Any] | None:
     """The correction form; returns the changed fields on submit (``None`` when not submitted)."""
     if st.session_state.get("trial_form_for") != (registry_id, version):  # another trial or version: start afresh
         for field in curation.EDITABLE_TRIAL_FIELDS:
@@ -71,41 +71,41 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
         st.session_state["trial_form_for"] = (registry_id, version)
     with st.form(f"trial_form_{registry_id}_{version}", border=False):
         values: dict[str, Any] = {}
-        values["title"] = st.text_input("Title", shown["title"] or "", key="trial_title")
+        values["title"] = st.text_input("Title", shown.title or "", key="trial_title")
         left, middle, right = st.columns(3)
         values["phases"] = left.multiselect(
-            "Phases", _options(PHASE_CODES, None) + [p for p in shown["phases"] or [] if p not in PHASE_CODES],
-            default=shown["phases"] or [], format_func=lambda code: phase_label([code]), key="trial_phases")
-        statuses = _options(tuple(TRIAL_STATUSES), shown["overall_status"])
+            "Phases", _options(PHASE_CODES, None) + [p for p in shown.phases or [] if p not in PHASE_CODES],
+            default=shown.phases or [], format_func=lambda code: phase_label([code]), key="trial_phases")
+        statuses = _options(tuple(TRIAL_STATUSES), shown.overall_status)
         values["overall_status"] = middle.selectbox(
             "Overall status", statuses, format_func=status_label, key="trial_overall_status",
-            index=statuses.index(shown["overall_status"]) if shown["overall_status"] else None,
+            index=statuses.index(shown.overall_status) if shown.overall_status else None,
             placeholder=NOT_RECORDED)
-        values["start_date"] = right.text_input("Start date", shown["start_date"] or "", key="trial_start_date",
+        values["start_date"] = right.text_input("Start date", shown.start_date or "", key="trial_start_date",
                                                 placeholder="YYYY, YYYY-MM or YYYY-MM-DD")
-        values["indication"] = left.text_input("Indication", shown["indication"] or "", key="trial_indication")
-        values["indication_category"] = middle.text_input("Indication category", shown["indication_category"] or "",
+        values["indication"] = left.text_input("Indication", shown.indication or "", key="trial_indication")
+        values["indication_category"] = middle.text_input("Indication category", shown.indication_category or "",
                                                           key="trial_indication_category")
-        values["lead_sponsor"] = right.text_input("Lead sponsor", shown["lead_sponsor"] or "", key="trial_lead_sponsor")
+        values["lead_sponsor"] = right.text_input("Lead sponsor", shown.lead_sponsor or "", key="trial_lead_sponsor")
         count = left.number_input("Enrollment (registry count)", min_value=0, max_value=bounds.MAX_PARTICIPANTS, step=1,
-                                  value=shown["enrollment_count"],
+                                  value=shown.enrollment_count,
                                   placeholder=NOT_RECORDED, key="trial_enrollment_count")
         values["enrollment_count"] = int(count) if count is not None else None
         values["enrollment_type"] = middle.selectbox(
-            "Enrollment type", ENROLLMENT_TYPES, index=ENROLLMENT_TYPES.index(shown["enrollment_type"] or "unknown"),
+            "Enrollment type", ENROLLMENT_TYPES, index=ENROLLMENT_TYPES.index(shown.enrollment_type or "unknown"),
             key="trial_enrollment_type")
-        modalities = _options(MODALITIES, shown["modality"])
+        modalities = _options(MODALITIES, shown.modality)
         values["modality"] = right.selectbox(
-            "Modality", modalities, index=modalities.index(shown["modality"]) if shown["modality"] else None,
+            "Modality", modalities, index=modalities.index(shown.modality) if shown.modality else None,
             placeholder=NOT_RECORDED, key="trial_modality")
-        sources = _options(CELL_SOURCES, shown["cell_source"])
+        sources = _options(CELL_SOURCES, shown.cell_source)
         values["cell_source"] = left.selectbox(
-            "Cell source", sources, index=sources.index(shown["cell_source"]) if shown["cell_source"] else None,
+            "Cell source", sources, index=sources.index(shown.cell_source) if shown.cell_source else None,
             placeholder=NOT_RECORDED, key="trial_cell_source")
         lists_left, lists_right = st.columns(2)
-        values["conditions"] = lists_left.text_area("Conditions (one a line)", "\n".join(shown["conditions"] or []),
+        values["conditions"] = lists_left.text_area("Conditions (one a line)", "\n".join(shown.conditions or []),
                                                     key="trial_conditions")
-        values["countries"] = lists_right.text_area("Countries (one a line)", "\n".join(shown["countries"] or []),
+        values["countries"] = lists_right.text_area("Countries (one a line)", "\n".join(shown.countries or []),
                                                     key="trial_countries")
         submitted = st.form_submit_button("Save corrections", type="primary", key="save_trial_fields")
     if not submitted:
@@ -118,7 +118,7 @@ def _trial_form(registry_id: str, shown: dict[str, Any], version: int) -> dict[s
             value = sorted(value) or None
         elif isinstance(value, str):
             value = value.strip() or None
-        old = shown[field]
+        old = getattr(shown, field)
         if isinstance(old, list):
             old = (sorted(old) if field == "phases" else old) or None
         if value != old:
@@ -130,9 +130,9 @@ def _correct_fields(visitor: identity.Visitor, registry_id: str) -> None:
     version_key = f"trial_version::{registry_id}"
     if version_key not in st.session_state:
         detail = read.trial_detail(store.engine(), registry_id)
-        st.session_state[version_key] = (detail["version"], detail)
+        st.session_state[version_key] = (detail.version, detail)
     version, shown = st.session_state[version_key]
-    corrected = ", ".join(shown["curated_fields"] or []) or "none yet"
+    corrected = ", ".join(shown.curated_fields or []) or "none yet"
     st.caption(f"Editing version {version:d}. Corrected fields are kept when the registry record is re-imported "
                f"(corrected so far: {widgets.escaped(corrected)}). If someone saves a newer version first, your save "
                "is refused and the newer values are shown.")
@@ -141,7 +141,7 @@ def _correct_fields(visitor: identity.Visitor, registry_id: str) -> None:
     saves.reload_button("trial", version_key)
 
 
-def _save_corrections(visitor: identity.Visitor, registry_id: str, shown: dict[str, Any], version: int,
+def _save_corrections(visitor: identity.Visitor, registry_id: str, shown: read.TrialDetail, version: int,
                       changes: dict[str, Any] | None) -> None:
     version_key = f"trial_version::{registry_id}"
     if changes is None:
@@ -170,12 +170,12 @@ def _save_corrections(visitor: identity.Visitor, registry_id: str, shown: dict[s
     st.rerun()
 
 
-def _override_targets(visitor: identity.Visitor, registry_id: str, detail: dict[str, Any]) -> None:
+def _override_targets(visitor: identity.Visitor, registry_id: str, detail: read.TrialDetail) -> None:
     st.markdown("**Targets**")
-    note = ("a curator's override" if detail["targets_curated"] else "inferred from the registry text")
-    st.caption(f"Now {widgets.escaped(widgets.shown(detail['targets']))} ({widgets.escaped(note)}). Saving replaces them; the "
+    note = ("a curator's override" if detail.targets_curated else "inferred from the registry text")
+    st.caption(f"Now {widgets.escaped(widgets.shown(detail.targets))} ({widgets.escaped(note)}). Saving replaces them; the "
                "override survives re-import.")
-    chosen = st.multiselect("Targets", read.target_symbols(store.engine()), default=detail["targets"],
+    chosen = st.multiselect("Targets", read.target_symbols(store.engine()), default=detail.targets,
                             key=f"trial_targets_{registry_id}", label_visibility="collapsed",
                             placeholder="Choose targets")
     if st.button("Save targets", key="save_trial_targets"):
@@ -190,11 +190,11 @@ def _override_targets(visitor: identity.Visitor, registry_id: str, detail: dict[
         st.rerun()
 
 
-def _link_construct(visitor: identity.Visitor, registry_id: str, detail: dict[str, Any]) -> None:
+def _link_construct(visitor: identity.Visitor, registry_id: str, detail: read.TrialDetail) -> None:
     st.markdown("**Linked constructs**")
-    linked = [f"{c['name']} ({'curated' if c['curated'] else 'by product name'})" for c in detail["constructs"]]
+    linked = [f"{c.name} ({'curated' if c.curated else 'by product name'})" for c in detail.constructs]
     st.caption(f"Now {widgets.escaped(', '.join(linked) or 'none')}. A curated link survives re-import.")
-    linked_names = {c["name"] for c in detail["constructs"] if c["curated"]}
+    linked_names = {c.name for c in detail.constructs if c.curated}
     names = [n for n in widgets.construct_options("link_construct") if n not in linked_names]
     name = st.selectbox("Construct", names, index=None, placeholder="Choose a construct", key="link_construct",
                         label_visibility="collapsed")

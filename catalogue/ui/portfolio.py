@@ -44,20 +44,20 @@ def _figures(url: str, revision: int, scope: str) -> dict:
     """The page's Plotly figures for one scope at one catalogue revision: built once, not on every rerun."""
     data = read.portfolio(store.engine(), *QUERY_ARGS.get(scope, (scope,)))
     return {
-        "patients_per_target": charts.patients_per_target(data["per_target"], data["patients_results"]),
-        "patients_and_enrollment": charts.patients_and_enrollment(data["per_target"], data["patients_results"]),
-        "by_phase": charts.trials_by_phase(data["by_phase"]),
-        "by_status": charts.trials_by_status(data["by_status"]),
-        "by_year": charts.trials_by_year(data["by_year"]),
-        "by_indication": charts.target_indication_heatmap(data["by_indication"]),
-        "by_country": charts.trials_by_country(data["by_country"]),
-        "by_category": charts.disease_hierarchy(data["by_category"]),
+        "patients_per_target": charts.patients_per_target(data.per_target, data.patients_results),
+        "patients_and_enrollment": charts.patients_and_enrollment(data.per_target, data.patients_results),
+        "by_phase": charts.trials_by_phase(data.by_phase),
+        "by_status": charts.trials_by_status(data.by_status),
+        "by_year": charts.trials_by_year(data.by_year),
+        "by_indication": charts.target_indication_heatmap(data.by_indication),
+        "by_country": charts.trials_by_country(data.by_country),
+        "by_category": charts.disease_hierarchy(data.by_category),
     }
 
 
 data = read.portfolio(store.engine(), *QUERY_ARGS.get(scope, (scope,)))
 figures = _figures(store.database_url(), read.catalogue_revision(store.engine()), scope)
-tiles = data["tiles"]
+tiles = data.tiles
 st.caption(f"Showing {widgets.escaped(scope)}. Counts are of live (not archived) records; "
            "\"not recorded\" means no record of the selection states the figure.")
 
@@ -71,13 +71,13 @@ if tiles["trials"] == 0 and tiles["constructs"] == 0:
 portfolio_sections.tiles(tiles)
 
 st.subheader("By modality")
-st.dataframe(data["by_modality"], hide_index=True, width="stretch", key="by_modality", placeholder=NOT_RECORDED,
+st.dataframe(data.by_modality, hide_index=True, width="stretch", key="by_modality", placeholder=NOT_RECORDED,
              column_config={"modality": "Modality", "constructs": "Constructs", "trials": "Trials",
                             "patients_treated": st.column_config.NumberColumn("Patients treated (curated)")})
 st.caption("CAR-T, TCR-T (engineered TCRs and TCR-based hybrid receptors) and CAR-NK side by side; "
            "an empty patients figure is not recorded.")
 
-for programme in data["programme_totals"]:
+for programme in data.programme_totals:
     portfolio_sections.programme_total(programme)
 
 multi = (
@@ -88,17 +88,17 @@ multi = (
 
 st.subheader("Patients treated per target")
 widgets.chart(
-    figures["patients_per_target"], data["patients_results"],
+    figures["patients_per_target"], data.patients_results,
     "patients_treated_per_target",
     caption=("Published results of patients who received a product (infused or treated), the latest of each "
              "trial and construct; one segment per publication, its source in the hover and the table below. "
              "Targets of the selection without a published result show \"not recorded\". A result on a construct "
              "with several targets counts under each. " + widgets.escaped(portfolio_sections.attribution_note(data))),
 )
-portfolio_sections.results_table(data["patients_results"])
+portfolio_sections.results_table(data.patients_results)
 
 widgets.chart(
-    figures["patients_and_enrollment"], data["per_target"],
+    figures["patients_and_enrollment"], data.per_target,
     "patients_and_enrollment_per_target",
     caption=("Coloured bars: patients treated (published results). Grey bars: registry enrollment, actual (solid), "
              "estimated (hatched) and of a type the registry does not give (dotted), shown beside and never added "
@@ -107,21 +107,21 @@ widgets.chart(
 
 left, right = st.columns(2)
 with left:
-    widgets.chart(figures["by_phase"], data["by_phase"], "trials_per_target_by_phase",
+    widgets.chart(figures["by_phase"], data.by_phase, "trials_per_target_by_phase",
                   caption="Registry phase of each trial. " + widgets.escaped(multi))
 with right:
-    widgets.chart(figures["by_status"], data["by_status"], "trials_per_target_by_status",
+    widgets.chart(figures["by_status"], data.by_status, "trials_per_target_by_status",
                   caption="Overall status as last recorded by the registry. " + widgets.escaped(multi))
 
 left, right = st.columns(2)
 with left:
     undated = tiles["trials_without_start_year"]
-    widgets.chart(figures["by_year"], data["by_year"], "trials_started_per_year",
+    widgets.chart(figures["by_year"], data.by_year, "trials_started_per_year",
                   caption="Year of the registry start date (actual or anticipated)."
                   + (f" {undated:,} trial{'s' if undated != 1 else ''} record{'s' if undated == 1 else ''} no start date."
                      if undated else ""))
 with right:
-    widgets.chart(figures["by_indication"], data["by_indication"],
+    widgets.chart(figures["by_indication"], data.by_indication,
                   "trials_per_target_and_indication",
                   caption="Indication as classified from each trial's conditions; the 25 most frequent are shown, "
                   "all are in the CSV.")
@@ -129,25 +129,25 @@ with right:
 left, right = st.columns(2)
 with left:
     without = tiles["trials_without_country"]
-    widgets.chart(figures["by_country"], data["by_country"], "trials_per_country",
+    widgets.chart(figures["by_country"], data.by_country, "trials_per_country",
                   caption="Countries of each trial's sites as the registry lists them; a multinational trial counts "
                   "in each of its countries." + (f" {widgets.escaped(without)} trial{'s' if without != 1 else ''} list no country."
                                                   if without else ""))
 with right:
-    widgets.chart(figures["by_category"], data["by_category"], "trials_by_disease",
+    widgets.chart(figures["by_category"], data.by_category, "trials_by_disease",
                   caption="Indication category, then indication, as classified from each trial's conditions; "
                   "each trial counts once.")
 
 if scope == APPROVED_LABEL:
     portfolio_sections.reference_products(read.reference_products(store.engine()))
 
-if len(data["candidates"]):
+if len(data.candidates):
     st.subheader("Candidate trials of the programme")
     st.caption("Trials that may belong to the programme, with the reason: the hospital is a site, or the "
                "university it belongs to is the lead sponsor. They count as the programme's once a curator "
                "accepts them (recorded in the audit trail).")
     visitor = identity.visitor()
-    decision = portfolio_sections.candidates(data["candidates"], can_decide=visitor.can_curate)
+    decision = portfolio_sections.candidates(data.candidates, can_decide=visitor.can_curate)
     if decision is not None:
         registry_id, choice = decision
         try:

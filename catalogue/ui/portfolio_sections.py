@@ -49,32 +49,32 @@ def tiles(tiles: dict[str, Any]) -> None:
 def attribution_note(data: dict[str, Any]) -> str:
     """What of a programme's reported total the published results cannot attribute to targets."""
     notes = []
-    for programme in data["programme_totals"]:
-        if programme["patients_treated"] is None:
+    for programme in data.programme_totals:
+        if programme.patients_treated is None:
             continue
-        published = programme["published_in_scope"]
+        published = programme.published_in_scope
         notes.append(
-            f"{programme['name']} reports {programme['patients_treated']:,} patients treated in all (as of "
-            f"{programme['patients_treated_date'] or 'date not recorded'}): a programme total, not split by target "
+            f"{programme.name} reports {programme.patients_treated:,} patients treated in all (as of "
+            f"{programme.patients_treated_date or 'date not recorded'}): a programme total, not split by target "
             f"or trial in its source. The published results recorded here for this selection account for "
             f"{published if published is not None else 'no'} patients, some of them possibly among the "
-            f"{programme['patients_treated']:,} and some treated later; the rest of the total cannot be attributed "
+            f"{programme.patients_treated:,} and some treated later; the rest of the total cannot be attributed "
             "to a target from the sources recorded."
         )
     return " ".join(notes)
 
 
 def programme_total(programme: dict[str, Any]) -> None:
-    if programme["patients_treated"] is None:
+    if programme.patients_treated is None:
         return
     with st.container(border=True):
         left, right = st.columns([2, 5], vertical_alignment="center")
-        left.metric("Programme total, patients treated", widgets.shown(programme["patients_treated"]))
-        right.markdown(f"**{widgets.escaped(programme['name'])}**")
+        left.metric("Programme total, patients treated", widgets.shown(programme.patients_treated))
+        right.markdown(f"**{widgets.escaped(programme.name)}**")
         right.caption(
             "A total the programme reports itself, not attributed to trials or targets and not added to the tiles "
-            f"above. Source: {widgets.escaped(programme['patients_treated_source'] or 'not recorded')}"
-            f" (as of {widgets.escaped(programme['patients_treated_date'] or 'date not recorded')})."
+            f"above. Source: {widgets.escaped(programme.patients_treated_source or 'not recorded')}"
+            f" (as of {widgets.escaped(programme.patients_treated_date or 'date not recorded')})."
         )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from catalogue import read
 from catalogue.errors import CatalogueError, EditConflict
 from catalogue.ui import widgets
 
@@ -27,14 +28,14 @@ def failure(error: Exception) -> None:
         st.error(f"The catalogue could not complete this ({widgets.escaped(error.__class__.__name__)}); nothing was written.")
 
 
-def conflict(error: EditConflict, *, fields: Iterable[str] | None = None, seen: dict[str, Any] | None = None,
+def conflict(error: EditConflict, *, fields: Iterable[str] | None = None, seen: read.ReadModel | None = None,
              key: str) -> None:
     """A stale edit refused: its message and the newer values (those that differ from what the editor saw)."""
     st.error(widgets.escaped(str(error)), icon=":material/sync_problem:")
     current = error.current or {}
     names = [f for f in (fields if fields is not None else sorted(current)) if f in current]
     if seen is not None:
-        names = [f for f in names if current.get(f) != seen.get(f)] or names
+        names = [f for f in names if current.get(f) != getattr(seen, f, None)] or names
     if names:
         st.caption("The newer values, saved by someone else (nothing of yours was written):")
         widgets.facts([(f, current[f]) for f in names], key=f"conflict_{key}")

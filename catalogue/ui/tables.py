@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
+from catalogue import read
+from catalogue.ui import store, widgets
 from catalogue.vocabulary import NOT_RECORDED
 
 CONSTRUCT_COLUMNS = {
@@ -69,3 +74,21 @@ def selected_row(event) -> int | None:
     """The row a single-row selection chose, if any."""
     rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
     return rows[0] if rows else None
+
+
+def browse(page_of: Callable[..., read.TablePage], filters: dict[str, Any], *, show: Callable, key: str,
+           param: str, column: str, caption: str, empty: str) -> None:
+    """One page of a browse table: the pager, the rows (``show``: :func:`constructs` or :func:`trials`), and a
+    selected row opening its page (``?param=`` its ``column``). ``page_of`` is the read function of the table
+    (:func:`catalogue.read.construct_page`, :func:`catalogue.read.trial_page`); ``empty`` says why no row shows."""
+    total = page_of(store.engine(), limit=0, **filters).total
+    limit, offset = widgets.pager(total)
+    page = page_of(store.engine(), limit=limit, offset=offset, **filters)
+    if page.total == 0:
+        widgets.empty_state(empty)
+        st.stop()
+    st.caption(caption)
+    row = selected_row(show(page.rows, key=key, selectable=True))
+    if row is not None:
+        st.query_params[param] = page.rows.iloc[row][column]
+        st.rerun()

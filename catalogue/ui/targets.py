@@ -18,8 +18,8 @@ if symbol:
     if target is None:
         st.warning(f"No target named {widgets.escaped(repr(symbol))} in the catalogue.")
         st.stop()
-    st.title(widgets.escaped(target["symbol"]))
-    counts = read.stats(store.engine())["targets"].get(target["symbol"])
+    st.title(widgets.escaped(target.symbol))
+    counts = read.stats(store.engine()).targets.get(target.symbol)
     if counts:
         figures = st.columns(4)
         widgets.tile(figures[0], "Patients treated (published)", counts["patients_treated"],
@@ -37,40 +37,40 @@ if symbol:
     with left:
         widgets.facts(
             [
-                ("Kind", target["kind"]),
-                ("Gene (HGNC)", target["gene_symbol"]),
-                ("UniProt", target["uniprot"]),
-                ("Aliases", target["aliases"]),
-                ("Source", target["source"]),
+                ("Kind", target.kind),
+                ("Gene (HGNC)", target.gene_symbol),
+                ("UniProt", target.uniprot),
+                ("Aliases", target.aliases),
+                ("Source", target.source),
             ],
             key="target_facts",
         )
-        if target["uniprot"]:
-            st.link_button(f"UniProt {widgets.escaped(target['uniprot'])}", uniprot_url(target["uniprot"]),
+        if target.uniprot:
+            st.link_button(f"UniProt {widgets.escaped(target.uniprot)}", uniprot_url(target.uniprot),
                            icon=":material/open_in_new:")
     with right:
         st.caption("Note")
-        st.text(target["note"] or "No note recorded.")
+        st.text(target.note or "No note recorded.")
         st.caption("Indications of its trials")
-        if target["indications"]:
-            st.dataframe(target["indications"], hide_index=True, width="stretch", key="target_indications",
+        if target.indications:
+            st.dataframe(target.indications, hide_index=True, width="stretch", key="target_indications",
                          column_config={"trials": st.column_config.NumberColumn("Trials")})
         else:
             st.text("No trials.")
     for noun, count, table, empty in (
-        ("constructs", target["construct_count"], tables.constructs,
+        ("constructs", target.construct_count, tables.constructs,
          "No construct targets this antigen yet. Curators add constructs on the Curate page."),
-        ("trials", target["trial_count"], tables.trials,
+        ("trials", target.trial_count, tables.trials,
          "No trial of the catalogue targets this antigen. Import registry records on Curate."),
     ):
-        rows = target[noun]
+        rows = getattr(target, noun)
         st.subheader(f"{widgets.escaped(noun.capitalize())} ({widgets.escaped(count)})")
         if not len(rows):
             widgets.empty_state(widgets.escaped(empty))
             continue
         table(rows, key=f"target_{noun}")
         if count > len(rows):
-            st.page_link(f"catalogue/ui/{noun}.py", query_params={"target": target["symbol"]},
+            st.page_link(f"catalogue/ui/{noun}.py", query_params={"target": target.symbol},
                          label=f"All {widgets.escaped(count)} {widgets.escaped(noun)} of this target, with filters", icon=":material/arrow_forward:")
     st.stop()
 

@@ -160,3 +160,19 @@ def construct_options(key: str, *, container=st) -> list[str]:
 def trial_options(key: str, *, container=st) -> dict[str, str | None]:
     """Registry IDs with titles for a picker: at most PICKER_LIMIT, matching a search box shown above it."""
     return read.trial_choices(store.engine(), search=_search_box("trial", key, container), limit=PICKER_LIMIT)
+
+
+def back_button(label: str, param: str) -> None:
+    """A button back to the table a record's page was opened from: it drops ``param`` from the address."""
+    if st.button(label, icon=":material/arrow_back:", type="tertiary"):
+        del st.query_params[param]
+        st.rerun()
+
+
+def live(model: Any, missing: str) -> bool:
+    """Whether a record's read model is there and not archived; if not, a warning: ``missing`` (what was
+    asked for) is not in the catalogue, or is archived."""
+    if model is not None and model.archived_at is None:
+        return True
+    st.warning(f"{escaped(missing)} in the catalogue" + (" (it is archived)." if model is not None else "."))
+    return False
