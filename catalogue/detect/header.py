@@ -27,6 +27,12 @@ def _header_matchers(products: tuple[Product, ...]) -> tuple[tuple[re.Pattern[st
     return tuple((mention_regex(p), p) for p in products if p.binder in _DETECTABLE_BINDERS)
 
 
+@lru_cache(maxsize=1)
+def _shipped_matchers() -> tuple[tuple[re.Pattern[str], Product], ...]:
+    """The matchers of the shipped products (hashing the product list on every record costs more than matching)."""
+    return _header_matchers(reference_products())
+
+
 def _display_name(product: Product) -> str:
     return f"{product.name} ({product.aliases[0]})" if product.aliases else product.name
 
@@ -42,7 +48,7 @@ def header_content_warnings(
     signalling domain (truncated or not a CAR at all).
     """
     header = (description or "").lower()
-    named = [p for regex, p in _header_matchers(products or reference_products()) if regex.search(header)]
+    named = [p for regex, p in (_header_matchers(products) if products else _shipped_matchers()) if regex.search(header)]
     if not named:
         return []
     warnings: list[str] = []

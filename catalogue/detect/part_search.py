@@ -11,7 +11,6 @@ enough, the alignment itself (Biopython) for its range and identity. A part may 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,14 +39,6 @@ def _kmers(sequence: str) -> set[str]:
     return {sequence[i : i + KMER] for i in range(len(sequence) - KMER + 1)}
 
 
-def _kmer_positions(sequence: str) -> dict[str, list[int]]:
-    """Each 3-mer of ``sequence`` with the 0-based starts of its occurrences."""
-    positions: dict[str, list[int]] = defaultdict(list)
-    for i in range(len(sequence) - KMER + 1):
-        positions[sequence[i : i + KMER]].append(i)
-    return positions
-
-
 class _PartAligner:
     """A local BLOSUM62 aligner and the parts' self-scores and 3-mers, built once."""
 
@@ -60,23 +51,22 @@ class _PartAligner:
     def hits(self, protein: str) -> list[PartHit]:
         """Every part that aligns on ``protein`` well enough (repeats included)."""
         found: list[PartHit] = []
-        positions = _kmer_positions(protein)
+        chain_kmers = _kmers(protein)
         for part in self.parts:
             kmers = self.kmers[part.name]
-            shared = kmers & positions.keys()
+            shared = kmers & chain_kmers
             needed = max(1, 0.25 * len(kmers))
             if len(shared) < needed:
                 continue
             target = protein
-            masked: list[tuple[int, int]] = []  # 0-based half-open ranges replaced by X
             for _ in range(MAX_COPIES):  # a part may occur more than once (e.g. two 2A peptides)
                 hit = self._exact(part, target) or self._best(part, target)
                 if hit is None:
                     break
                 found.append(hit)
                 target = target[: hit.start - 1] + "X" * (hit.end - hit.start + 1) + target[hit.end :]
-                masked.append((hit.start - 1, hit.end))
-                if _still_shared(shared, positions, masked) < needed:
+                # a part's 3-mers hold no X, so those left are the ones still found in the masked chain
+                if sum(1 for kmer in shared if kmer in target) < needed:
                     break  # what is left cannot hold another copy: the same prefilter as for the first
         return found
 
@@ -116,15 +106,6 @@ class _PartAligner:
         if not short and (identity < 60.0 or coverage < 0.6):
             return None
         return PartHit(part, start, end, float(score), round(identity, 1), round(coverage, 3))
-
-
-def _still_shared(shared: set[str], positions: dict[str, list[int]], masked: list[tuple[int, int]]) -> int:
-    """How many of the part's 3-mers the chain still holds once the ``masked`` ranges are X: those with an
-    occurrence clear of every masked range (a 3-mer with an X is never a part's, parts being amino acids)."""
-    return sum(
-        1 for kmer in shared
-        if any(all(i + KMER <= low or i >= high for low, high in masked) for i in positions[kmer])
-    )
 
 
 @lru_cache(maxsize=1)
