@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from catalogue.detect.domains import binder_format
 from catalogue.vocabulary import BINDER_KINDS, TCR_VARIABLE_KINDS
 
 # A part's label names its kind after the protein it comes from ("CD8α hinge"); the construct's field
@@ -24,6 +23,22 @@ ARCHITECTURE_FIELDS = ("hinge", "transmembrane", "costimulatory", "signalling", 
 class Domain(Protocol):
     kind: str
     label: str
+
+
+def binder_format(domains: Sequence[Domain]) -> str | None:
+    """The binder format the domains of one chain show: scFv, VHH, TCR, VH, VL or None."""
+    kinds = [d.kind for d in domains]
+    if "vhh" in kinds:
+        return "VHH"
+    if "vh" in kinds and "vl" in kinds:
+        return "scFv"
+    if "tcr_alpha_variable" in kinds or "tcr_beta_variable" in kinds:
+        return "TCR"
+    if "vh" in kinds:
+        return "VH"
+    if "vl" in kinds:
+        return "VL"
+    return None
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,8 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 
-from Bio import Align
-from Bio.Align import substitution_matrices
-
 from catalogue import bounds
+from catalogue.detect.similarity import blosum62_aligner
 from catalogue.errors import InvalidInput
 from catalogue.parse.csv_errors import csv_problem
 
@@ -157,16 +155,6 @@ def parse_therasabdab(content: bytes, file_name: str) -> list[ReferenceBinder]:
 # ---------------------------------------------------------------------- matching
 
 
-@lru_cache(maxsize=1)
-def _aligner() -> Align.PairwiseAligner:
-    aligner = Align.PairwiseAligner()
-    aligner.mode = "local"
-    aligner.substitution_matrix = substitution_matrices.load("BLOSUM62")
-    aligner.open_gap_score = -10.0
-    aligner.extend_gap_score = -1.0
-    return aligner
-
-
 @lru_cache(maxsize=16384)
 def _kmers(sequence: str) -> frozenset[str]:
     return frozenset(sequence[i : i + KMER] for i in range(len(sequence) - KMER + 1))
@@ -174,7 +162,7 @@ def _kmers(sequence: str) -> frozenset[str]:
 
 def _identity(query: str, reference: str) -> float:
     """Percent of the query's residues identical in the best local alignment."""
-    alignment = _aligner().align(query, reference)[0]
+    alignment = blosum62_aligner("local").align(query, reference)[0]
     matches = 0
     for (q0, q1), (r0, _) in zip(*alignment.aligned):
         matches += sum(1 for i in range(q1 - q0) if query[q0 + i] == reference[r0 + i])

@@ -33,11 +33,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from Bio import Align
-from Bio.Align import substitution_matrices
-
 from catalogue.detect.domains import DetectionResult
 from catalogue.detect.parts import ReferencePart, reference_parts
+from catalogue.detect.similarity import blosum62_aligner
 
 CHAIN_NAMES = {"A": "alpha", "B": "beta", "G": "gamma", "D": "delta"}
 CHAIN_LOCI = {"alpha": "TRA", "beta": "TRB", "gamma": "TRG", "delta": "TRD"}
@@ -308,17 +306,6 @@ def constant_region(part: ReferencePart) -> ConstantRegion | None:
     return ConstantRegion(chain, gene, species)
 
 
-@lru_cache(maxsize=1)
-def _global_aligner() -> Align.PairwiseAligner:
-    aligner = Align.PairwiseAligner()
-    aligner.mode = "global"
-    aligner.substitution_matrix = substitution_matrices.load("BLOSUM62")
-    aligner.open_gap_score = -10.0
-    aligner.extend_gap_score = -1.0
-    aligner.end_gap_score = 0.0
-    return aligner
-
-
 def cysteine_modified(segment: str, part: ReferencePart) -> bool | None:
     """True when the segment has a Cys where the part has its (non-Cys) ``cysteine_site`` residue.
 
@@ -327,7 +314,7 @@ def cysteine_modified(segment: str, part: ReferencePart) -> bool | None:
     site = part.cysteine_site
     if site is None or not 1 <= site <= len(part.sequence):
         return None
-    alignment = _global_aligner().align(segment, part.sequence)[0]
+    alignment = blosum62_aligner("global", free_end_gaps=True).align(segment, part.sequence)[0]
     for (s0, s1), (p0, p1) in zip(*alignment.aligned):
         if p0 <= site - 1 < p1:
             return segment[s0 + (site - 1 - p0)] == "C" and part.sequence[site - 1] != "C"
