@@ -97,8 +97,23 @@ ACTUAL_BASIS = "Enrollment, actual (registry)"
 ESTIMATED_BASIS = "Enrollment, estimated (registry)"
 UNKNOWN_BASIS = "Enrollment, type not given (registry)"
 
+#: Gridlines and zero lines of the axes.
+GRID_COLOUR = "#EBF0F8"
+
+#: The charts' template: only the layout they need (white background, light grid, margins that fit the tick
+#: labels). Not ``plotly_white``, which sends about 7 KiB of defaults for some twenty trace types with every
+#: figure and which Plotly applies to each trace before drawing; Streamlit lays its own theme over the rest.
+TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white",
+    plot_bgcolor="white",
+    hovermode="closest",
+    xaxis=dict(gridcolor=GRID_COLOUR, linecolor=GRID_COLOUR, zerolinecolor=GRID_COLOUR, automargin=True),
+    yaxis=dict(gridcolor=GRID_COLOUR, linecolor=GRID_COLOUR, zerolinecolor=GRID_COLOUR, automargin=True),
+    geo=dict(bgcolor="white", showland=True, landcolor="white", showlakes=True, lakecolor="white"),
+))
+
 _LAYOUT = dict(
-    template="plotly_white",
+    template=TEMPLATE,
     margin=dict(l=10, r=10, t=60, b=10),
     legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
     font=dict(size=13),
