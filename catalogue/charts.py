@@ -121,6 +121,60 @@ _LAYOUT = dict(
 )
 
 
+#: Width of one character of tick and legend text, in pixels, a little over the average at the charts' font
+#: size, so that estimated margins hold the labels.
+_CHAR_PX = 7.5
+#: The widest plot a chart gets (a full-width chart on a wide page), to tell whether tick labels will be turned.
+_PLOT_PX = 1150
+
+
+def _text_px(labels: Iterable[Any]) -> int:
+    return int(max((len(str(label)) for label in labels), default=0) * _CHAR_PX)
+
+
+def _fit_margins(figure: go.Figure, *, top: int = 60) -> go.Figure:
+    """Margins that already hold the tick labels, the axis titles, a legend or colour bar on the right.
+
+    Plotly grows a margin that is too small for them (``automargin``) by drawing the whole figure a second
+    time; margins estimated from the labels the figure holds save that second drawing on the first view.
+    An estimate that falls short costs only that second drawing, as before.
+    """
+    layout = figure.layout
+    xs: list[Any] = []
+    ys: list[Any] = []
+    totals: dict[Any, float] = {}
+    legend: list[str] = []
+    colour_bar = False
+    for trace in figure.data:
+        x, y = list(getattr(trace, "x", None) or []), list(getattr(trace, "y", None) or [])
+        if trace.type == "heatmap":
+            colour_bar, ys = True, ys + y
+            xs += x
+            continue
+        xs += x
+        for key, value in zip(x, y):
+            if isinstance(value, (int, float)):
+                totals[key] = totals.get(key, 0) + value if layout.barmode == "stack" else max(totals.get(key, 0),
+                                                                                              value)
+        if trace.showlegend is not False and trace.name:
+            legend.append(trace.name)
+    x_labels = list(dict.fromkeys(str(v) for v in xs))
+    if layout.xaxis.dtick and all(str(v).isdigit() for v in x_labels):
+        x_labels = x_labels[:: int(layout.xaxis.dtick)]
+    y_labels = list(dict.fromkeys(str(v) for v in ys)) or [f"{int(max(totals.values(), default=0)):,}"]
+    label_px = _text_px(x_labels)
+    turned = len(x_labels) * (label_px + 10) > _PLOT_PX / 2
+    left = 12 + _text_px(y_labels) + (26 if layout.yaxis.title.text else 0)
+    bottom = 14 + (label_px if turned else 18) + (26 if layout.xaxis.title.text else 0)
+    right = 12
+    if legend and layout.legend.orientation != "h":
+        right += max(_text_px(legend) + 50, _text_px([layout.legend.title.text or ""]) + 12)
+    if colour_bar:
+        right += 90
+    figure.update_layout(margin=dict(l=left, r=right, t=top, b=bottom))
+    return figure
+
+
 def plain(text: Any) -> str:
     """Text from records made safe for Plotly labels, which read a few HTML tags: shown literally."""
     return html.escape(str(text), quote=False)
@@ -184,7 +238,7 @@ def _stacked_by(frame: pd.DataFrame, category: str, order: Iterable[str], colour
         )
     figure.update_layout(title=title, barmode="stack", yaxis_title="Trials", xaxis_title="Target", **_LAYOUT)
     figure.update_layout(legend_title_text=legend_title, legend_traceorder="reversed")
-    return figure
+    return _fit_margins(figure)
 
 
 def trials_by_phase(by_phase: pd.DataFrame) -> go.Figure:
@@ -277,8 +331,8 @@ def patients_and_enrollment(per_target: pd.DataFrame, results: pd.DataFrame | No
                        hovertemplate="%{x}: %{customdata}<extra>registry</extra>")
     figure.update_layout(title=title, barmode="group", yaxis_title="Patients", xaxis_title="Target", **_LAYOUT)
     figure.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
-                         margin=dict(t=110), title=dict(y=0.97))
-    return figure
+                         title=dict(y=0.97))
+    return _fit_margins(figure, top=110)
 
 
 def patients_per_target(per_target: pd.DataFrame, results: pd.DataFrame) -> go.Figure:
@@ -318,7 +372,7 @@ def patients_per_target(per_target: pd.DataFrame, results: pd.DataFrame) -> go.F
     figure.update_layout(title=title, barmode="stack", yaxis_title="Patients treated", xaxis_title="Target",
                          **_LAYOUT)
     figure.update_xaxes(categoryorder="array", categoryarray=order)
-    return figure
+    return _fit_margins(figure)
 
 
 def trials_by_year(by_year: pd.DataFrame) -> go.Figure:
@@ -341,7 +395,7 @@ def trials_by_year(by_year: pd.DataFrame) -> go.Figure:
                          **_LAYOUT)
     figure.update_layout(legend_title_text="Target")
     figure.update_xaxes(dtick=1 if len(years) <= 12 else 2)
-    return figure
+    return _fit_margins(figure)
 
 
 def target_indication_heatmap(by_indication: pd.DataFrame, *, max_indications: int = 25) -> go.Figure:
@@ -371,7 +425,7 @@ def target_indication_heatmap(by_indication: pd.DataFrame, *, max_indications: i
     layout = dict(_LAYOUT)
     figure.update_layout(title=title, xaxis_title="Target", height=max(320, 28 * len(indications) + 140), **layout)
     figure.update_yaxes(autorange="reversed")
-    return figure
+    return _fit_margins(figure)
 
 
 # --- constructs -----------------------------------------------------------------------------

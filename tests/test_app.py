@@ -145,7 +145,8 @@ def test_a_curator_accepts_a_candidate_trial_on_the_portfolio(writable_demo, mon
     before = read.portfolio(engine, programme)["tiles"]["trials"]
     at = visit(open_app(monkeypatch, url).run(), "Portfolio")
     at.selectbox(key="candidate_trial").select(registry_id).run()
-    at.radio(key="candidate_decision").set_value("accepted").run()
+    at.segmented_control(key="candidate_decision").set_value("rejected").run()
+    at.segmented_control(key="candidate_decision").set_value("accepted").run()
     at.button(key="candidate_save").click().run()
     assert not at.exception
     read.clear_cache()
