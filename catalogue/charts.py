@@ -164,8 +164,8 @@ def _fit_margins(figure: go.Figure, *, top: int = 60) -> go.Figure:
     y_labels = list(dict.fromkeys(str(v) for v in ys)) or [f"{int(max(totals.values(), default=0)):,}"]
     label_px = _text_px(x_labels)
     turned = len(x_labels) * (label_px + 10) > _PLOT_PX / 2
-    left = 12 + _text_px(y_labels) + (26 if layout.yaxis.title.text else 0)
-    bottom = 14 + (label_px if turned else 18) + (26 if layout.xaxis.title.text else 0)
+    left = 12 + _text_px(y_labels) + (42 if layout.yaxis.title.text else 0)
+    bottom = 14 + (label_px if turned else 18) + (38 if layout.xaxis.title.text else 0)
     right = 12
     if legend and layout.legend.orientation != "h":
         right += max(_text_px(legend) + 50, _text_px([layout.legend.title.text or ""]) + 12)
@@ -477,7 +477,8 @@ def domain_map(domains: list[dict[str, Any]], length: int, *, molecule: str = "p
     layout = dict(_LAYOUT)
     layout["legend"] = dict(orientation="h", yanchor="top", y=-0.5 if len(rows) < 3 else -0.3, xanchor="left", x=0,
                             title_text="")
-    layout["margin"] = dict(l=10, r=10, t=50, b=90)
+    # margins that hold the row names and the legend below (smaller ones are grown by drawing the figure twice)
+    layout["margin"] = dict(l=12 + _text_px(rows), r=10, t=50, b=120)
     figure.update_layout(
         title=title, barmode="overlay", height=190 + 60 * len(rows), xaxis_title=f"Position ({unit})",
         uniformtext=dict(minsize=9, mode="hide"), **layout,
@@ -563,7 +564,7 @@ def trials_by_country(by_country: pd.DataFrame) -> go.Figure:
             showarrow=False, x=0, y=-0.05, xref="paper", yref="paper", xanchor="left",
         )
     layout = dict(_LAYOUT)
-    layout["margin"] = dict(l=0, r=0, t=50, b=20)
+    layout["margin"] = dict(l=0, r=90, t=50, b=20)  # r: the colour bar (a smaller margin is drawn twice)
     figure.update_layout(title=title, height=420, **layout)
     figure.update_geos(showframe=False, showcoastlines=False, projection_type="natural earth",
                        showcountries=True, countrycolor="#d9d9d9", projection_rotation_lon=0,
@@ -626,7 +627,7 @@ def domain_maps_compared(maps: dict[str, dict[str, Any]], *, title: str = "Domai
             figure.add_annotation(x=0, y=plain(name), text=NOT_RECORDED, showarrow=False, xanchor="left")
     layout = dict(_LAYOUT)
     layout["legend"] = dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0, title_text="")
-    layout["margin"] = dict(l=10, r=10, t=50, b=90)
+    layout["margin"] = dict(l=12 + _text_px(plain(n) for n in names), r=10, t=50, b=120)
     figure.update_layout(title=title, barmode="overlay", height=200 + 55 * len(names),
                          xaxis_title="Residue of the CAR/TCR chain (aa)", uniformtext=dict(minsize=9, mode="hide"),
                          **layout)
