@@ -14,7 +14,9 @@ from catalogue.db import SchemaOutOfDate
 from catalogue.ui import identity, store
 from catalogue.ui.markdown import escaped
 
-st.set_page_config(page_title="CAR/TCR construct catalogue", page_icon=":material/biotech:", layout="wide")
+# The page icon is an emoji, which the browser draws itself: a ":material/...:" icon is fetched from Google's
+# font server on every first view (and fails without internet access).
+st.set_page_config(page_title="CAR/TCR construct catalogue", page_icon="🧬", layout="wide")
 
 try:
     store.engine()

@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--merge", action="store_true",
                         help="keep figures of an earlier run in the results file that this run does not measure")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--visits", type=int, metavar="N",
+                        help="browser part: visits per page and per floor (default: the size's page repeats)")
+    parser.add_argument("--browser-page", action="append", default=[], metavar="TEXT",
+                        help="browser part: only the pages whose label starts with TEXT (repeatable)")
+    parser.add_argument("--baseline-app", type=Path, metavar="DIR",
+                        help="browser part: also visit the app of this checkout (e.g. main) in the same rounds")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default bench/results.json)")
     parser.add_argument("--work", type=Path, default=OUT, help="scratch folder (default bench/out, emptied first)")
     args = parser.parse_args(argv)
@@ -33,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"PostgreSQL: not measured ({note})", file=sys.stderr)
     try:
         run_benchmarks(sizes, parts, postgres=postgres, work=args.work, out=args.out, postgres_note=note,
-                       merge=args.merge)
+                       merge=args.merge, browser_options={"visits": args.visits, "only": tuple(args.browser_page),
+                                                          "baseline_app": args.baseline_app})
     finally:
         if postgres is not None:
             postgres.stop()

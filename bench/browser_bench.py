@@ -8,16 +8,23 @@ no rerun follows within 600 ms. The figure is the time from navigation start to 
 
 Each page is paired with its *floor*: a bare Streamlit page (one title) with the same number of Plotly
 charts and dataframes of the same shapes as the page showed, served by its own ``streamlit run`` on the
-same machine. Visits alternate page, floor, page, floor, so a drift of the machine's speed touches both;
-the ratio is the median of the pairwise ratios. The catalogue is the demo plus both 2026-08-22 trial
-snapshots (2,589 trials), on SQLite, the embedded default.
+same machine. Visits alternate page and floor (the order turns round each round), so a drift of the
+machine's speed touches both; the ratio is the median of the pairwise ratios. The catalogue is the demo plus
+both 2026-08-22 trial snapshots (2,589 trials), on SQLite, the embedded default.
+
+Options (``python -m bench --only browser``): ``--visits N`` visits per page and floor; ``--browser-page TEXT``
+only the pages whose label starts with TEXT; ``--baseline-app DIR`` also serves the app of another checkout
+(e.g. main) on the same catalogue and visits it in the same rounds, so a change is measured against what it
+changes under the same load.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import urllib.parse
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +109,14 @@ def demo_with_snapshots(url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def machine_load() -> str:
+    """The 1, 5 and 15 minute load averages (the machine may be shared: ratios are noisier under load)."""
+    try:
+        return " ".join(f"{value:.1f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _visit_ms(browser, url: str) -> float:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
@@ -113,8 +128,14 @@ def _visit_ms(browser, url: str) -> float:
         context.close()
 
 
-def run(url: str, repeats: int, work: Path) -> dict[str, dict[str, Any]]:
-    """Every page and detail view of the app at ``url``'s catalogue, each against its floor."""
+def _wanted(visit: PageVisit, only: tuple[str, ...]) -> bool:
+    return not only or any(visit.label.lower().startswith(prefix.lower()) for prefix in only)
+
+
+def run(url: str, repeats: int, work: Path, *, only: tuple[str, ...] = (),
+        baseline_app: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Every page and detail view of the app at ``url``'s catalogue (or those ``only`` names), each against its
+    floor; with ``baseline_app`` (a checkout's folder), that app too, visited in the same rounds."""
     if not CHROMIUM.exists():
         reason = f"Debian's Chromium is not installed at {CHROMIUM}"
         print(f"\n== Browser: skipped ({reason})")
@@ -123,43 +144,62 @@ def run(url: str, repeats: int, work: Path) -> dict[str, dict[str, Any]]:
     pages = discover_pages()
     paths = url_paths()
     with database(url):
-        visits = pages + detail_visits(url, pages)
+        visits = [v for v in pages + detail_visits(url, pages) if _wanted(v, only)]
         shapes = {visit.label: page_shape(visit) for visit in visits}
+    if not visits:
+        print(f"\n== Browser: no page's label starts with {' or '.join(only)}")
+        return {"sqlite": {"browser_skipped": "no page chosen"}}
     floor = work / "floor_page.py"
     floor.parent.mkdir(parents=True, exist_ok=True)
     floor.write_text(FLOOR_SCRIPT, encoding="utf-8")
-    times: dict[str, list[float]] = {v.label: [] for v in visits}
-    floors: dict[str, list[float]] = {v.label: [] for v in visits}
-    with streamlit_server("app.py", database_url=url, log=work / "app.log") as app_base, \
-            streamlit_server(floor, cwd=work, log=work / "floor.log") as floor_base, chromium() as browser:
-        def addresses(visit: PageVisit) -> tuple[str, str]:
+    kinds = ("page", "floor") + (("baseline",) if baseline_app is not None else ())
+    times: dict[str, dict[str, list[float]]] = {kind: {v.label: [] for v in visits} for kind in kinds}
+    with ExitStack() as stack:
+        bases = {"page": stack.enter_context(streamlit_server("app.py", database_url=url, log=work / "app.log")),
+                 "floor": stack.enter_context(streamlit_server(floor, cwd=work, log=work / "floor.log"))}
+        if baseline_app is not None:
+            bases["baseline"] = stack.enter_context(streamlit_server(
+                baseline_app / "app.py", database_url=url, cwd=baseline_app, log=work / "baseline.log"))
+        browser = stack.enter_context(chromium())
+
+        def address(kind: str, visit: PageVisit) -> str:
+            if kind == "floor":
+                return f"{bases['floor']}/?{shapes[visit.label].floor_query(visit.label)}"
             query = urllib.parse.urlencode(visit.query_params)
-            page_url = f"{app_base}/{paths.get(visit.script, '')}" + (f"?{query}" if query else "")
-            return page_url, f"{floor_base}/?{shapes[visit.label].floor_query(visit.label)}"
+            return f"{bases[kind]}/{paths.get(visit.script, '')}" + (f"?{query}" if query else "")
 
         for visit in visits:  # warm-up: the servers' first script runs (imports), not counted
-            for address in addresses(visit):
-                _visit_ms(browser, address)
-        for _ in range(repeats):
+            for kind in kinds:
+                _visit_ms(browser, address(kind, visit))
+        for round_number in range(repeats):
+            turn = round_number % len(kinds)
+            order = kinds[turn:] + kinds[:turn]
             for visit in visits:
-                page_url, floor_url = addresses(visit)
-                times[visit.label].append(_visit_ms(browser, page_url))
-                floors[visit.label].append(_visit_ms(browser, floor_url))
+                for kind in order:
+                    times[kind][visit.label].append(_visit_ms(browser, address(kind, visit)))
     figures: dict[str, Any] = {}
     rows = []
     for visit in visits:
-        page_s = statistics.median(times[visit.label]) / 1000
-        floor_s = statistics.median(floors[visit.label]) / 1000
-        ratio = statistics.median(p / f for p, f in zip(times[visit.label], floors[visit.label]))
+        page_ms, floor_ms = times["page"][visit.label], times["floor"][visit.label]
+        page_s = statistics.median(page_ms) / 1000
+        floor_s = statistics.median(floor_ms) / 1000
+        ratio = statistics.median(p / f for p, f in zip(page_ms, floor_ms))
         figures[visit.label] = {"seconds": round(page_s, 3), "floor_seconds": round(floor_s, 3),
                                 "ratio": round(ratio, 3), "floor": shapes[visit.label].describe(),
-                                "max_seconds": round(max(times[visit.label]) / 1000, 3)}
+                                "max_seconds": round(max(page_ms) / 1000, 3), "visits": repeats}
         over = " OVER" if ratio > FIRST_VIEW_RATIO_TARGET else ""
-        rows.append((visit.label, f"{page_s:.2f}", f"{floor_s:.2f}", f"{ratio:.2f}{over}",
-                     shapes[visit.label].describe()))
+        row = [visit.label, f"{page_s:.2f}", f"{floor_s:.2f}", f"{ratio:.2f}{over}"]
+        if baseline_app is not None:
+            base_ms = times["baseline"][visit.label]
+            base_ratio = statistics.median(b / f for b, f in zip(base_ms, floor_ms))
+            figures[visit.label].update(baseline_seconds=round(statistics.median(base_ms) / 1000, 3),
+                                        baseline_ratio=round(base_ratio, 3))
+            row += [f"{statistics.median(base_ms) / 1000:.2f}", f"{base_ratio:.2f}"]
+        rows.append((*row, shapes[visit.label].describe()))
     worst = max(figures, key=lambda label: figures[label]["ratio"])
+    columns = ("page", "page s", "floor s", "ratio") + (("baseline s", "baseline ratio") if baseline_app else ())
     print(table(f"Browser: first settled view in a fresh session, median of {repeats} "
-                f"(target <= {FIRST_VIEW_RATIO_TARGET:g}x the floor; {counts.get('trial', 0):,} trials)",
-                ("page", "page s", "floor s", "ratio", "floor: a bare page with"), rows))
+                f"(target <= {FIRST_VIEW_RATIO_TARGET:g}x the floor; {counts.get('trial', 0):,} trials; "
+                f"load average {machine_load()})", (*columns, "floor: a bare page with"), rows))
     return {"sqlite": {"browser": figures, "browser_ratio_worst": figures[worst]["ratio"],
-                       "browser_worst_page": worst}}
+                       "browser_worst_page": worst, "browser_load_average": machine_load()}}

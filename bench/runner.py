@@ -49,11 +49,12 @@ def _demo_catalogue(databases: BenchDatabases, backend: str) -> str:
 
 def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: ThrowawayPostgres | None,
                    work: Path, out: Path | None = RESULTS, postgres_note: str | None = None,
-                   merge: bool = False) -> dict[str, Any]:
+                   merge: bool = False, browser_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run ``parts`` at ``sizes``; returns (and writes to ``out``) the results document.
 
     With ``merge``, figures of an earlier run in ``out`` that this run did not measure are kept
-    (for running the parts one at a time at the same sizes).
+    (for running the parts one at a time at the same sizes). ``browser_options`` go to
+    :func:`bench.browser_bench.run` (``visits``, ``only``, ``baseline_app``).
     """
     started = time.perf_counter()
     databases = BenchDatabases(work / "databases", postgres)
@@ -97,8 +98,10 @@ def run_benchmarks(sizes: Sizes, parts: tuple[str, ...] = PARTS, *, postgres: Th
     if "memory" in parts:
         _merge(results, "memory", memory_bench.run(large))
     if "browser" in parts:
-        _merge(results, "browser", browser_bench.run(databases.new_url("sqlite", "browser"), sizes.page_repeats,
-                                                     work / "browser"))
+        options = dict(browser_options or {})
+        visits = options.pop("visits", None) or sizes.page_repeats
+        _merge(results, "browser", browser_bench.run(databases.new_url("sqlite", "browser"), visits,
+                                                     work / "browser", **options))
     results["seconds"] = time.perf_counter() - started
     print(summary(results))
     if out is not None:

@@ -97,13 +97,82 @@ ACTUAL_BASIS = "Enrollment, actual (registry)"
 ESTIMATED_BASIS = "Enrollment, estimated (registry)"
 UNKNOWN_BASIS = "Enrollment, type not given (registry)"
 
+#: Gridlines and zero lines of the axes.
+GRID_COLOUR = "#EBF0F8"
+
+#: The charts' template: only the layout they need (white background, light grid, margins that fit the tick
+#: labels). Not ``plotly_white``, which sends about 7 KiB of defaults for some twenty trace types with every
+#: figure and which Plotly applies to each trace before drawing; Streamlit lays its own theme over the rest.
+TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white",
+    plot_bgcolor="white",
+    hovermode="closest",
+    xaxis=dict(gridcolor=GRID_COLOUR, linecolor=GRID_COLOUR, zerolinecolor=GRID_COLOUR, automargin=True),
+    yaxis=dict(gridcolor=GRID_COLOUR, linecolor=GRID_COLOUR, zerolinecolor=GRID_COLOUR, automargin=True),
+    geo=dict(bgcolor="white", showland=True, landcolor="white", showlakes=True, lakecolor="white"),
+))
+
 _LAYOUT = dict(
-    template="plotly_white",
+    template=TEMPLATE,
     margin=dict(l=10, r=10, t=60, b=10),
     legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
     font=dict(size=13),
     hoverlabel=dict(namelength=-1),
 )
+
+
+#: Width of one character of tick and legend text, in pixels, a little over the average at the charts' font
+#: size, so that estimated margins hold the labels.
+_CHAR_PX = 7.5
+#: The widest plot a chart gets (a full-width chart on a wide page), to tell whether tick labels will be turned.
+_PLOT_PX = 1150
+
+
+def _text_px(labels: Iterable[Any]) -> int:
+    return int(max((len(str(label)) for label in labels), default=0) * _CHAR_PX)
+
+
+def _fit_margins(figure: go.Figure, *, top: int = 60) -> go.Figure:
+    """Margins that already hold the tick labels, the axis titles, a legend or colour bar on the right.
+
+    Plotly grows a margin that is too small for them (``automargin``) by drawing the whole figure a second
+    time; margins estimated from the labels the figure holds save that second drawing on the first view.
+    An estimate that falls short costs only that second drawing, as before.
+    """
+    layout = figure.layout
+    xs: list[Any] = []
+    ys: list[Any] = []
+    totals: dict[Any, float] = {}
+    legend: list[str] = []
+    colour_bar = False
+    for trace in figure.data:
+        x, y = list(getattr(trace, "x", None) or []), list(getattr(trace, "y", None) or [])
+        if trace.type == "heatmap":
+            colour_bar, ys = True, ys + y
+            xs += x
+            continue
+        xs += x
+        for key, value in zip(x, y):
+            if isinstance(value, (int, float)):
+                totals[key] = totals.get(key, 0) + value if layout.barmode == "stack" else max(totals.get(key, 0),
+                                                                                              value)
+        if trace.showlegend is not False and trace.name:
+            legend.append(trace.name)
+    x_labels = list(dict.fromkeys(str(v) for v in xs))
+    if layout.xaxis.dtick and all(str(v).isdigit() for v in x_labels):
+        x_labels = x_labels[:: int(layout.xaxis.dtick)]
+    y_labels = list(dict.fromkeys(str(v) for v in ys)) or [f"{int(max(totals.values(), default=0)):,}"]
+    label_px = _text_px(x_labels)
+    turned = len(x_labels) * (label_px + 10) > _PLOT_PX / 2
+    left = 12 + _text_px(y_labels) + (42 if layout.yaxis.title.text else 0)
+    bottom = 14 + (label_px if turned else 18) + (38 if layout.xaxis.title.text else 0)
+    right = 12
+    if legend and layout.legend.orientation != "h":
+        right += max(_text_px(legend) + 50, _text_px([layout.legend.title.text or ""]) + 12)
+    if colour_bar:
+        right += 90
+    figure.update_layout(margin=dict(l=left, r=right, t=top, b=bottom))
+    return figure
 
 
 def plain(text: Any) -> str:
@@ -169,7 +238,7 @@ def _stacked_by(frame: pd.DataFrame, category: str, order: Iterable[str], colour
         )
     figure.update_layout(title=title, barmode="stack", yaxis_title="Trials", xaxis_title="Target", **_LAYOUT)
     figure.update_layout(legend_title_text=legend_title, legend_traceorder="reversed")
-    return figure
+    return _fit_margins(figure)
 
 
 def trials_by_phase(by_phase: pd.DataFrame) -> go.Figure:
@@ -262,8 +331,8 @@ def patients_and_enrollment(per_target: pd.DataFrame, results: pd.DataFrame | No
                        hovertemplate="%{x}: %{customdata}<extra>registry</extra>")
     figure.update_layout(title=title, barmode="group", yaxis_title="Patients", xaxis_title="Target", **_LAYOUT)
     figure.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title_text=""),
-                         margin=dict(t=110), title=dict(y=0.97))
-    return figure
+                         title=dict(y=0.97))
+    return _fit_margins(figure, top=110)
 
 
 def patients_per_target(per_target: pd.DataFrame, results: pd.DataFrame) -> go.Figure:
@@ -303,7 +372,7 @@ def patients_per_target(per_target: pd.DataFrame, results: pd.DataFrame) -> go.F
     figure.update_layout(title=title, barmode="stack", yaxis_title="Patients treated", xaxis_title="Target",
                          **_LAYOUT)
     figure.update_xaxes(categoryorder="array", categoryarray=order)
-    return figure
+    return _fit_margins(figure)
 
 
 def trials_by_year(by_year: pd.DataFrame) -> go.Figure:
@@ -326,7 +395,7 @@ def trials_by_year(by_year: pd.DataFrame) -> go.Figure:
                          **_LAYOUT)
     figure.update_layout(legend_title_text="Target")
     figure.update_xaxes(dtick=1 if len(years) <= 12 else 2)
-    return figure
+    return _fit_margins(figure)
 
 
 def target_indication_heatmap(by_indication: pd.DataFrame, *, max_indications: int = 25) -> go.Figure:
@@ -356,7 +425,7 @@ def target_indication_heatmap(by_indication: pd.DataFrame, *, max_indications: i
     layout = dict(_LAYOUT)
     figure.update_layout(title=title, xaxis_title="Target", height=max(320, 28 * len(indications) + 140), **layout)
     figure.update_yaxes(autorange="reversed")
-    return figure
+    return _fit_margins(figure)
 
 
 # --- constructs -----------------------------------------------------------------------------
@@ -408,7 +477,8 @@ def domain_map(domains: list[dict[str, Any]], length: int, *, molecule: str = "p
     layout = dict(_LAYOUT)
     layout["legend"] = dict(orientation="h", yanchor="top", y=-0.5 if len(rows) < 3 else -0.3, xanchor="left", x=0,
                             title_text="")
-    layout["margin"] = dict(l=10, r=10, t=50, b=90)
+    # margins that hold the row names and the legend below (smaller ones are grown by drawing the figure twice)
+    layout["margin"] = dict(l=12 + _text_px(rows), r=10, t=50, b=120)
     figure.update_layout(
         title=title, barmode="overlay", height=190 + 60 * len(rows), xaxis_title=f"Position ({unit})",
         uniformtext=dict(minsize=9, mode="hide"), **layout,
@@ -494,7 +564,7 @@ def trials_by_country(by_country: pd.DataFrame) -> go.Figure:
             showarrow=False, x=0, y=-0.05, xref="paper", yref="paper", xanchor="left",
         )
     layout = dict(_LAYOUT)
-    layout["margin"] = dict(l=0, r=0, t=50, b=20)
+    layout["margin"] = dict(l=0, r=90, t=50, b=20)  # r: the colour bar (a smaller margin is drawn twice)
     figure.update_layout(title=title, height=420, **layout)
     figure.update_geos(showframe=False, showcoastlines=False, projection_type="natural earth",
                        showcountries=True, countrycolor="#d9d9d9", projection_rotation_lon=0,
@@ -557,7 +627,7 @@ def domain_maps_compared(maps: dict[str, dict[str, Any]], *, title: str = "Domai
             figure.add_annotation(x=0, y=plain(name), text=NOT_RECORDED, showarrow=False, xanchor="left")
     layout = dict(_LAYOUT)
     layout["legend"] = dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0, title_text="")
-    layout["margin"] = dict(l=10, r=10, t=50, b=90)
+    layout["margin"] = dict(l=12 + _text_px(plain(n) for n in names), r=10, t=50, b=120)
     figure.update_layout(title=title, barmode="overlay", height=200 + 55 * len(names),
                          xaxis_title="Residue of the CAR/TCR chain (aa)", uniformtext=dict(minsize=9, mode="hide"),
                          **layout)

@@ -51,6 +51,14 @@ def visit(at, page: str, **params: str):
     return at
 
 
+def open_tab(at, label: str, *, key: str = "curate_tab"):
+    """Choose the tab ``label`` of the tabs with ``key`` (Curate's by default) and run: only the open tab is built."""
+    at.session_state[key] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def sign_in(at, name: str, password: str):
     """Fill in and submit the sidebar's sign-in form."""
     at.sidebar.text_input(key="sign_in_name").input(name)

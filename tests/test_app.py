@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from app_support import PAGES, demo_database, open_app, sign_in, visit
+from app_support import PAGES, demo_database, open_app, open_tab, sign_in, visit
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -145,7 +145,8 @@ def test_a_curator_accepts_a_candidate_trial_on_the_portfolio(writable_demo, mon
     before = read.portfolio(engine, programme)["tiles"]["trials"]
     at = visit(open_app(monkeypatch, url).run(), "Portfolio")
     at.selectbox(key="candidate_trial").select(registry_id).run()
-    at.radio(key="candidate_decision").set_value("accepted").run()
+    at.segmented_control(key="candidate_decision").set_value("rejected").run()
+    at.segmented_control(key="candidate_decision").set_value("accepted").run()
     at.button(key="candidate_save").click().run()
     assert not at.exception
     read.clear_cache()
@@ -218,7 +219,7 @@ def test_curator_uploads_a_real_file_and_finds_it_saved(writable_demo, monkeypat
 
 def test_curator_edit_conflict_shows_the_newer_values(writable_demo, monkeypatch):
     url, engine = writable_demo
-    at = visit(open_app(monkeypatch, url).run(), "Curate")  # no accounts: the local operator
+    at = open_tab(visit(open_app(monkeypatch, url).run(), "Curate"), "Constructs")  # no accounts: the local operator
     at.selectbox(key="edit_choice").select("axi-cel").run()
     version = read.construct_detail(engine, "axi-cel")["version"]
     # someone else saves first
@@ -270,7 +271,7 @@ def test_record_text_with_html_is_shown_literally(writable_demo, monkeypatch):
 
 def test_curator_adds_a_product_and_the_trial_page_shows_why(writable_demo, monkeypatch):
     url, engine = writable_demo
-    at = visit(open_app(monkeypatch, url).run(), "Curate")  # no accounts: the local operator
+    at = open_tab(visit(open_app(monkeypatch, url).run(), "Curate"), "Products")  # no accounts: the local operator
     assert any("named products" in c.value for c in at.caption)
     at.selectbox(key="product_choice").select("CT1182").run()
     # a form: set its values, then submit, in one run

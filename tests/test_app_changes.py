@@ -84,6 +84,8 @@ def test_the_page_shows_the_new_trials_and_the_status_and_enrollment_changes(two
 def test_a_curator_adds_a_trial_by_hand_and_links_two_registrations(two_snapshots, monkeypatch):
     url, engine = two_snapshots
     at = _app(monkeypatch, url, "catalogue/ui/curate.py")
+    at.session_state["curate_tab"] = "Trials"  # only the open tab is built
+    at.run()
     at.selectbox(key="add_trial_registry").select("EU CTR")
     at.text_input(key="add_trial_id").input("EUCTR2017-002245-29-FR")
     at.text_input(key="add_trial_title").input(

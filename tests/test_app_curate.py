@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from app_support import APP, PAGES, demo_database, open_app, sign_in, visit
+from app_support import APP, PAGES, demo_database, open_app, open_tab, sign_in, visit
 from streamlit.testing.v1 import AppTest
 
 from catalogue import curation, read
@@ -33,10 +33,11 @@ def catalogue(tmp_path):
     engine.dispose()
 
 
-def _signed_in(monkeypatch, url: str, name: str) -> AppTest:
+def _signed_in(monkeypatch, url: str, name: str, tab: str = "Sequences") -> AppTest:
+    """Curate, signed in as ``name``, with ``tab`` open."""
     at = sign_in(open_app(monkeypatch, url).run(), name, PASSWORD)
     assert any(t.value.startswith(f"{name} (") for t in at.sidebar.text), "signed in"
-    return visit(at, "Curate")
+    return open_tab(visit(at, "Curate"), tab)
 
 
 def _last_event_id(engine) -> int:
@@ -123,12 +124,12 @@ def test_an_admin_restores_and_a_curator_cannot(catalogue, monkeypatch):
     url, engine = catalogue
     curation.set_archived(engine, curation.local_operator(), "construct", "axi-cel", True)
 
-    at = _signed_in(monkeypatch, url, CURATOR)
+    at = _signed_in(monkeypatch, url, CURATOR, "Archive")
     assert not [s for s in at.selectbox if s.key == "restore_choice"]
     assert not [b for b in at.button if b.key == "restore_save"]
     assert any("Only an admin can restore" in c.value for c in at.caption)
 
-    at = _signed_in(monkeypatch, url, ADMIN)
+    at = _signed_in(monkeypatch, url, ADMIN, "Archive")
     (archived,) = [f.value for f in at.dataframe if "archived_at" in f.value.columns]
     assert list(archived["key"]) == ["axi-cel"]
     since = _last_event_id(engine)
@@ -146,7 +147,7 @@ def test_an_admin_restores_and_a_curator_cannot(catalogue, monkeypatch):
 
 def test_a_curator_corrects_a_trial(catalogue, monkeypatch):
     url, engine = catalogue
-    at = _signed_in(monkeypatch, url, CURATOR)
+    at = _signed_in(monkeypatch, url, CURATOR, "Trials")
     before = read.trial_detail(engine, TRIAL)
     since = _last_event_id(engine)
     at.selectbox(key="trial_choice").select(TRIAL).run()
@@ -171,7 +172,7 @@ def test_a_curator_corrects_a_trial(catalogue, monkeypatch):
 
 def test_a_stale_trial_edit_shows_the_conflict_and_writes_nothing(catalogue, monkeypatch):
     url, engine = catalogue
-    at = _signed_in(monkeypatch, url, CURATOR)
+    at = _signed_in(monkeypatch, url, CURATOR, "Trials")
     at.selectbox(key="trial_choice").select(TRIAL).run()
     seen = read.trial_detail(engine, TRIAL)
     # an admin saves first
@@ -193,7 +194,7 @@ def test_a_stale_trial_edit_shows_the_conflict_and_writes_nothing(catalogue, mon
 
 def test_a_curator_overrides_a_trials_targets(catalogue, monkeypatch):
     url, engine = catalogue
-    at = _signed_in(monkeypatch, url, CURATOR)
+    at = _signed_in(monkeypatch, url, CURATOR, "Trials")
     since = _last_event_id(engine)
     at.selectbox(key="trial_choice").select(TRIAL).run()
     assert read.trial_detail(engine, TRIAL)["targets"] == ["CD19"]
@@ -210,7 +211,7 @@ def test_a_curator_overrides_a_trials_targets(catalogue, monkeypatch):
 def test_a_curator_links_a_trial_to_a_construct(catalogue, monkeypatch):
     url, engine = catalogue
     construct = "ref-CD19-tafasitamab-BBz-EGFRt"
-    at = _signed_in(monkeypatch, url, CURATOR)
+    at = _signed_in(monkeypatch, url, CURATOR, "Trials")
     since = _last_event_id(engine)
     at.selectbox(key="trial_choice").select(TRIAL).run()
     at.selectbox(key="link_construct").select(construct).run()
@@ -231,7 +232,7 @@ def test_a_curator_accepts_a_detected_architecture(catalogue, monkeypatch):
     # the recorded hinge is lost; the detected architecture brings it back
     curation.update_construct(engine, curation.local_operator(), name, {"hinge": None, "generation": None},
                               expected_version=detail["version"])
-    at = _signed_in(monkeypatch, url, CURATOR)
+    at = _signed_in(monkeypatch, url, CURATOR, "Constructs")
     since = _last_event_id(engine)
     at.selectbox(key="edit_choice").select(name).run()
     at.button(key="accept_architecture").click().run()
@@ -245,7 +246,7 @@ def test_a_curator_accepts_a_detected_architecture(catalogue, monkeypatch):
 
 def test_a_curator_archives_a_trial_and_it_leaves_the_browse_pages(catalogue, monkeypatch):
     url, engine = catalogue
-    at = _signed_in(monkeypatch, url, CURATOR)
+    at = _signed_in(monkeypatch, url, CURATOR, "Archive")
     since = _last_event_id(engine)
     at.radio(key="archive_kind").set_value("trial").run()
     at.selectbox(key="archive_choice").select(TRIAL).run()

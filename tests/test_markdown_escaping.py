@@ -230,7 +230,7 @@ def hostile_catalogue(tmp_path):
 @pytest.mark.parametrize("page, param", [("Constructs", "name"), ("Trials", "id"), ("Targets", "symbol"),
                                          ("Constructs", "status"), ("Trials", "sponsor"), ("Audit", "kind")])
 def test_hostile_url_parameters_never_become_links(hostile_catalogue, monkeypatch, page, param):
-    from app_support import open_app, visit
+    from app_support import open_app, open_tab, visit
 
     url, _ = hostile_catalogue
     at = open_app(monkeypatch, url).run()
@@ -241,7 +241,7 @@ def test_hostile_url_parameters_never_become_links(hostile_catalogue, monkeypatc
 
 
 def test_a_hostile_record_and_a_hostile_import_error_show_as_text(hostile_catalogue, monkeypatch):
-    from app_support import open_app, visit
+    from app_support import open_app, open_tab, visit
 
     url, _ = hostile_catalogue
     at = open_app(monkeypatch, url).run()
@@ -249,13 +249,14 @@ def test_a_hostile_record_and_a_hostile_import_error_show_as_text(hostile_catalo
     assert any("Session expired" in source for source in _rendered_markdown(at))  # the page is the construct's
     for source in _rendered_markdown(at):
         assert_literal(source)
-    visit(at, "Curate")
+    open_tab(visit(at, "Curate"), "Trials")
     at.file_uploader(key="trial_files").set_value([(f"{PHISHING}.csv", b"NCTId,BriefTitle\n", "text/csv")]).run()
     at.button(key="import_trials").click().run()
     errors = [e.value for e in at.error]
     assert errors and any("missing required column" in e for e in errors), errors
     for source in _rendered_markdown(at):
         assert_literal(source)
+    open_tab(at, "Sequences")
     at.file_uploader(key="sequence_files").set_value([(f"{PHISHING}.fasta", b">x\nACGT!!\n", "text/plain")]).run()
     assert [e.value for e in at.error if "IUPAC" in e.value or "not" in e.value]
     for source in _rendered_markdown(at):

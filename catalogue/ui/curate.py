@@ -30,22 +30,24 @@ if not visitor.can_curate:
 st.caption(f"Acting as {widgets.escaped(visitor.actor.name)} ({widgets.escaped(visitor.actor.role)}). Every change is recorded "
            "in the audit trail; what a curator corrects is kept when the source files are imported again.")
 
-sequences_tab, constructs_tab, trials_tab, products_tab, patients_tab, archive_tab = st.tabs(
-    ["Sequences", "Constructs", "Trials", "Products", "Patients treated", "Archive"]
-)
 
-with sequences_tab:
+def sequences() -> None:
+    """Upload sequence files; curate the domains of a sequence record."""
     st.subheader("Upload sequence files")
     curate_sequences.upload(visitor)
     st.divider()
     st.subheader("Curate the domains of a sequence record")
     curate_sequences.curate_domains(visitor)
 
-with constructs_tab:
+
+def constructs() -> None:
+    """Edit a construct."""
     st.subheader("Edit a construct")
     curate_constructs.edit_construct(visitor)
 
-with trials_tab:
+
+def trials() -> None:
+    """Correct a trial, import trial records, add a trial by hand, link registrations of one study."""
     st.subheader("Correct a trial")
     st.caption("Correct registry fields, override the targets, or link the trial to a construct. All three are "
                "kept when the registry record is imported again.")
@@ -66,11 +68,15 @@ with trials_tab:
                "on import; link or unlink two records here (kept on re-import).")
     curate_trials.link_registrations(visitor)
 
-with products_tab:
+
+def products() -> None:
+    """The named products that classify trials."""
     st.subheader("Named products")
     curate_products.products(visitor)
 
-with patients_tab:
+
+def patients_treated() -> None:
+    """Record a published count of patients treated (trial, construct or programme)."""
     st.subheader("Patients treated")
     st.caption("A published count of patients who received the product, with its source (publication with DOI or "
                "PMID, news item, registry results); on a trial or construct the latest publication counts. "
@@ -115,10 +121,25 @@ with patients_tab:
                 except Exception as error:
                     saves.failure(error)
 
-with archive_tab:
+
+def archive() -> None:
+    """Archive a construct or trial; restore archived records (admins)."""
     st.subheader("Archive a construct or trial")
     curate_archive.archive(visitor)
     if visitor.is_admin:
         st.divider()
         st.subheader("Restore archived records")
     curate_archive.restore(visitor)
+
+
+#: What each tab shows, in the tabs' order. Only the open tab is built (its widgets, its queries, and in the
+#: browser the scripts of its widget kinds); choosing another tab reruns the page. The open tab's label is
+#: ``st.session_state["curate_tab"]``.
+SECTIONS = (sequences, constructs, trials, products, patients_treated, archive)
+
+tabs = st.tabs(["Sequences", "Constructs", "Trials", "Products", "Patients treated", "Archive"], key="curate_tab",
+               on_change="rerun")
+for tab, section in zip(tabs, SECTIONS):
+    if tab.open:
+        with tab:
+            section()

@@ -152,8 +152,12 @@ def candidates(frame: pd.DataFrame, *, can_decide: bool) -> tuple[str, str] | No
     left, middle, right = st.columns([3, 2, 1], vertical_alignment="bottom")
     registry_id = left.selectbox("Candidate trial", list(frame["registry_id"]), index=None,
                                  placeholder="Choose a candidate", key="candidate_trial")
-    choice = middle.radio("Decision", ["accepted", "rejected", "proposed"], horizontal=True, key="candidate_decision",
-                          format_func={"accepted": "accept", "rejected": "reject", "proposed": "undecide"}.get)
-    if right.button("Save decision", type="primary", key="candidate_save", disabled=registry_id is None):
+    # a segmented control, as the page's scope above it: no radio's script to load on the first view
+    choice = middle.segmented_control("Decision", ["accepted", "rejected", "proposed"], key="candidate_decision",
+                                      default="accepted", selection_mode="single",
+                                      format_func={"accepted": "accept", "rejected": "reject",
+                                                   "proposed": "undecide"}.get)
+    if right.button("Save decision", type="primary", key="candidate_save",
+                    disabled=registry_id is None or choice is None):
         return registry_id, choice
     return None

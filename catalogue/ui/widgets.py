@@ -47,8 +47,8 @@ def chart(figure: go.Figure, data: pd.DataFrame, name: str, *, caption: str | No
     left, right = st.columns([5, 1], vertical_alignment="center")
     if caption:
         left.caption(caption)
-    right.download_button(
-        "CSV", data.to_csv(index=False).encode("utf-8"), file_name=f"{name}.csv", mime="text/csv",
+    right.download_button(  # the CSV is made when the button is clicked, not on every run and first view
+        "CSV", lambda: data.to_csv(index=False).encode("utf-8"), file_name=f"{name}.csv", mime="text/csv",
         key=f"csv_{name}", icon=":material/download:", on_click="ignore", help="Download this chart's data",
     )
 
@@ -120,7 +120,8 @@ def pager(total: int, *, param: str = "page", sizes: Sequence[int] = (25, 50, 10
     page_key = f"{param}_number"
     if page_key not in st.session_state or st.session_state[page_key] > pages:
         st.session_state[page_key] = min(max(1, url_int(param, 1)), pages)
-    page = middle.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=page_key)
+    # a select box (typing a number finds the page), as the filters beside it: no number input's script to load
+    page = middle.selectbox(f"Page (of {pages:,})", range(1, pages + 1), key=page_key)
     for name, value, default in ((param, page, 1), ("size", size, sizes[0])):
         if value == default:
             if name in st.query_params:
