@@ -117,15 +117,25 @@ def machine_load() -> str:
         return "unknown"
 
 
-def _visit_ms(browser, url: str) -> float:
+def _visit_ms(browser, url: str) -> float | None:
+    """Milliseconds to the settled first view, or None when it did not settle within a minute (an overloaded
+    machine): that visit's pair is left out of the ratio and counted, rather than ending the run."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         page = context.new_page()
         page.add_init_script(f"({RUN_COUNTER_JS})()")
-        page.goto(url, wait_until="commit")
+        page.goto(url, wait_until="commit", timeout=60_000)
         return settled_ms(page)
+    except PlaywrightTimeout:
+        return None
     finally:
         context.close()
+
+
+def _pairs(first: list[float | None], second: list[float | None]) -> list[tuple[float, float]]:
+    return [(a, b) for a, b in zip(first, second) if a is not None and b is not None]
 
 
 def _wanted(visit: PageVisit, only: tuple[str, ...]) -> bool:
@@ -180,23 +190,33 @@ def run(url: str, repeats: int, work: Path, *, only: tuple[str, ...] = (),
     figures: dict[str, Any] = {}
     rows = []
     for visit in visits:
-        page_ms, floor_ms = times["page"][visit.label], times["floor"][visit.label]
+        pairs = _pairs(times["page"][visit.label], times["floor"][visit.label])
+        if not pairs:
+            figures[visit.label] = {"timed_out": repeats}
+            rows.append((visit.label, "-", "-", "timed out", shapes[visit.label].describe()))
+            continue
+        page_ms, floor_ms = [p for p, _ in pairs], [f for _, f in pairs]
         page_s = statistics.median(page_ms) / 1000
         floor_s = statistics.median(floor_ms) / 1000
-        ratio = statistics.median(p / f for p, f in zip(page_ms, floor_ms))
+        ratio = statistics.median(p / f for p, f in pairs)
         figures[visit.label] = {"seconds": round(page_s, 3), "floor_seconds": round(floor_s, 3),
                                 "ratio": round(ratio, 3), "floor": shapes[visit.label].describe(),
-                                "max_seconds": round(max(page_ms) / 1000, 3), "visits": repeats}
+                                "max_seconds": round(max(page_ms) / 1000, 3), "visits": len(pairs),
+                                "timed_out": repeats - len(pairs)}
         over = " OVER" if ratio > FIRST_VIEW_RATIO_TARGET else ""
         row = [visit.label, f"{page_s:.2f}", f"{floor_s:.2f}", f"{ratio:.2f}{over}"]
         if baseline_app is not None:
-            base_ms = times["baseline"][visit.label]
-            base_ratio = statistics.median(b / f for b, f in zip(base_ms, floor_ms))
+            base_pairs = _pairs(times["baseline"][visit.label], times["floor"][visit.label])
+            base_ms = [b for b, _ in base_pairs] or [float("nan")]
+            base_ratio = statistics.median(b / f for b, f in base_pairs) if base_pairs else float("nan")
             figures[visit.label].update(baseline_seconds=round(statistics.median(base_ms) / 1000, 3),
                                         baseline_ratio=round(base_ratio, 3))
             row += [f"{statistics.median(base_ms) / 1000:.2f}", f"{base_ratio:.2f}"]
         rows.append((*row, shapes[visit.label].describe()))
-    worst = max(figures, key=lambda label: figures[label]["ratio"])
+    measured = [label for label in figures if "ratio" in figures[label]]
+    if not measured:
+        return {"sqlite": {"browser": figures, "browser_skipped": "every visit timed out"}}
+    worst = max(measured, key=lambda label: figures[label]["ratio"])
     columns = ("page", "page s", "floor s", "ratio") + (("baseline s", "baseline ratio") if baseline_app else ())
     print(table(f"Browser: first settled view in a fresh session, median of {repeats} "
                 f"(target <= {FIRST_VIEW_RATIO_TARGET:g}x the floor; {counts.get('trial', 0):,} trials; "
