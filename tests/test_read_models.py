@@ -41,11 +41,14 @@ def test_a_construct_detail_serializes_to_the_keys_and_order_of_show_construct_j
     assert isinstance(record["imported_at"], str)  # dates and times as ISO 8601 text
 
 
-def test_read_models_are_frozen_and_the_cache_hands_out_one_instance(demo_engine):
+def test_read_models_are_frozen_and_each_caller_gets_its_own_copy(demo_engine):
     detail = read.construct_detail(demo_engine, "axi-cel")
     with pytest.raises(dataclasses.FrozenInstanceError):
         detail.name = "something else"  # type: ignore[misc]
-    assert read.construct_detail(demo_engine, "axi-cel") is detail  # same revision: no copy made
+    again = read.construct_detail(demo_engine, "axi-cel")
+    assert again == detail and again is not detail  # same revision: the cached result, copied
+    detail.trials.clear()  # what one caller does to the lists inside its model ...
+    assert read.construct_detail(demo_engine, "axi-cel").trials == again.trials != []  # ... the next never sees
     frame = read.targets_overview(demo_engine)
     assert read.targets_overview(demo_engine) is not frame  # a bare DataFrame is still copied for each caller
 

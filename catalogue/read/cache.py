@@ -4,14 +4,14 @@ Every write transaction that changes something raises the catalogue revision (on
 a result computed at revision R stays correct until the revision changes, in this process or in any other
 instance on the same database. Checking costs one primary-key read. The read functions the pages call are
 decorated with :func:`revision_cached`, so the CLI, the app and the benchmarks share this one cache; the app
-adds none of its own. Accounts and roles are never cached. Read models (:mod:`catalogue.read.models`) are
-frozen and handed out as they are; other results (DataFrames, lists, dicts) are copied for each caller.
+adds none of its own. Accounts and roles are never cached. Every caller gets its own copy of a cached
+result: read models (:mod:`catalogue.read.models`) are frozen, but the tables (DataFrames) and per-target
+counts (dicts) they hold are not, and a page that changes one must not change what the next caller reads.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import functools
 import threading
 from collections import OrderedDict
@@ -36,10 +36,8 @@ def catalogue_revision(engine: Engine) -> int:
 
 
 def _fresh(value: Any) -> Any:
-    """What a caller gets of a cached value: a read model itself (frozen, never changed by its readers, so
-    one instance serves every caller), a copy of anything else, which callers may change."""
-    if dataclasses.is_dataclass(value) and type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
-        return value
+    """What a caller gets of a cached value: its own copy, which it may change (a frozen read model is copied
+    too, for the DataFrames and dicts inside it)."""
     if value is None or isinstance(value, (str, int, float, bytes, tuple)):
         return value
     if isinstance(value, pd.DataFrame):
