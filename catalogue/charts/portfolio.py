@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -242,9 +243,10 @@ def target_indication_heatmap(by_indication: pd.DataFrame, *, max_indications: i
     return fit_margins(figure)
 
 
-# --- constructs -----------------------------------------------------------------------------
+# --- geography and disease hierarchy ---------------------------------------------------------
 
 
+@lru_cache(maxsize=512)
 def iso3(country: str) -> str | None:
     """The ISO 3166-1 alpha-3 code of a registry's country name (pycountry's ISO 3166 data), or ``None``.
 
@@ -318,4 +320,3 @@ def disease_hierarchy(by_category: pd.DataFrame) -> go.Figure:
     layout["margin"] = dict(l=0, r=0, t=50, b=0)
     figure.update_layout(title=title, height=420, **layout)
     return figure
-# --- compare and find by sequence ---------------------------------------------------------------------

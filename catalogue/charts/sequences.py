@@ -4,7 +4,6 @@ alignment as text.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import plotly.graph_objects as go
@@ -108,10 +107,9 @@ def domain_track(sequence: str, domains: list[dict[str, Any]], *, width: int = 6
     return "\n".join(lines)
 
 
-# --- geography and disease hierarchy ---------------------------------------------------------
+# --- compare ------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=512)
 def domain_maps_compared(maps: dict[str, dict[str, Any]], *, title: str = "Domain maps") -> go.Figure:
     """Several constructs' domain maps on one residue axis, one row per construct (top to bottom in order).
 
