@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 from Bio.Seq import Seq
 
-from catalogue.drafts import Molecule
+from catalogue.drafts import DomainDraft, Molecule
 
 MIN_ORF_AA = 150  # shortest open reading frame searched on DNA, in residues
 
@@ -135,3 +135,23 @@ def find_chains(sequence: str, molecule: Molecule, *, min_orf_aa: int = MIN_ORF_
     chains.sort(key=lambda c: (c.start, -c.length))
     return chains
 
+
+@dataclass
+class DetectionResult:
+    """The chains of one record and the domains detected on them (in order along each chain)."""
+
+    chains: list[Chain] = field(default_factory=list)
+    domains: list[DomainDraft] = field(default_factory=list)
+    chain_of_domain: list[int] = field(default_factory=list)  # index into chains, per domain
+
+    def domains_of(self, chain_index: int) -> list[DomainDraft]:
+        """The domains of one chain, in order."""
+        return [d for d, c in zip(self.domains, self.chain_of_domain) if c == chain_index]
+
+    @property
+    def main_chain(self) -> int | None:
+        """Index of the chain with the most detected domains (the CAR/TCR chain), if any."""
+        counts = [len(self.domains_of(i)) for i in range(len(self.chains))]
+        if not counts or max(counts) == 0:
+            return None
+        return counts.index(max(counts))

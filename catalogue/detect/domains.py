@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from catalogue.detect.architecture import binder_format
-from catalogue.detect.chains import MIN_ORF_AA, Chain, find_chains, overlap, translated
+from catalogue.detect.chains import MIN_ORF_AA, Chain, DetectionResult, find_chains, overlap, translated
 from catalogue.detect.header import header_content_warnings
 from catalogue.detect.part_search import part_hits
 from catalogue.detect.v_domains import CHAIN_TYPES, MIN_V_DOMAIN_BITS, forget_scanned_regions, v_domain_hits
@@ -39,28 +39,6 @@ __all__ = [
 
 PART_TOLERATED_OVERLAP = 3  # residues two accepted parts may share (trimmed off the weaker one)
 _SEGUID_PROTEIN = frozenset("ACDEFGHIKLMNOPQRSTUVWY")  # the alphabet of seguid's "{protein}"
-
-
-@dataclass
-class DetectionResult:
-    """The chains of one record and the domains detected on them (in order along each chain)."""
-
-    chains: list[Chain] = field(default_factory=list)
-    domains: list[DomainDraft] = field(default_factory=list)
-    chain_of_domain: list[int] = field(default_factory=list)  # index into chains, per domain
-
-    def domains_of(self, chain_index: int) -> list[DomainDraft]:
-        """The domains of one chain, in order."""
-        return [d for d, c in zip(self.domains, self.chain_of_domain) if c == chain_index]
-
-    @property
-    def main_chain(self) -> int | None:
-        """Index of the chain with the most detected domains (the CAR/TCR chain), if any."""
-        counts = [len(self.domains_of(i)) for i in range(len(self.chains))]
-        if not counts or max(counts) == 0:
-            return None
-        return counts.index(max(counts))
-
 
 
 @dataclass

@@ -14,7 +14,7 @@ from catalogue.detect.architecture import binder_format
 from catalogue.reference.products import Product, mention_regex, reference_products
 
 if TYPE_CHECKING:
-    from catalogue.detect.domains import DetectionResult
+    from catalogue.detect.chains import DetectionResult
 
 
 #: Binder formats detection can tell apart (what :func:`binder_format` returns).

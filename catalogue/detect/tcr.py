@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from catalogue.detect.domains import DetectionResult
+from catalogue.detect.chains import DetectionResult
 from catalogue.detect.parts import ReferencePart, reference_parts
 from catalogue.detect.similarity import blosum62_aligner
 
