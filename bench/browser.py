@@ -30,6 +30,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(base: str, process: subprocess.Popen, timeout_s: float) -> None:
+    """Wait until the Streamlit server at ``base`` answers ``/_stcore/health``; raise if it exits or never does."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode} before it was healthy")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout_s} s")
+        time.sleep(0.3)
+
+
 @contextmanager
 def streamlit_server(script: Path | str = "app.py", *, database_url: str | None = None, cwd: Path = REPO_ROOT,
                      log: Path | None = None, timeout_s: float = 60.0) -> Iterator[str]:
@@ -46,19 +63,7 @@ def streamlit_server(script: Path | str = "app.py", *, database_url: str | None 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {process.returncode} before it was healthy")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout_s} s")
-            time.sleep(0.3)
+        wait_healthy(base, process, timeout_s)
         yield base
     finally:
         process.terminate()

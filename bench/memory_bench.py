@@ -14,11 +14,10 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from bench.browser import wait_healthy
 from bench.measure import table
 from bench.page_bench import APP, PageVisit, discover_pages
 
@@ -37,20 +36,6 @@ def _status_kib(pid: int, field: str) -> int | None:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return None
-
-
-def _wait_healthy(port: int, process: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not become healthy in time")
 
 
 def _page_path(visit: PageVisit) -> str:
@@ -97,7 +82,7 @@ def run(catalogues: dict[str, str], visits: list[PageVisit] | None = None) -> di
                    "--browser.gatherUsageStats", "false"]
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            _wait_healthy(port, process)
+            wait_healthy(f"http://127.0.0.1:{port}", process, timeout_s=60)
             after_start = _status_kib(process.pid, "VmHWM")
             how = "health only"
             notes: list[str] = []
