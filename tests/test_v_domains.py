@@ -1,8 +1,10 @@
 """The V-domain scan's shortcuts give what the full computation gives, on the real CAR and TCR records.
 
-The species pass stops a model after its Forward filter when it cannot beat the region's best score, and the
-parts are scored with parasail instead of Biopython's aligner; both are checked here against the full
-computation done independently with pyhmmer and Biopython.
+On each located region the scan stops a model after its Forward filter when it cannot beat the best score so
+far (models in SSV order, results cached by segment), and the parts are scored with parasail instead of
+Biopython's aligner; both are checked here against the full computation done independently with pyhmmer
+(every model run to the end) and Biopython. Every model of a region is scored on the same segment, so a
+binder's call does not depend on the rest of its chain: checked on the approved CARs.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from catalogue.detect.similarity import local_score
 from catalogue.detect.v_domains import (
     FIRST_PASS_MODELS,
     MIN_V_DOMAIN_BITS,
-    REGION_MARGIN,
+    SEGMENT_MARGIN,
     SPECIES_MODELS,
+    located_regions,
     v_domain_hits,
 )
 
@@ -74,22 +77,33 @@ def _domains(protein: str, names: tuple[str, ...], models) -> list[tuple[int, in
     return found
 
 
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]) + 1)
+
+
 def _full_scan(protein: str, models) -> list[tuple[int, int, float, str]]:
+    """Every model of every located region run to the end on that region's segment; the best wins."""
+    located = located_regions(protein)
+    winners = []
+    for number, (start, end) in enumerate(located):
+        low = max(1, start - SEGMENT_MARGIN, located[number - 1][1] + 1 if number else 1)
+        high = min(len(protein), end + SEGMENT_MARGIN,
+                   located[number + 1][0] - 1 if number + 1 < len(located) else len(protein))
+        segment, region = protein[low - 1 : high], (start - low + 1, end - low + 1)
+        chain_types = [d for d in _domains(segment, FIRST_PASS_MODELS, models)
+                       if _overlap(d[:2], region) > 0.3 * (region[1] - region[0] + 1)]
+        if not chain_types:
+            continue
+        best = max(chain_types, key=lambda d: d[2])
+        species = [d for d in _domains(segment, SPECIES_MODELS[best[3].rsplit("_", 1)[1]], models)
+                   if d[2] > best[2] and _overlap(d[:2], best[:2]) > 0.5 * (best[1] - best[0] + 1)]
+        best = max(species, key=lambda d: d[2]) if species else best
+        winners.append((best[0] + low - 1, best[1] + low - 1, best[2], best[3]))
     accepted: list[tuple[int, int, float, str]] = []
-    for start, end, score, name in sorted(_domains(protein, FIRST_PASS_MODELS, models), key=lambda h: -h[2]):
-        if all(max(0, min(end, e) - max(start, s) + 1) < 0.3 * min(end - start + 1, e - s + 1)
-               for s, e, _, _ in accepted):
+    for start, end, score, name in sorted(winners, key=lambda h: -h[2]):
+        if all(_overlap((start, end), (s, e)) < 0.3 * min(end - start + 1, e - s + 1) for s, e, _, _ in accepted):
             accepted.append((start, end, score, name))
-    refined = []
-    for start, end, score, name in accepted:
-        low, high = max(1, start - REGION_MARGIN), min(len(protein), end + REGION_MARGIN)
-        best = (start, end, score, name)
-        for s, e, sc, n in _domains(protein[low - 1 : high], SPECIES_MODELS[name.rsplit("_", 1)[1]], models):
-            s, e = s + low - 1, e + low - 1
-            if sc > best[2] and max(0, min(e, end) - max(s, start) + 1) > 0.5 * (end - start + 1):
-                best = (s, e, sc, n)
-        refined.append(best)
-    return sorted(refined)
+    return sorted(accepted)
 
 
 def test_v_domains_are_those_of_the_full_scan(shared_data: Path, models) -> None:
@@ -102,6 +116,19 @@ def test_v_domains_are_those_of_the_full_scan(shared_data: Path, models) -> None
         assert found == expected
         found_any = found_any or bool(found)
     assert found_any
+
+
+def test_a_binder_gets_the_same_call_alone_and_on_its_chain(shared_data: Path) -> None:
+    """The V domains of the approved CARs and the shipped designs: each whole domain (100 residues or more; a
+    fragment alone is too short to score) scanned on its own gets the model it got on the whole chain."""
+    checked = 0
+    for protein in _chains(shared_data):
+        for hit in v_domain_hits(protein):
+            if hit.end - hit.start + 1 >= 100:
+                alone = v_domain_hits(protein[hit.start - 1 : hit.end])
+                assert [h.model for h in alone] == [hit.model], (hit, alone)
+                checked += 1
+    assert checked >= 10
 
 
 def test_part_scores_are_biopythons(shared_data: Path) -> None:

@@ -1,16 +1,29 @@
 """Antibody and TCR variable domains on a protein chain, found with ANARCI's profile HMMs through pyhmmer.
 
-:func:`v_domain_hits` scans a chain in two passes: the five human models (one per chain type) over the
-whole chain, then, on each region found, the same chain type of the other species considered; the
-best-scoring model names the domain's species and chain type (``mouse_H``, ``human_K``...).
+:func:`v_domain_hits` scans a chain in three steps:
+
+1. *Locate*: one model (``human_A``, the cheapest that finds every V region of the verification chains)
+   runs over the whole chain; each of its domains, whatever its score, marks a region that may hold a V
+   domain.
+2. *Choose the chain type*: on each region, cut out with up to ``SEGMENT_MARGIN`` residues on either side
+   (never into the next region), the five human models (one per chain type) compete; the best domain of at
+   least ``MIN_V_DOMAIN_BITS`` that overlaps the region wins.
+3. *Choose the species*: on the winner's region plus ``REGION_MARGIN`` residues, the same chain type of the
+   other species considered compete with it; the best-scoring model names the domain's species and chain
+   type (``mouse_H``, ``human_K``...).
+
+Every model of one region is scored on that region, never on the whole chain, so a binder gets the same
+species and chain type whatever else its chain carries (a bit score depends on the length of the sequence
+scored: scored over a whole CAR, a humanised VH lost ~1.5 bits against the mouse model scored on its region,
+and was called mouse in one construct and human in another).
 
 Nearly all of the time goes to HMMER's domain definition (posterior decoding, envelopes and alignments,
-~0.5 ms per model and domain), which runs on every model whose Forward score passes the F3 filter. The
-species pass only needs a model whose domain can beat the region's best score so far, and a domain's
-bit score never exceeds its model's whole-sequence Forward score (``pre_score``, before the null2
-correction): so each species model is run with F3 set to the P-value of that score (with the bias filter
-off, F3 tests exactly ``pre_score``), and a model that cannot win is stopped after its Forward filter.
-The hits that remain are the ones the full search finds, and the choice among them is the same.
+~0.5-1 ms per model and domain), which runs on every model whose Forward score passes the F3 filter. A
+domain's bit score never exceeds its model's whole-sequence Forward score (``pre_score``, before the null2
+correction), so in steps 2 and 3 each model runs with F3 set to the P-value of the best score so far (with
+the bias filter off, F3 tests exactly ``pre_score``) and a model that cannot win stops after its Forward
+filter; in step 2 the models go in the order of their SSV filter scores, so the likely winner runs first.
+The winners are the ones every model run to the end would give (``tests/test_v_domains.py`` checks it).
 """
 
 from __future__ import annotations
@@ -25,7 +38,9 @@ from importlib import resources
 from catalogue.detect.chains import overlap
 
 MIN_V_DOMAIN_BITS = 40.0  # HMM bit score a V-domain hit needs
-REGION_MARGIN = 10  # residues added on each side of a first-pass region for the species pass
+LOCATOR_MODEL = "human_A"  # finds every V region (of any chain type) of the verification chains
+SEGMENT_MARGIN = 40  # residues added on each side of a located region (short of its neighbours)
+SPLIT_END = 10  # model positions: a located part ending this far short of the model's end is half a domain
 
 CHAIN_TYPES = {
     "H": ("vh", "VH"),
@@ -37,8 +52,8 @@ CHAIN_TYPES = {
     "D": ("other", "TCR Vδ"),
 }
 
-# Models searched first on the whole chain (human, one per chain type), then, on each region
-# found, the same chain type of the other species considered. ANARCI also ships rhesus,
+# Models that compete for a region's chain type (human, one per chain type), then, on the
+# winner's region, the same chain type of the other species considered. ANARCI also ships rhesus,
 # pig and cow models; they are left out: human antibodies often score best on rhesus,
 # which would label human binders wrongly, and no CAR binder we know of comes from them.
 FIRST_PASS_MODELS = ("human_H", "human_K", "human_L", "human_A", "human_B")
@@ -90,8 +105,12 @@ class _VDomainModels:
             profile = plan7.Profile(hmm.M, self.alphabet)
             profile.configure(hmm, background, L=400)
             optimized[_name(hmm.name)] = profile.to_optimized()
-        self.first_pass = plan7.OptimizedProfileBlock(
-            self.alphabet, [optimized[n] for n in FIRST_PASS_MODELS]
+        self.locator = plan7.OptimizedProfileBlock(self.alphabet, [optimized[LOCATOR_MODEL]])
+        # each chain-type model on its own, with the (tau, lambda) of its Forward score distribution
+        self.chain_type_pass = tuple(
+            (optimized[n], plan7.OptimizedProfileBlock(self.alphabet, [optimized[n]]),
+             optimized[n].evalue_parameters.f_tau, optimized[n].evalue_parameters.f_lambda)
+            for n in FIRST_PASS_MODELS
         )
         # each species model on its own, with the (tau, lambda) of its Forward score distribution
         self.species_pass = {
@@ -115,14 +134,17 @@ class _VDomainModels:
             pipelines[size, gated] = self._plan7.Pipeline(self.alphabet, Z=size, domZ=1, bias_filter=not gated)
         return pipelines[size, gated]
 
-    def _hits(self, protein: str, block, *, size: int | None = None, floor: tuple[float, float, float] | None = None
-              ) -> list[VDomainHit]:
-        """Domains of at least MIN_V_DOMAIN_BITS of ``protein`` against ``block``.
+    def _digitized(self, protein: str):
+        return self._easel.TextSequence(name=b"chain", sequence=protein).digitize(self.alphabet)
+
+    def _hits(self, protein, block, *, size: int | None = None, floor: tuple[float, float, float] | None = None,
+              min_bits: float = MIN_V_DOMAIN_BITS) -> list[VDomainHit]:
+        """Domains of at least ``min_bits`` of ``protein`` (text or digitized) against ``block``.
 
         ``floor`` = (bits, tau, lambda): only a model whose Forward score reaches ``bits`` goes on to domain
         definition (F3 is the P-value of ``bits`` under the model's Forward score distribution).
         """
-        query = self._easel.TextSequence(name=b"chain", sequence=protein).digitize(self.alphabet)
+        query = self._digitized(protein) if isinstance(protein, str) else protein
         pipeline = self._pipeline(size or len(block), floor is not None)
         if floor is not None:
             bits, tau, lam = floor
@@ -133,7 +155,7 @@ class _VDomainModels:
         for hit in hits:
             name = _name(hit.name)
             for domain in hit.domains:
-                if domain.score >= MIN_V_DOMAIN_BITS:
+                if domain.score >= min_bits:
                     alignment = domain.alignment
                     found.append(VDomainHit(alignment.target_from, alignment.target_to, float(domain.score), name))
         return found
@@ -141,8 +163,18 @@ class _VDomainModels:
     def scan(self, protein: str) -> list[VDomainHit]:
         """All V-domain hits above threshold on ``protein``, best model per region, in order."""
         clean = _NOT_AMINO.sub("X", protein)
-        accepted: list[VDomainHit] = []
-        for candidate in sorted(self._hits(clean, self.first_pass), key=lambda h: -h.score):
+        located = self._located_regions(clean)
+        winners = []
+        for number, (start, end) in enumerate(located):
+            # the segment stops short of the neighbouring regions, so it holds one V domain
+            low = max(1, start - SEGMENT_MARGIN, located[number - 1][1] + 1 if number else 1)
+            high = min(len(clean), end + SEGMENT_MARGIN,
+                       located[number + 1][0] - 1 if number + 1 < len(located) else len(clean))
+            best = self._region_best(clean[low - 1 : high], start - low + 1, end - low + 1)
+            if best is not None:
+                winners.append(VDomainHit(best.start + low - 1, best.end + low - 1, best.score, best.model))
+        accepted: list[VDomainHit] = []  # one per region: the located regions of a split domain give one winner
+        for candidate in sorted(winners, key=lambda h: -h.score):
             length = candidate.end - candidate.start + 1
             if all(
                 overlap(candidate.start, candidate.end, other.start, other.end)
@@ -150,27 +182,52 @@ class _VDomainModels:
                 for other in accepted
             ):
                 accepted.append(candidate)
-        refined = []
-        for region in accepted:
-            low = max(1, region.start - REGION_MARGIN)
-            high = min(len(clean), region.end + REGION_MARGIN)
-            best = self._species_best(clean[low - 1 : high], region.chain_type, region.start - low + 1,
-                                      region.end - low + 1, region.score)
-            refined.append(region if best is None else
-                           VDomainHit(best.start + low - 1, best.end + low - 1, best.score, best.model))
-        return sorted(refined, key=lambda h: h.start)
+        return sorted(accepted, key=lambda h: h.start)
+
+    def _located_regions(self, clean: str) -> list[tuple[int, int]]:
+        """The regions that may hold a V domain: the locator's domains, whatever their score, in order along the
+        chain. Two neighbouring domains that align to successive parts of the model (one V domain that HMMER's
+        domain definition split in two) make one region."""
+        pipeline = self._pipeline(1, False)
+        hits = pipeline.scan_seq(self._digitized(clean), self.locator)
+        pipeline.clear()
+        parts = sorted((d.alignment.target_from, d.alignment.target_to, d.alignment.hmm_from, d.alignment.hmm_to)
+                       for hit in hits for d in hit.domains)
+        length = self.locator[0].M
+        regions: list[list[int]] = []
+        for start, end, hmm_from, hmm_to in parts:
+            if regions:
+                previous = regions[-1]
+                if (previous[3] < length - SPLIT_END and hmm_from > SPLIT_END and hmm_from > previous[3] - SPLIT_END
+                        and start - previous[1] <= SEGMENT_MARGIN):
+                    regions[-1] = [previous[0], max(end, previous[1]), previous[2], hmm_to]
+                    continue
+            regions.append([start, end, hmm_from, hmm_to])
+        return [(start, end) for start, end, _, _ in regions]
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one instance for the process; a binder seen again is not scanned again
-    def _species_best(self, segment: str, chain_type: str, start: int, end: int, score: float) -> VDomainHit | None:
-        """The species-pass hit that scores above ``score`` and covers more than half of the region
-        ``start..end`` (segment coordinates), the best of them; None when the first-pass model stays best.
-        Cached by the segment's residues and the region."""
+    def _region_best(self, segment: str, start: int, end: int) -> VDomainHit | None:
+        """The best V domain of ``segment`` (segment coordinates) that overlaps the located region ``start..end``
+        by more than 30 %: its chain type, then its species, every model scored on this same segment; None when
+        no chain-type model reaches MIN_V_DOMAIN_BITS there. Cached by the segment's residues and the region."""
+        query = self._digitized(segment)
         best: VDomainHit | None = None
-        best_score = score
+        best_score = MIN_V_DOMAIN_BITS
+        size = len(self.chain_type_pass)
+        for _, block, tau, lam in sorted(self.chain_type_pass, key=lambda model: -model[0].ssv_filter(query)):
+            for other in self._hits(query, block, size=size, floor=(best_score, tau, lam)):
+                if (other.score >= best_score and (best is None or other.score > best.score)
+                        and overlap(other.start, other.end, start, end) > 0.3 * (end - start + 1)):
+                    best, best_score = other, other.score
+        if best is None:
+            return None
+        chain_type, region_start, region_end = best.chain_type, best.start, best.end
         size = len(SPECIES_MODELS[chain_type])
         for block, tau, lam in self.species_pass[chain_type]:
-            for other in self._hits(segment, block, size=size, floor=(best_score, tau, lam)):
-                if other.score > best_score and overlap(other.start, other.end, start, end) > 0.5 * (end - start + 1):
+            for other in self._hits(query, block, size=size, floor=(best_score, tau, lam)):
+                if (other.score > best_score
+                        and overlap(other.start, other.end, region_start, region_end)
+                        > 0.5 * (region_end - region_start + 1)):
                     best, best_score = other, other.score
         return best
 
@@ -185,7 +242,12 @@ def v_domain_hits(protein: str) -> list[VDomainHit]:
     return _v_domain_models().scan(protein)
 
 
+def located_regions(protein: str) -> list[tuple[int, int]]:
+    """The regions of one protein chain that may hold a V domain (step 1 of the scan), in order."""
+    return _v_domain_models()._located_regions(_NOT_AMINO.sub("X", protein))
+
+
 def forget_scanned_regions() -> None:
-    """Empty the cache of binder regions already searched by the species pass."""
+    """Empty the caches of binder regions already searched for their chain type and species."""
     if _v_domain_models.cache_info().currsize:
-        _v_domain_models()._species_best.cache_clear()
+        _v_domain_models()._region_best.cache_clear()
