@@ -10,7 +10,7 @@ never ``0`` or ``""``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Molecule = Literal["DNA", "protein"]
 Topology = Literal["linear", "circular"]
@@ -99,6 +99,9 @@ class SequenceDraft:
     domains: list[DomainDraft] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     tcr_chains: list[TcrChainDraft] = field(default_factory=list)  # detected TCR chains, in ORF order
+    # the protein chains detection searched (``catalogue.detect.chains.Chain``), so that the search store does
+    # not translate the record again; empty when detection did not run
+    chains: tuple[Any, ...] = ()
 
     @property
     def length(self) -> int:

@@ -209,8 +209,8 @@ def write_sequences(session: Session, actor: Actor, prepared: PreparedSequences,
         db.insert_rows(session, Domain.__table__, domain_rows)
     if chain_rows:
         db.insert_rows(session, TcrChain.__table__, chain_rows)
-    write_segments(session.connection(), [(ids[draft.checksum], draft.sequence, draft.molecule, draft.domains)
-                                          for draft, _ in new_drafts])
+    write_segments(session.connection(), [(ids[draft.checksum], draft.sequence, draft.molecule, draft.domains,
+                                           draft.chains) for draft, _ in new_drafts])
     audit_rows(session, events, actor)
     return outcomes
 

@@ -43,18 +43,18 @@ def _sequence_ids(connection: Connection, proteins: dict[str, str]) -> dict[str,
     return ids
 
 
-def write_segments(connection: Connection, records: Iterable[tuple[int, str, str, list[Any]]], *,
-                   replace: bool = False) -> int:
-    """Index records: each given as (record id, sequence, molecule, domains). Returns the segments written.
+def write_segments(connection: Connection, records: Iterable[tuple[Any, ...]], *, replace: bool = False) -> int:
+    """Index records: each given as (record id, sequence, molecule, domains), or with a fifth item, the record's
+    chains when detection found them already. Returns the segments written.
 
     With ``replace``, the records' earlier segments are removed first (after a domain curation).
     """
     planned: list[tuple[int, SegmentDraft, str]] = []
     proteins: dict[str, str] = {}
     record_ids = []
-    for record_id, sequence, molecule, domains in records:
+    for record_id, sequence, molecule, domains, *found in records:
         record_ids.append(record_id)
-        for segment in record_segments(sequence, molecule, domains):
+        for segment in record_segments(sequence, molecule, domains, found[0] if found else None):
             checksum = segment.checksum
             proteins.setdefault(checksum, segment.protein)
             planned.append((record_id, segment, checksum))

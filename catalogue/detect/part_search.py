@@ -66,7 +66,7 @@ class _PartAligner:
                 found.append(hit)
                 target = target[: hit.start - 1] + "X" * (hit.end - hit.start + 1) + target[hit.end :]
                 # a part's 3-mers hold no X, so those left are the ones still found in the masked chain
-                if len(shared & _kmers(target)) < needed:
+                if sum(1 for kmer in shared if kmer in target) < needed:
                     break  # what is left cannot hold another copy: the same prefilter as for the first
         return found
 

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from catalogue.detect.domains import Chain, find_chains
@@ -95,14 +96,16 @@ def _on_chain(domain: Any, chains: list[Chain], molecule: str) -> tuple[int, int
     return None
 
 
-def record_segments(sequence: str, molecule: Molecule, domains: list[Any]) -> list[SegmentDraft]:
+def record_segments(sequence: str, molecule: Molecule, domains: list[Any],
+                    chains: Sequence[Chain] | None = None) -> list[SegmentDraft]:
     """The search store's segments of one record.
 
     ``domains`` are the record's domains (drafts or dicts with kind, label, start, end, source,
     protein_start, protein_end, frame); curated ones are used if there are any, else detected, else
-    annotated. A domain that lies in no chain's reading frame is left out.
+    annotated. A domain that lies in no chain's reading frame is left out. ``chains`` are the record's
+    chains when detection has found them already (``find_chains`` of the same sequence), else found here.
     """
-    chains = find_chains(sequence, molecule)
+    chains = list(chains) if chains else find_chains(sequence, molecule)
     placed: list[tuple[int, int, int, Any]] = []
     for domain in _chosen_domains(domains):
         if _value(domain, "kind") in NOT_SEARCHED:

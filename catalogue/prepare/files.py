@@ -85,6 +85,7 @@ def prepare_sequences(
             draft.domains.extend(result.domains)
             draft.warnings.extend(header_content_warnings(draft.description or "", result))
             draft.tcr_chains.extend(detected_tcr_chains(result))
+            draft.chains = tuple(result.chains)
     return PreparedSequences(file_name, drafts)
 
 
