@@ -24,7 +24,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import ARRAY, JSON, DateTime, any_, bindparam, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine
 
@@ -143,9 +143,14 @@ def insert_rows(session: Session, table, rows: list[dict]) -> None:
     SQLAlchemy writes. Both skip SQLAlchemy's per-row parameter processing. Every row must have the
     same keys.
     """
+    if rows:
+        insert_rows_on(session.connection(), table, rows)
+
+
+def insert_rows_on(connection: Connection, table, rows: list[dict]) -> None:
+    """:func:`insert_rows` on a connection (inside its transaction), for code that holds no session."""
     if not rows:
         return
-    connection = session.connection()
     columns = list(rows[0])
     quote = connection.dialect.identifier_preparer.quote
     column_list = ", ".join(quote(c) for c in columns)

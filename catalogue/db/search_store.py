@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from catalogue.db import insert_rows_on
 from catalogue.db.models import SearchSequence, SequenceSegment
 from catalogue.detect.segments import SegmentDraft, record_segments
 
@@ -65,7 +66,7 @@ def write_segments(connection: Connection, records: Iterable[tuple[Any, ...]], *
     if not planned:
         return 0
     ids = _sequence_ids(connection, proteins)
-    connection.execute(insert(table), [
+    insert_rows_on(connection, table, [
         {"sequence_record_id": record_id, "search_sequence_id": ids[checksum], "kind": s.kind, "label": s.label,
          "chain": s.chain, "chain_start": s.chain_start, "chain_end": s.chain_end, "record_start": s.record_start,
          "record_end": s.record_end, "strand": s.strand}

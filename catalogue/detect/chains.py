@@ -80,6 +80,23 @@ def translated(dna: str) -> str:
     return table[codes[:, 0] * 25 + codes[:, 1] * 5 + codes[:, 2]].tobytes().decode("ascii")
 
 
+@lru_cache(maxsize=8)
+def _orf_pattern(min_orf_aa: int) -> re.Pattern[str]:
+    """The first M of a stop-free stretch and every residue up to the stop, at least ``min_orf_aa`` long."""
+    return re.compile(rf"M[^*]{{{max(0, min_orf_aa - 1)},}}")
+
+
+def _three_frames(strand: str) -> list[str]:
+    """The translations of a strand in its three forward frames (whole codons only): each codon's letter is
+    looked up once for every start position, and frame k takes every third from k."""
+    if len(strand) < 3:
+        return ["", "", ""]
+    table, index = _codon_table()
+    codes = index[np.frombuffer(strand.encode("ascii"), dtype=np.uint8)]
+    letters = table[codes[:-2] * 25 + codes[1:-1] * 5 + codes[2:]]
+    return [letters[offset::3].tobytes().decode("ascii") for offset in range(3)]
+
+
 def find_chains(sequence: str, molecule: Molecule, *, min_orf_aa: int = MIN_ORF_AA) -> list[Chain]:
     """The protein chains of a record.
 
@@ -103,28 +120,21 @@ def find_chains(sequence: str, molecule: Molecule, *, min_orf_aa: int = MIN_ORF_
     length = len(dna)
     chains: list[Chain] = []
     for strand, strand_seq in ((1, dna), (-1, str(Seq(dna).reverse_complement()))):
-        for offset in range(3):
-            usable = length - ((length - offset) % 3)
-            if usable - offset < 3:
+        for offset, translation in enumerate(_three_frames(strand_seq)):
+            if not translation:
                 continue
-            translation = translated(strand_seq[offset:usable])
-            position = 0
-            segments = translation.split("*")
-            for number, segment in enumerate(segments):
-                first_met = segment.find("M")
-                has_stop = number < len(segments) - 1
-                if first_met >= 0 and len(segment) - first_met >= min_orf_aa:
-                    aa_start = position + first_met
-                    aa_end = position + len(segment)  # exclusive
-                    start_s = offset + 3 * aa_start + 1
-                    end_s = offset + 3 * aa_end + (3 if has_stop else 0)
-                    if strand > 0:
-                        start, end = start_s, end_s
-                    else:
-                        start, end = length - end_s + 1, length - start_s + 1
-                    frame = strand * (offset + 1)
-                    chains.append(Chain(segment[first_met:], start, end, strand, frame, 0, has_stop))
-                position += len(segment) + 1
+            # the first ATG of each stop-free stretch, when at least min_orf_aa residues follow it to the stop
+            # (a later M of the same stretch can only be shorter)
+            for orf in _orf_pattern(min_orf_aa).finditer(translation):
+                aa_start, aa_end = orf.start(), orf.end()  # aa_end exclusive
+                has_stop = aa_end < len(translation)
+                start_s = offset + 3 * aa_start + 1
+                end_s = offset + 3 * aa_end + (3 if has_stop else 0)
+                if strand > 0:
+                    start, end = start_s, end_s
+                else:
+                    start, end = length - end_s + 1, length - start_s + 1
+                chains.append(Chain(orf.group(), start, end, strand, strand * (offset + 1), 0, has_stop))
     if not chains and length >= 3:
         translation = translated(dna[: length - length % 3])
         body = translation.rstrip("*")
