@@ -168,7 +168,7 @@ def insert_rows_on(connection: Connection, table, rows: list[dict]) -> None:
             copy.write_row(row)
 
 
-def one_of(session: Session, column, values: list) -> ColumnElement[bool]:
+def one_of(session: Session | Connection, column, values: list) -> ColumnElement[bool]:
     """``column IN values`` for a lookup by a list of keys, written for a stable, index-friendly plan.
 
     On PostgreSQL the list goes as one array parameter (``column = ANY(%(keys)s)``). An ``IN`` of one
@@ -176,7 +176,8 @@ def one_of(session: Session, column, values: list) -> ColumnElement[bool]:
     generic plan: a sequential scan comparing every row with every parameter, which grew to 28 ms per
     100 names by the end of a 10,000-record import. SQLite keeps ``IN``, which it answers from the index.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    if dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
 

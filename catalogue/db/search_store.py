@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from catalogue.db import insert_rows_on
+from catalogue.db import insert_rows_on, one_of
 from catalogue.db.models import SearchSequence, SequenceSegment
 from catalogue.detect.segments import SegmentDraft, record_segments
 
@@ -30,7 +30,8 @@ def _sequence_ids(connection: Connection, proteins: dict[str, str]) -> dict[str,
     checksums = list(proteins)
     for start in range(0, len(checksums), CHUNK):
         chunk = checksums[start : start + CHUNK]
-        ids.update(connection.execute(select(table.c.checksum, table.c.id).where(table.c.checksum.in_(chunk))).all())
+        lookup = select(table.c.checksum, table.c.id).where(one_of(connection, table.c.checksum, chunk))
+        ids.update(connection.execute(lookup).all())
     missing = [c for c in checksums if c not in ids]
     if missing:
         dialect_insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
@@ -40,7 +41,7 @@ def _sequence_ids(connection: Connection, proteins: dict[str, str]) -> dict[str,
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start : start + CHUNK]
             ids.update(connection.execute(
-                select(table.c.checksum, table.c.id).where(table.c.checksum.in_(chunk))).all())
+                select(table.c.checksum, table.c.id).where(one_of(connection, table.c.checksum, chunk))).all())
     return ids
 
 
