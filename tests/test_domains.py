@@ -203,6 +203,35 @@ def test_tisa_cel_orf_without_stop_codon_is_kept(shared_data: Path) -> None:
     assert len(chains[0].protein) == 486 and chains[0].ends_in_stop is False
 
 
+@pytest.mark.parametrize("file_name", ["lentiviral_vector_tisacel.fasta", "NC_005816.gb", "EGFR.gb",
+                                       "addgene-plasmid-39296-sequence-49545.gbk"])
+def test_orfs_are_biopythons_translation_read_frame_by_frame(shared_data: Path, file_name: str) -> None:
+    """Every ORF of at least 150 codons that starts at the first ATG of a stop-free stretch, on six frames,
+    read from Biopython's own translation of each frame: the same chains, proteins and coordinates."""
+    from Bio.Seq import Seq
+
+    path = shared_data / "sequences" / file_name
+    sequence = str(SeqIO.read(path, "fasta" if path.suffix == ".fasta" else "genbank").seq).upper()
+    expected = []
+    for strand, text in ((1, sequence), (-1, str(Seq(sequence).reverse_complement()))):
+        for offset in range(3):
+            usable = len(text) - (len(text) - offset) % 3
+            translation = str(Seq(text[offset:usable]).translate())
+            position = 0
+            for stretch in translation.split("*"):
+                first = stretch.find("M")
+                if first >= 0 and len(stretch) - first >= 150:
+                    end = position + len(stretch)
+                    stop = 3 if end < len(translation) else 0
+                    start_s, end_s = offset + 3 * (position + first) + 1, offset + 3 * end + stop
+                    span = (start_s, end_s) if strand > 0 else (len(text) - end_s + 1, len(text) - start_s + 1)
+                    expected.append((stretch[first:], *span, strand, strand * (offset + 1)))
+                position += len(stretch) + 1
+    found = [(c.protein, c.start, c.end, c.strand, c.frame) for c in find_chains(sequence, "DNA")]
+    assert found == sorted(expected, key=lambda c: (c[1], -len(c[0])))
+    assert found
+
+
 def test_reverse_strand_orf_maps_back_to_forward_coordinates(shared_data: Path) -> None:
     sequence, _ = read_one(shared_data / "sequences" / "Axicel_HM852952.fasta")
     from Bio.Seq import Seq
