@@ -18,6 +18,7 @@ from Bio import Align, SeqIO
 from Bio.Align import substitution_matrices
 from pyhmmer import easel, plan7
 
+from catalogue.detect.binders import parse_therasabdab
 from catalogue.detect.chains import find_chains
 from catalogue.detect.parts import reference_parts
 from catalogue.detect.similarity import local_score
@@ -129,6 +130,26 @@ def test_a_binder_gets_the_same_call_alone_and_on_its_chain(shared_data: Path) -
                 assert [h.model for h in alone] == [hit.model], (hit, alone)
                 checked += 1
     assert checked >= 10
+
+
+def test_therapeutic_antibodies_get_their_own_call_in_any_car(shared_data: Path) -> None:
+    """The first 30 paired antibodies of the Thera-SAbDab export, each built into two scFv CARs (VH-VL and
+    VL-VH, with different signal peptides, linkers, hinges and signalling tails) from the reference parts:
+    each V domain gets the chain type and species its own Thera-SAbDab chain gets alone."""
+    path = shared_data / "binders" / "TheraSAbDab_SeqStruc_OnlineDownload.csv"
+    paired = [b for b in parse_therasabdab(path.read_bytes(), path.name) if b.heavy and b.light][:30]
+    part = {p.name: p.sequence for p in reference_parts()}
+    layouts = (("cd8a_signal_peptide", "g4s3_linker", "cd8a_hinge", "cd8a_transmembrane", "tnfrsf9_costimulatory"),
+               ("csf2ra_signal_peptide", "whitlow_218_linker", "igg4_hinge", "cd28_transmembrane",
+                "cd28_costimulatory"))
+    for binder in paired:
+        alone = {binder.heavy: v_domain_hits(binder.heavy), binder.light: v_domain_hits(binder.light)}
+        for number, (signal, linker, hinge, transmembrane, costimulatory) in enumerate(layouts):
+            first, second = (binder.heavy, binder.light) if number == 0 else (binder.light, binder.heavy)
+            car = "".join((part[signal], first, part[linker], second, part[hinge], part[transmembrane],
+                           part[costimulatory], part["cd247_signalling"]))
+            found = v_domain_hits(car)
+            assert [h.model for h in found] == [alone[first][0].model, alone[second][0].model], binder.name
 
 
 def test_part_scores_are_biopythons(shared_data: Path) -> None:
