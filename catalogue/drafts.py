@@ -99,8 +99,8 @@ class SequenceDraft:
     domains: list[DomainDraft] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     tcr_chains: list[TcrChainDraft] = field(default_factory=list)  # detected TCR chains, in ORF order
-    # the protein chains detection searched (``catalogue.detect.chains.Chain``), so that the search store does
-    # not translate the record again; empty when detection did not run
+    # the record's protein chains (``catalogue.detect.chains.find_chains``), found while preparing it (in the
+    # parsing process of a batch import) so that the search store's writer does not translate it again
     chains: tuple[Any, ...] = ()
 
     @property

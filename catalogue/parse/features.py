@@ -57,6 +57,7 @@ _ANY_KIND = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _KIND
 
 
 @lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)  # labels recur from record to record ("CD8α hinge", "4-1BB")
 def kind_from_label(label: str) -> str:
     """The domain kind a label obviously names (``"CD8SP"`` → ``signal_peptide``), else ``"other"``.
 

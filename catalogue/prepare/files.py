@@ -86,6 +86,11 @@ def prepare_sequences(
             draft.warnings.extend(header_content_warnings(draft.description or "", result))
             draft.tcr_chains.extend(detected_tcr_chains(result))
             draft.chains = tuple(result.chains)
+    else:
+        from catalogue.detect.chains import find_chains
+
+        for draft in drafts:  # for the search store; found here, in the parsing process, not by the writer
+            draft.chains = tuple(find_chains(draft.sequence, draft.molecule))
     return PreparedSequences(file_name, drafts)
 
 
