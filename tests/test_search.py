@@ -266,6 +266,9 @@ def test_the_constructs_page_searches_and_the_compare_page_compares(products, sh
     monkeypatch.setenv("CATALOGUE_DATABASE_URL", products.url.render_as_string(hide_password=False))
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     at.switch_page("catalogue/ui/constructs.py").run()
+    assert not at.text_area  # the search is built only once its expander is opened
+    at.session_state["search_expanded"] = True
+    at.run()
     at.text_area(key="search_text").set_value(
         _protein(shared_data, "Tisacel_patentUS9499629B2_protein_translated.fasta")).run()
     assert not at.exception and not at.error, [e.value for e in at.exception]

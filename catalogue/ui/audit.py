@@ -62,5 +62,5 @@ st.dataframe(frame.iloc[offset:offset + limit], hide_index=True, width="stretch"
     "before": st.column_config.TextColumn("Before", width="large"),
     "after": st.column_config.TextColumn("After", width="large"),
 })
-st.download_button("Data (CSV)", frame.to_csv(index=False).encode("utf-8"), file_name="audit.csv", mime="text/csv",
-                   on_click="ignore", icon=":material/download:")
+st.download_button("Data (CSV)", lambda: frame.to_csv(index=False).encode("utf-8"), file_name="audit.csv",
+                   mime="text/csv", on_click="ignore", icon=":material/download:")  # made when clicked

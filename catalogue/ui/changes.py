@@ -24,7 +24,8 @@ def _label(entry) -> str:
 
 
 by_id = {entry["id"]: entry for entry in imports}
-mode = st.radio("Show changes", ["between two imports", "since a date"], horizontal=True, key="changes_mode")
+# A select box, as the import pickers beside it: one widget kind fewer for the browser to fetch on first view.
+mode = st.selectbox("Show changes", ["between two imports", "since a date"], key="changes_mode")
 window: dict = {}
 if mode == "since a date":
     latest = imports[0]["at"].date()
@@ -83,11 +84,17 @@ for kind, (label, help_text) in kinds.items():
                  column_config=columns, column_order=shown)
 
 left, right = st.columns(2)
-left.download_button("All changes (CSV)", table.to_csv(index=False).encode("utf-8"), file_name="what-changed.csv",
-                     mime="text/csv", on_click="ignore", icon=":material/download:")
-recorded = read.trial_changes(store.engine(), **{k: v for k, v in window.items() if v is not None})
-right.download_button("As `catalogue changes --json` (JSON)",
-                      json.dumps(recorded, indent=2, default=lambda v: v.isoformat() if isinstance(v, dt.datetime)
-                                 else str(v)).encode("utf-8"),
+
+
+def _changes_json() -> bytes:
+    recorded = read.trial_changes(store.engine(), **{k: v for k, v in window.items() if v is not None})
+    return json.dumps(recorded, indent=2, default=lambda v: v.isoformat() if isinstance(v, dt.datetime)
+                      else str(v)).encode("utf-8")
+
+
+# The files are made when a button is clicked, not on every run and first view.
+left.download_button("All changes (CSV)", lambda: table.to_csv(index=False).encode("utf-8"),
+                     file_name="what-changed.csv", mime="text/csv", on_click="ignore", icon=":material/download:")
+right.download_button("As catalogue changes --json (JSON)", _changes_json,
                       file_name="what-changed.json", mime="application/json", on_click="ignore",
                       icon=":material/download:")

@@ -133,9 +133,11 @@ def sidebar(visitor: Visitor) -> None:
         if notice:
             st.info(escaped(notice))
         if visitor.how == "local operator":
+            # No code span: every page shows this caption, and inline code fetches the monospace font (88 KiB)
+            # on every first view.
             st.caption(
                 "Single-user install: no accounts exist, so you act as the local operator (admin). "
-                "Once an account exists (`catalogue user add NAME --role curator`), curating needs sign-in."
+                "Once an account exists (catalogue user add NAME --role curator), curating needs sign-in."
             )
             return
         if oidc_configured():

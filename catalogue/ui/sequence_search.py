@@ -36,8 +36,11 @@ def _query_text() -> tuple[str | bytes | None, str]:
 
 def search_section() -> None:
     """The search box, the hits table and the alignment view of the chosen hit."""
-    with st.expander("Find by sequence", icon=":material/search:", expanded="search_text" in st.session_state
-                     and bool(st.session_state["search_text"])):
+    # Built only once opened (on_change="rerun"): a closed expander sends nothing, so the first view of the page
+    # does not fetch the text-area, file-uploader and number-input scripts nor the monospace font.
+    with st.expander("Find by sequence", icon=":material/search:", key="search_expanded", on_change="rerun") as search:
+        if not search.open:
+            return
         content, name = _query_text()
         left, right, _ = st.columns([1, 1, 2], vertical_alignment="bottom")
         min_identity = left.number_input("Minimum identity (%)", 0.0, 100.0, 0.0, step=5.0, key="search_min_identity")

@@ -154,7 +154,12 @@ def _search_box(noun: str, key: str, container) -> str | None:
 
 
 def construct_options(key: str, *, container=st) -> list[str]:
-    """Construct names for a picker: at most PICKER_LIMIT, matching a search box shown above it."""
+    """Construct names for a picker: every construct when they fit in it (the picker filters as one types), else
+    at most PICKER_LIMIT, matching a search box shown above it. Without the box a page's first view has one
+    widget kind fewer for the browser to fetch (Compare, Curate)."""
+    every = read.construct_names(store.engine(), limit=PICKER_LIMIT + 1)
+    if len(every) <= PICKER_LIMIT:
+        return every
     return read.construct_names(store.engine(), search=_search_box("construct", key, container), limit=PICKER_LIMIT)
 
 
