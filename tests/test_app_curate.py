@@ -265,7 +265,7 @@ def test_a_curator_curates_the_domains_of_a_sequence_record(catalogue, monkeypat
     url, engine = catalogue
     name = "ref-CD22-inotuzumab-BBz"
     (record,) = read.construct_detail(engine, name)["sequence_records"]
-    at = _signed_in(monkeypatch, url, CURATOR)
+    at = _signed_in(monkeypatch, url, CURATOR, "Domains")
     at.selectbox(key="domains_construct").select(name).run()
     (editor,) = at.data_editor
     assert editor.value.empty  # no curated domains yet
@@ -300,7 +300,7 @@ def test_a_stale_domain_edit_is_refused(catalogue, monkeypatch):
     url, engine = catalogue
     name = "ref-CD22-inotuzumab-BBz"
     (record,) = read.construct_detail(engine, name)["sequence_records"]
-    at = _signed_in(monkeypatch, url, CURATOR)
+    at = _signed_in(monkeypatch, url, CURATOR, "Domains")
     at.selectbox(key="domains_construct").select(name).run()
     (editor,) = at.data_editor
     from catalogue.drafts import DomainDraft

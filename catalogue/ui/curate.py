@@ -32,10 +32,14 @@ st.caption(f"Acting as {widgets.escaped(visitor.actor.name)} ({widgets.escaped(v
 
 
 def sequences() -> None:
-    """Upload sequence files; curate the domains of a sequence record."""
+    """Upload sequence files."""
     st.subheader("Upload sequence files")
     curate_sequences.upload(visitor)
-    st.divider()
+
+
+def domains() -> None:
+    """Curate the domains of a sequence record (a tab of its own, so that Curate's first view, the upload,
+    loads no select-box script)."""
     st.subheader("Curate the domains of a sequence record")
     curate_sequences.curate_domains(visitor)
 
@@ -135,9 +139,10 @@ def archive() -> None:
 #: What each tab shows, in the tabs' order. Only the open tab is built (its widgets, its queries, and in the
 #: browser the scripts of its widget kinds); choosing another tab reruns the page. The open tab's label is
 #: ``st.session_state["curate_tab"]``.
-SECTIONS = (sequences, constructs, trials, products, patients_treated, archive)
+SECTIONS = (sequences, domains, constructs, trials, products, patients_treated, archive)
 
-tabs = st.tabs(["Sequences", "Constructs", "Trials", "Products", "Patients treated", "Archive"], key="curate_tab",
+tabs = st.tabs(["Sequences", "Domains", "Constructs", "Trials", "Products", "Patients treated", "Archive"],
+               key="curate_tab",
                on_change="rerun")
 for tab, section in zip(tabs, SECTIONS):
     if tab.open:
