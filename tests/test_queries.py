@@ -80,6 +80,13 @@ def test_portfolio_of_a_programme_counts_its_sponsored_and_linked_trials(demo_en
     assert portfolio["tiles"]["patients_treated"] != programme.patients_treated
 
 
+def test_a_targets_counts_are_those_of_stats(demo_engine):
+    """The target page counts one target over its own links only: the same figures as the whole-catalogue stats."""
+    every = read.stats(demo_engine).targets
+    assert {symbol: read.target_counts(demo_engine, symbol) for symbol in every} == every
+    assert read.target_counts(demo_engine, "NOT-A-TARGET") is None
+
+
 def test_targets_overview_has_the_counts_of_stats(demo_engine):
     overview = read.targets_overview(demo_engine).set_index("target")
     stats = read.stats(demo_engine)["targets"]

@@ -50,6 +50,7 @@ from catalogue.read.portfolio import (
     reference_products,
     stats,
     stats_frame,
+    target_counts,
 )
 from catalogue.read.products import product_detail, products
 from catalogue.read.search import search_sequence, search_store_size
@@ -89,6 +90,7 @@ __all__ = [
     "STAT_KEYS",
     "stats",
     "stats_frame",
+    "target_counts",
     "programmes",
     "portfolio",
     "APPROVED",

@@ -56,6 +56,58 @@ def _add_patients(a: int | None, b: int | None) -> int | None:
     return (a or 0) + (b or 0)
 
 
+def _counts_per_target(connection, symbol: str | None = None) -> dict[str, dict[str, Any]]:
+    """Per target (every target, or only ``symbol``): constructs, sequence records, trials, enrollment by type,
+    patients treated."""
+    enrollment = enrollment_columns()
+    only = (Target.symbol == symbol,) if symbol is not None else ()
+    kinds = dict(connection.execute(select(Target.symbol, Target.kind).where(*only).order_by(Target.symbol)).all())
+    per_target: dict[str, dict[str, Any]] = {
+        s: {key: 0 for key in STAT_KEYS} | no_enrollment() | {"patients_treated": None, "kind": kind}
+        for s, kind in kinds.items()
+    }
+    construct_rows = connection.execute(
+        select(Target.symbol, func.count(Construct.id), func.sum(Construct.patients_treated))
+        .join(ConstructTarget, ConstructTarget.target_id == Target.id)
+        .join(Construct, and_(Construct.id == ConstructTarget.construct_id, _live_construct))
+        .where(*only)
+        .group_by(Target.symbol)
+    )
+    for target, count, patients in construct_rows:
+        per_target[target]["constructs"] = count
+        per_target[target]["patients_treated"] = patients
+    record_rows = connection.execute(
+        select(Target.symbol, func.count(SequenceRecord.id))  # a record has one construct: no DISTINCT
+        .join(ConstructTarget, ConstructTarget.target_id == Target.id)
+        .join(Construct, and_(Construct.id == ConstructTarget.construct_id, _live_construct))
+        .join(SequenceRecord, and_(SequenceRecord.construct_id == Construct.id, _live_record))
+        .where(*only)
+        .group_by(Target.symbol)
+    )
+    for target, count in record_rows:
+        per_target[target]["sequence_records"] = count
+    trial_rows = connection.execute(
+        select(Target.symbol, func.count(Trial.id), func.sum(Trial.patients_treated), *enrollment)
+        .join(TrialTarget, TrialTarget.target_id == Target.id)
+        .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_study))
+        .where(*only)
+        .group_by(Target.symbol)
+    )
+    for target, count, patients, *kinds_of_enrollment in trial_rows:
+        row = per_target[target]
+        row.update(trials=count, **enrollment_values(kinds_of_enrollment))
+        row["patients_treated"] = _add_patients(row["patients_treated"], patients)
+    return per_target
+
+
+@revision_cached
+def target_counts(engine: Engine, symbol: str) -> dict[str, Any] | None:
+    """:func:`stats` of one target (what its page shows), counted over that target's links only; None for a
+    symbol the catalogue does not hold."""
+    with engine.connect() as connection:
+        return _counts_per_target(connection, symbol).get(symbol)
+
+
 @revision_cached
 def stats(engine: Engine) -> Stats:
     """Per target and in total: constructs, sequence records, trials, enrollment by type, patients treated.
@@ -65,40 +117,7 @@ def stats(engine: Engine) -> Stats:
     """
     enrollment = enrollment_columns()
     with engine.connect() as connection:
-        kinds = dict(connection.execute(select(Target.symbol, Target.kind).order_by(Target.symbol)).all())
-        per_target: dict[str, dict[str, Any]] = {
-            s: {key: 0 for key in STAT_KEYS} | no_enrollment() | {"patients_treated": None, "kind": kind}
-            for s, kind in kinds.items()
-        }
-        construct_rows = connection.execute(
-            select(Target.symbol, func.count(Construct.id), func.sum(Construct.patients_treated))
-            .join(ConstructTarget, ConstructTarget.target_id == Target.id)
-            .join(Construct, and_(Construct.id == ConstructTarget.construct_id, _live_construct))
-            .group_by(Target.symbol)
-        )
-        for symbol, count, patients in construct_rows:
-            per_target[symbol]["constructs"] = count
-            per_target[symbol]["patients_treated"] = patients
-        record_rows = connection.execute(
-            select(Target.symbol, func.count(SequenceRecord.id))  # a record has one construct: no DISTINCT
-            .join(ConstructTarget, ConstructTarget.target_id == Target.id)
-            .join(Construct, and_(Construct.id == ConstructTarget.construct_id, _live_construct))
-            .join(SequenceRecord, and_(SequenceRecord.construct_id == Construct.id, _live_record))
-            .group_by(Target.symbol)
-        )
-        for symbol, count in record_rows:
-            per_target[symbol]["sequence_records"] = count
-        trial_rows = connection.execute(
-            select(Target.symbol, func.count(Trial.id), func.sum(Trial.patients_treated), *enrollment)
-            .join(TrialTarget, TrialTarget.target_id == Target.id)
-            .join(Trial, and_(Trial.id == TrialTarget.trial_id, _live_study))
-            .group_by(Target.symbol)
-        )
-        for symbol, count, patients, *kinds in trial_rows:
-            row = per_target[symbol]
-            row.update(trials=count, **enrollment_values(kinds))
-            row["patients_treated"] = _add_patients(row["patients_treated"], patients)
-
+        per_target = _counts_per_target(connection)
         trial_total = connection.execute(
             select(func.count(Trial.id), func.sum(Trial.patients_treated), *enrollment).where(_live_study)
         ).one()

@@ -19,7 +19,7 @@ if symbol:
         st.warning(f"No target named {widgets.escaped(repr(symbol))} in the catalogue.")
         st.stop()
     st.title(widgets.escaped(target.symbol))
-    counts = read.stats(store.engine()).targets.get(target.symbol)
+    counts = read.target_counts(store.engine(), target.symbol)
     if counts:
         figures = st.columns(4)
         widgets.tile(figures[0], "Patients treated (published)", counts["patients_treated"],
