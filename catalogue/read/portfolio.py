@@ -457,11 +457,15 @@ def default_programme(engine: Engine) -> str | None:
             .outerjoin(Construct, and_(Construct.programme_id == Programme.id, _live_construct))
             .group_by(Programme.id, Programme.name, Programme.sponsor)
         ).all()
+        sponsors = sorted({sponsor for _, sponsor, _ in rows if sponsor})
+        led_by = dict(connection.execute(  # one grouped count, not one scan of the trials per programme
+            select(Trial.lead_sponsor, func.count(Trial.id))
+            .where(_live_study, Trial.lead_sponsor.in_(sponsors))
+            .group_by(Trial.lead_sponsor)
+        ).all()) if sponsors else {}
         best = None
         for name, sponsor, constructs in rows:
-            led = connection.execute(
-                select(func.count(Trial.id)).where(_live_study, Trial.lead_sponsor == sponsor)
-            ).scalar_one() if sponsor else 0
+            led = led_by.get(sponsor, 0) if sponsor else 0
             rank = (constructs + led, name)
             if best is None or rank[0] > best[0] or (rank[0] == best[0] and name < best[1]):
                 best = rank
