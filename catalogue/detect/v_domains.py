@@ -8,8 +8,8 @@
 2. *Choose the chain type*: on each region, cut out with up to ``SEGMENT_MARGIN`` residues on either side
    (never into the next region), the five human models (one per chain type) compete; the best domain of at
    least ``MIN_V_DOMAIN_BITS`` that overlaps the region wins.
-3. *Choose the species*: on the winner's region plus ``REGION_MARGIN`` residues, the same chain type of the
-   other species considered compete with it; the best-scoring model names the domain's species and chain
+3. *Choose the species*: on the same segment, the same chain type of the other species considered compete
+   with the winner; the best-scoring model names the domain's species and chain
    type (``mouse_H``, ``human_K``...).
 
 Every model of one region is scored on that region, never on the whole chain, so a binder gets the same
@@ -137,25 +137,22 @@ class _VDomainModels:
     def _digitized(self, protein: str):
         return self._easel.TextSequence(name=b"chain", sequence=protein).digitize(self.alphabet)
 
-    def _hits(self, protein, block, *, size: int | None = None, floor: tuple[float, float, float] | None = None,
-              min_bits: float = MIN_V_DOMAIN_BITS) -> list[VDomainHit]:
-        """Domains of at least ``min_bits`` of ``protein`` (text or digitized) against ``block``.
+    def _hits(self, query, block, *, size: int, floor: tuple[float, float, float]) -> list[VDomainHit]:
+        """Domains of at least MIN_V_DOMAIN_BITS of the digitized ``query`` against ``block``.
 
         ``floor`` = (bits, tau, lambda): only a model whose Forward score reaches ``bits`` goes on to domain
         definition (F3 is the P-value of ``bits`` under the model's Forward score distribution).
         """
-        query = self._digitized(protein) if isinstance(protein, str) else protein
-        pipeline = self._pipeline(size or len(block), floor is not None)
-        if floor is not None:
-            bits, tau, lam = floor
-            pipeline.F3 = 1.0 if bits <= tau else math.exp(-lam * (bits - tau))
+        pipeline = self._pipeline(size, True)
+        bits, tau, lam = floor
+        pipeline.F3 = 1.0 if bits <= tau else math.exp(-lam * (bits - tau))
         hits = pipeline.scan_seq(query, block)
         pipeline.clear()
         found = []
         for hit in hits:
             name = _name(hit.name)
             for domain in hit.domains:
-                if domain.score >= min_bits:
+                if domain.score >= MIN_V_DOMAIN_BITS:
                     alignment = domain.alignment
                     found.append(VDomainHit(alignment.target_from, alignment.target_to, float(domain.score), name))
         return found
@@ -216,8 +213,8 @@ class _VDomainModels:
         size = len(self.chain_type_pass)
         for _, block, tau, lam in sorted(self.chain_type_pass, key=lambda model: -model[0].ssv_filter(query)):
             for other in self._hits(query, block, size=size, floor=(best_score, tau, lam)):
-                if (other.score >= best_score and (best is None or other.score > best.score)
-                        and overlap(other.start, other.end, start, end) > 0.3 * (end - start + 1)):
+                beats = other.score >= best_score if best is None else other.score > best_score
+                if beats and overlap(other.start, other.end, start, end) > 0.3 * (end - start + 1):
                     best, best_score = other, other.score
         if best is None:
             return None
